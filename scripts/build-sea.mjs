@@ -1,0 +1,206 @@
+#!/usr/bin/env node
+// Builds the single executable `dist/acmecli` (STYLE.md §13):
+//   1. esbuild bundles the CLI entry (src/cli/run.ts, or the module given as the
+//      first argument, which must export `run()`) into one CommonJS file,
+//      dist/acmecli.cjs, with the version fixed by `define` as __ACMECLI_VERSION__;
+//   2. the pinned Node 24 turns it into a SEA blob (code cache on, no snapshot);
+//   3. the blob is injected with postject into a copy of that same Node binary.
+// The bundle must load nothing at run time: every import is static, and the only
+// `require` calls left are for Node built-ins. Steps 2 and 3 (~4 s) are skipped when
+// dist/acmecli.stamp shows the bundle and the Node binary unchanged.
+// Any failure prints one line and exits 1.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createRequire, isBuiltin } from 'node:module';
+import { chmod, copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+const out = {
+  bundle: path.join(dist, 'acmecli.cjs'),
+  config: path.join(dist, 'sea-config.json'),
+  blob: path.join(dist, 'sea-prep.blob'),
+  binary: path.join(dist, 'acmecli'),
+  stamp: path.join(dist, 'acmecli.stamp'),
+};
+const SENTINEL_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+const NODE_MAJOR = 24;
+
+class BuildError extends Error {}
+
+const rel = (file) => path.relative(root, file) || '.';
+
+/**
+ * The Node binary to embed and to make the blob with: the one running us, which
+ * must be Node 24. Run under another Node (the system's), we start ourselves
+ * again under the project's pinned node (node_modules/.bin/node) and exit with it.
+ */
+function pinnedNode() {
+  if (Number(process.versions.node.split('.')[0]) === NODE_MAJOR) return process.execPath;
+  if (process.env.ACMECLI_BUILD_SEA_REEXEC) {
+    throw new BuildError(`needs Node ${NODE_MAJOR}, but ${process.execPath} is ${process.version}`);
+  }
+  let candidate;
+  try {
+    candidate = realpathSync(path.join(root, 'node_modules', '.bin', 'node'));
+  } catch {
+    throw new BuildError(`needs Node ${NODE_MAJOR} (running ${process.version}) and node_modules/.bin/node is missing: run \`npm install\``);
+  }
+  const child = spawnSync(candidate, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, ACMECLI_BUILD_SEA_REEXEC: '1' },
+  });
+  if (child.error) throw new BuildError(`could not run ${rel(candidate)}: ${child.error.message}`);
+  process.exit(child.status ?? 1);
+}
+
+function oneLine(message) {
+  return String(message).replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function formatEsbuildMessage(m) {
+  const where = m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : '';
+  return `${where}${m.text}`;
+}
+
+async function bundle(entryFile, version) {
+  const esbuild = await import('esbuild');
+  // A virtual entry that calls run(): the module itself only exports it.
+  const importPath = './' + path.relative(root, entryFile).split(path.sep).join('/');
+  const contents = [
+    `import { run } from ${JSON.stringify(importPath)};`,
+    'run().catch((error) => {',
+    '  process.exitCode = 1;',
+    '  console.error(error);',
+    '});',
+  ].join('\n');
+  let result;
+  try {
+    result = await esbuild.build({
+      stdin: { contents, resolveDir: root, sourcefile: 'sea-entry.ts', loader: 'ts' },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node24',
+      outfile: out.bundle,
+      minifyWhitespace: false,
+      minifyIdentifiers: false,
+      minifySyntax: false,
+      legalComments: 'none',
+      sourcemap: false,
+      metafile: true,
+      logLevel: 'silent',
+      define: { __ACMECLI_VERSION__: JSON.stringify(version) },
+    });
+  } catch (error) {
+    const first = error?.errors?.[0];
+    throw new BuildError(first ? `esbuild: ${formatEsbuildMessage(first)}` : `esbuild: ${oneLine(error?.message ?? error)}`);
+  }
+  // Things that would need a file or a module loader at run time inside the SEA.
+  const fatalWarnings = new Set(['unsupported-dynamic-import', 'unsupported-require-call', 'empty-import-meta']);
+  for (const w of result.warnings) {
+    if (fatalWarnings.has(w.id)) throw new BuildError(`esbuild: ${formatEsbuildMessage(w)} (not allowed in the SEA)`);
+    console.error(`build-sea: warning: ${oneLine(formatEsbuildMessage(w))}`);
+  }
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const imp of output.imports) {
+      if (imp.kind === 'dynamic-import') throw new BuildError(`bundle keeps a dynamic import() of ${imp.path}; the SEA cannot load it`);
+      if (!isBuiltin(imp.path)) throw new BuildError(`bundle would load ${imp.path} at run time; the SEA can only require Node built-ins`);
+    }
+  }
+  // Computed specifiers esbuild could not follow stay in the output as they are.
+  const code = await readFile(out.bundle, 'utf8');
+  for (const [pattern, what] of [
+    [/\bimport\(\s*(?!["'`])/, 'a dynamic import() of a computed specifier'],
+    [/(?<![.\w$])require\(\s*(?!["'`])/, 'a require() of a computed specifier'],
+  ]) {
+    const match = pattern.exec(code);
+    if (match) {
+      const line = code.slice(0, match.index).split('\n').length;
+      throw new BuildError(`${rel(out.bundle)}:${line} keeps ${what} (${code.slice(match.index, match.index + 60).split('\n')[0]}); the SEA cannot load it`);
+    }
+  }
+}
+
+async function main() {
+  const started = performance.now();
+  const entryArg = process.argv[2];
+  const entryFile = path.resolve(root, entryArg ?? 'src/cli/run.ts');
+  if (!existsSync(entryFile)) throw new BuildError(`entry ${rel(entryFile)} does not exist`);
+
+  const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
+  if (typeof pkg.version !== 'string') throw new BuildError('package.json has no version');
+  const node = pinnedNode();
+
+  await mkdir(dist, { recursive: true });
+  await rm(out.bundle, { force: true });
+
+  await bundle(entryFile, pkg.version);
+
+  // The blob is not byte-for-byte reproducible (code cache), so the binary is
+  // rebuilt only when what goes into it changed: the bundle and the Node binary.
+  const nodeStat = await stat(node);
+  const stampText = JSON.stringify({
+    bundle: createHash('sha256').update(await readFile(out.bundle)).digest('hex'),
+    node: [node, process.version, nodeStat.size, nodeStat.mtimeMs],
+    script: createHash('sha256').update(await readFile(fileURLToPath(import.meta.url))).digest('hex'),
+  });
+  const previous = (await readFile(out.stamp, 'utf8').catch(() => '')).trim();
+  if (previous === stampText && existsSync(out.binary) && existsSync(out.blob)) {
+    const { size } = await stat(out.binary);
+    console.log(`build-sea: ${rel(out.binary)} is up to date (${(size / 1024 / 1024).toFixed(1)} MiB, acmecli ${pkg.version})`);
+    return;
+  }
+  await Promise.all([out.stamp, out.binary, out.config, out.blob].map((file) => rm(file, { force: true })));
+
+  const seaConfig = {
+    main: rel(out.bundle),
+    output: rel(out.blob),
+    disableExperimentalSEAWarning: true,
+    useCodeCache: true,
+    useSnapshot: false,
+  };
+  await writeFile(out.config, JSON.stringify(seaConfig, null, 2) + '\n');
+  try {
+    execFileSync(node, ['--experimental-sea-config', rel(out.config)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const detail = oneLine(error.stderr?.toString() || error.stdout?.toString() || error.message);
+    throw new BuildError(`node --experimental-sea-config failed: ${detail}`);
+  }
+
+  await copyFile(node, out.binary);
+  await chmod(out.binary, 0o755);
+  const { inject } = createRequire(import.meta.url)('postject');
+  const blob = await readFile(out.blob);
+  // postject logs progress with console.log, and LIEF warns about ELF note
+  // sections it cannot name ("Can't find string offset…", harmless): keep the
+  // build output to one line.
+  const { log, warn } = console;
+  console.log = () => {};
+  console.warn = () => {};
+  try {
+    await inject(out.binary, 'NODE_SEA_BLOB', blob, { sentinelFuse: SENTINEL_FUSE, overwrite: true });
+  } catch (error) {
+    throw new BuildError(`postject: ${oneLine(error?.message ?? error)}`);
+  } finally {
+    console.log = log;
+    console.warn = warn;
+  }
+  await chmod(out.binary, 0o755);
+  await writeFile(out.stamp, stampText + '\n');
+
+  const { size } = await stat(out.binary);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(
+    `build-sea: ${rel(out.binary)} ${(size / 1024 / 1024).toFixed(1)} MiB (Node ${process.version}, acmecli ${pkg.version}, ${seconds} s)`,
+  );
+}
+
+main().catch((error) => {
+  const message = error instanceof BuildError ? error.message : oneLine(error?.stack?.split('\n')[0] ?? error);
+  console.error(`build-sea: ${message}`);
+  process.exit(1);
+});

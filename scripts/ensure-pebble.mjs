@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Makes sure the tools the integration tests need are on PATH: `pebble` and
+// `pebble-challtestsrv` (Debian package pebble) and `openssl`. When one is missing
+// and we run as root with apt-get, it is installed; otherwise the run fails and
+// says how to install it. Never a silent skip (STYLE.md §11).
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+
+/** Debian package → the commands it must provide. */
+const PACKAGES = {
+  pebble: ['pebble', 'pebble-challtestsrv'],
+  openssl: ['openssl'],
+};
+
+function onPath(command) {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(path.join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      // not in this directory
+    }
+  }
+  return false;
+}
+
+function missingPackages() {
+  return Object.entries(PACKAGES)
+    .filter(([, commands]) => commands.some((command) => !onPath(command)))
+    .map(([pkg]) => pkg);
+}
+
+function howToInstall(pkg) {
+  return `${pkg} is not installed: run \`sudo apt-get install ${pkg}\` (Debian/Ubuntu package ${pkg})`;
+}
+
+function apt(args) {
+  console.error(`ensure-pebble: apt-get ${args.join(' ')}`);
+  const result = spawnSync('apt-get', args, {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  if (result.error) console.error(`ensure-pebble: apt-get could not run: ${result.error.message}`);
+  return result.status === 0;
+}
+
+let missing = missingPackages();
+if (missing.length > 0 && process.getuid?.() === 0 && onPath('apt-get')) {
+  console.error(`ensure-pebble: installing ${missing.join(', ')}`);
+  // Try without refreshing the package lists first: it is much faster when they are current.
+  if (!apt(['install', '-y', '--no-install-recommends', ...missing])) {
+    if (apt(['update'])) apt(['install', '-y', '--no-install-recommends', ...missing]);
+  }
+  missing = missingPackages();
+}
+if (missing.length > 0) {
+  for (const pkg of missing) console.error(howToInstall(pkg));
+  process.exit(1);
+}

@@ -1,0 +1,147 @@
+import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { rootCertificates } from 'node:tls';
+import { AbortedError, BadResponseError, NetworkError, TimeoutError, TlsError, UsageError } from '../errors.js';
+
+export interface HttpRequest {
+  method: 'GET' | 'HEAD' | 'POST';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-case names; a header sent several times (Link) is an array. */
+  headers: Record<string, string | string[] | undefined>;
+  body: Uint8Array;
+}
+
+/** The one function the protocol layer needs from the network, so tests and stand-ins can supply their own. */
+export type HttpSend = (req: HttpRequest, signal?: AbortSignal) => Promise<HttpResponse>;
+
+export interface TransportOptions {
+  userAgent: string;
+  /** Extra trusted CA certificates (PEM), added to the system's roots. */
+  extraCaPem?: string;
+  /** Per-request deadline, from connect to the last body byte. */
+  timeoutMs?: number;
+  /** Bodies above this are refused: an ACME answer is never this big. */
+  maxBodyBytes?: number;
+  /** RFC 8555 §6.1 requires https; plain http only for explicit local testing. */
+  allowHttp?: boolean;
+  /** From HTTPS_PROXY / HTTP_PROXY / NO_PROXY, read by the caller (this layer reads no environment). */
+  proxy?: { httpsProxy?: string; httpProxy?: string; noProxy?: string };
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** An undici-backed HttpSend: one dispatcher with timeouts, custom trust and proxy support. */
+export function createHttpTransport(options: TransportOptions): { send: HttpSend; close: () => Promise<void> } {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const tls = options.extraCaPem ? { ca: [...rootCertificates, options.extraCaPem] } : {};
+  const connect = { ...tls, timeout: Math.min(timeoutMs, 15_000) };
+  const timeouts = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 10_000 };
+  const hasProxy = Boolean(options.proxy?.httpsProxy || options.proxy?.httpProxy);
+  const dispatcher: Dispatcher = hasProxy
+    ? new EnvHttpProxyAgent({
+        ...timeouts,
+        connect,
+        requestTls: tls,
+        ...(options.proxy?.httpsProxy ? { httpsProxy: options.proxy.httpsProxy } : {}),
+        ...(options.proxy?.httpProxy ? { httpProxy: options.proxy.httpProxy } : {}),
+        ...(options.proxy?.noProxy ? { noProxy: options.proxy.noProxy } : {}),
+      })
+    : new Agent({ ...timeouts, connect });
+
+  const send: HttpSend = async (req, signal) => {
+    const url = parseUrl(req.url, options.allowHttp ?? false);
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    try {
+      const res = await request(url, {
+        method: req.method,
+        headers: { 'user-agent': options.userAgent, 'accept-language': 'en', ...req.headers },
+        ...(req.body !== undefined ? { body: req.body } : {}),
+        dispatcher,
+        signal: combined,
+        maxRedirections: 0,
+      } as Parameters<typeof request>[1]);
+      const body = await readCapped(res.body, maxBodyBytes, req.url);
+      return { status: res.statusCode, headers: res.headers as HttpResponse['headers'], body };
+    } catch (err) {
+      if (deadline.aborted && !signal?.aborted) throw new TimeoutError(`no answer from ${url.host} within ${Math.round(timeoutMs / 1000)} s (${req.method} ${req.url})`, { cause: err });
+      if (signal?.aborted) throw new AbortedError('interrupted', { cause: err });
+      throw classifyNetworkError(err, url);
+    }
+  };
+  return { send, close: () => dispatcher.close() };
+}
+
+function parseUrl(raw: string, allowHttp: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`not a URL: ${raw}`);
+  }
+  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'http:' && allowHttp) return url;
+  // RFC 8555 §6.1: "Each ACME function is accomplished by the client sending a sequence of HTTPS requests".
+  throw new UsageError(`refusing ${url.protocol}// URL ${raw}: ACME requires https (RFC 8555 §6.1); pass --allow-http for a local test server`);
+}
+
+async function readCapped(body: AsyncIterable<Uint8Array> & { destroy?: (err?: Error) => unknown }, maxBytes: number, url: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (total > maxBytes) {
+      body.destroy?.();
+      throw new BadResponseError(`the answer from ${url} is larger than ${Math.round(maxBytes / 1024)} KiB; refusing it`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+const TLS_ERROR_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_SIGNATURE_FAILURE', 'CERT_REVOKED', 'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+
+function classifyNetworkError(err: unknown, url: URL): Error {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e?.cause?.code ?? e?.code ?? '';
+  const host = url.host;
+  if (TLS_ERROR_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS')) {
+    const hint = code.includes('SELF_SIGNED') || code.includes('ISSUER') || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ? '; pass --ca-file with the CA that signed it' : '';
+    return new TlsError(`TLS with ${host} failed: ${code}${hint}`, { cause: err });
+  }
+  switch (code) {
+    case 'ECONNREFUSED': return new NetworkError(`cannot connect to ${host}: connection refused`, { cause: err });
+    case 'ENOTFOUND': case 'EAI_AGAIN': return new NetworkError(`cannot resolve ${url.hostname}`, { cause: err });
+    case 'ECONNRESET': case 'UND_ERR_SOCKET': return new NetworkError(`${host} closed the connection`, { cause: err });
+    case 'UND_ERR_CONNECT_TIMEOUT': return new TimeoutError(`cannot connect to ${host}: timed out`, { cause: err });
+    case 'UND_ERR_HEADERS_TIMEOUT': case 'UND_ERR_BODY_TIMEOUT': return new TimeoutError(`${host} stopped answering`, { cause: err });
+    case 'EHOSTUNREACH': case 'ENETUNREACH': return new NetworkError(`cannot reach ${host}: network unreachable`, { cause: err });
+    default:
+      if (err instanceof Error && 'code' in err && (err as { code: unknown }).code === 'BAD_RESPONSE') return err;
+      return new NetworkError(`request to ${host} failed: ${e?.cause?.message ?? e?.message ?? String(err)}`, { cause: err });
+  }
+}
+
+/** The first value of a header, whatever the transport's shape. */
+export function headerValue(res: HttpResponse, name: string): string | undefined {
+  const v = res.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Every value of a header sent once or several times. */
+export function headerValues(res: HttpResponse, name: string): string[] {
+  const v = res.headers[name.toLowerCase()];
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}

@@ -1,0 +1,207 @@
+import { readFile } from 'node:fs/promises';
+import { AcmeClient } from '../acme/client.js';
+import { findAccountByKey, type AccountRef } from '../acme/account.js';
+import { createHttpTransport, type HttpSend } from '../acme/transport.js';
+import { KNOWN_DIRECTORIES, DEFAULT_DIRECTORY_KEYWORD } from '../acme/known-directories.js';
+import type { Account, Directory } from '../acme/types.js';
+import { IoError, KeyError, UsageError } from '../errors.js';
+import type { AccountKey } from '../keys/account-key.js';
+import { readAccountKeyFile } from '../keys/files.js';
+import { jwkThumbprint } from '../keys/thumbprint.js';
+import { AccountCache } from '../state/account-cache.js';
+import { describeFsError } from '../state/atomic-write.js';
+import { resolveStateHome } from '../state/home.js';
+import type { CliIO } from './io.js';
+import { Output } from './output.js';
+import { USER_AGENT } from './version.js';
+
+/** The options every command accepts, before or after its name. */
+export interface GlobalOptions {
+  acmeUrl?: string;
+  key?: string;
+  caFile?: string;
+  verbose?: boolean;
+  json?: boolean;
+  allowHttp?: boolean;
+  timeout?: string;
+}
+
+export interface ResolvedAccount extends AccountRef {
+  thumbprint: string;
+  /** Where the URL came from: the local cache (no round trip) or the CA. */
+  source: 'cache' | 'server';
+  /** The account object, when the CA was asked this run. */
+  account?: Account;
+}
+
+/**
+ * What commands share, resolved once and only when a command asks: the directory
+ * URL, the account key, the ACME client, the state directory. Environment and
+ * files are read here, at the edge, and handed inward as values.
+ */
+export class CliContext {
+  readonly io: CliIO;
+  #globals: GlobalOptions = {};
+  #output: Output | undefined;
+  #key: Promise<AccountKey> | undefined;
+  #client: AcmeClient | undefined;
+  #closeTransport: (() => Promise<void>) | undefined;
+  #cache: AccountCache | undefined;
+  /** Injected by tests and stand-ins; the undici transport otherwise. */
+  sendOverride: HttpSend | undefined;
+
+  constructor(io: CliIO) {
+    this.io = io;
+  }
+
+  configure(globals: GlobalOptions): void {
+    this.#globals = globals;
+    this.#output = new Output(this.io, { json: Boolean(globals.json), verbose: Boolean(globals.verbose) });
+    // A bad keyword or URL is a usage error whatever the command, and is reported before anything else.
+    if (globals.acmeUrl !== undefined || this.io.env.ACMECLI_ACME_URL !== undefined) void this.directoryUrl;
+  }
+
+  get globals(): GlobalOptions {
+    return this.#globals;
+  }
+
+  get output(): Output {
+    this.#output ??= new Output(this.io, { json: Boolean(this.#globals.json), verbose: Boolean(this.#globals.verbose) });
+    return this.#output;
+  }
+
+  get stateHome(): string {
+    return resolveStateHome(this.io.env);
+  }
+
+  get cache(): AccountCache {
+    this.#cache ??= new AccountCache(this.stateHome);
+    return this.#cache;
+  }
+
+  /** `--acme-url` / ACMECLI_ACME_URL: a keyword or an https URL. */
+  get directoryUrl(): string {
+    const given = this.#globals.acmeUrl ?? this.io.env.ACMECLI_ACME_URL ?? DEFAULT_DIRECTORY_KEYWORD;
+    return resolveDirectoryUrl(given, Boolean(this.#globals.allowHttp));
+  }
+
+  /** The account key from `-k` / ACMECLI_KEY. Throws USAGE when none was given, KEY/IO when unreadable. */
+  accountKey(): Promise<AccountKey> {
+    this.#key ??= (async () => {
+      const path = this.#globals.key ?? this.io.env.ACMECLI_KEY;
+      if (!path) throw new UsageError('no account key: pass -k FILE (or set ACMECLI_KEY); make one with `acmecli key generate ec256 -o account.pem`');
+      return readAccountKeyFile(path, (warning) => this.output.warn(warning));
+    })();
+    return this.#key;
+  }
+
+  async thumbprint(): Promise<string> {
+    return jwkThumbprint((await this.accountKey()).publicJwk);
+  }
+
+  /** The ACME client for this run's directory; the transport is made on first use. */
+  async client(): Promise<AcmeClient> {
+    if (this.#client) return this.#client;
+    const directoryUrl = this.directoryUrl;
+    let send = this.sendOverride;
+    if (!send) {
+      const extraCaPem = await this.#readCaFile();
+      const env = this.io.env;
+      const proxy = {
+        ...(env.HTTPS_PROXY || env.https_proxy ? { httpsProxy: env.HTTPS_PROXY || env.https_proxy } : {}),
+        ...(env.HTTP_PROXY || env.http_proxy ? { httpProxy: env.HTTP_PROXY || env.http_proxy } : {}),
+        ...(env.NO_PROXY || env.no_proxy ? { noProxy: env.NO_PROXY || env.no_proxy } : {}),
+      };
+      const transport = createHttpTransport({
+        userAgent: USER_AGENT,
+        allowHttp: Boolean(this.#globals.allowHttp),
+        timeoutMs: parseTimeoutSeconds(this.#globals.timeout ?? env.ACMECLI_TIMEOUT) * 1000,
+        ...(extraCaPem ? { extraCaPem } : {}),
+        proxy,
+      });
+      send = transport.send;
+      this.#closeTransport = transport.close;
+    }
+    const output = this.output;
+    this.#client = new AcmeClient({
+      directoryUrl,
+      send,
+      events: {
+        onRequest: (e) => output.debug(`${e.method} ${e.url} → ${e.status} (${Math.round(e.durationMs)} ms)`),
+        // Retries are reported even without --verbose: a slow run should say why.
+        onRetry: (e) => output.info(`retrying ${e.url} after ${e.reason}${e.delayMs ? ` in ${(e.delayMs / 1000).toFixed(1)} s` : ''} (attempt ${e.attempt + 1})`),
+      },
+    });
+    return this.#client;
+  }
+
+  /** The directory, fetched from the CA and remembered for offline commands. */
+  async directory(): Promise<Directory> {
+    const client = await this.client();
+    const directory = await client.directory();
+    await this.cache.saveDirectory(this.directoryUrl, directory).catch((err: unknown) => this.output.debug(`cannot cache the directory: ${String(err)}`));
+    return directory;
+  }
+
+  /**
+   * This key's account at this CA: from the local cache when seen before (no
+   * round trip), else by RFC 8555 §7.3.1 onlyReturnExisting, then cached.
+   */
+  async account(options: { preferServer?: boolean } = {}): Promise<ResolvedAccount> {
+    const key = await this.accountKey();
+    const thumbprint = await jwkThumbprint(key.publicJwk);
+    if (!options.preferServer) {
+      const cached = await this.cache.findAccount(this.directoryUrl, thumbprint);
+      if (cached) return { url: cached.accountUrl, key, thumbprint, source: 'cache' };
+    }
+    const client = await this.client();
+    await this.directory();
+    const found = await findAccountByKey(client, key);
+    await this.rememberAccount(thumbprint, found.url);
+    return { url: found.url, key, thumbprint, source: 'server', account: found.account };
+  }
+
+  async rememberAccount(thumbprint: string, accountUrl: string): Promise<void> {
+    await this.cache.saveAccount(this.directoryUrl, thumbprint, accountUrl).catch((err: unknown) => this.output.warn(`cannot cache the account URL: ${(err as Error).message}`));
+  }
+
+  async close(): Promise<void> {
+    await this.#closeTransport?.();
+  }
+
+  async #readCaFile(): Promise<string | undefined> {
+    const path = this.#globals.caFile ?? this.io.env.ACMECLI_CA_FILE;
+    if (!path) return undefined;
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      throw new IoError(`cannot read --ca-file ${path}: ${describeFsError(err)}`, { cause: err });
+    }
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new KeyError(`--ca-file ${path} holds no PEM certificate`);
+    return text;
+  }
+}
+
+export function resolveDirectoryUrl(given: string, allowHttp: boolean): string {
+  const known = (KNOWN_DIRECTORIES as Record<string, string>)[given];
+  if (known) return known;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(given)) {
+    throw new UsageError(`unknown --acme-url keyword ${JSON.stringify(given)}: use an https:// directory URL or one of ${Object.keys(KNOWN_DIRECTORIES).join(', ')}`);
+  }
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new UsageError(`--acme-url ${JSON.stringify(given)} is not a valid URL`);
+  }
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && allowHttp)) return url.toString();
+  throw new UsageError(`--acme-url must be https:// (RFC 8555 §6.1), not ${url.protocol}//; pass --allow-http only for a local test server`);
+}
+
+function parseTimeoutSeconds(value: string | undefined): number {
+  if (value === undefined) return 30;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`--timeout must be a number of seconds between 1 and 3600, not ${JSON.stringify(value)}`);
+  return seconds;
+}

@@ -1,0 +1,127 @@
+import { Command, CommanderError, Option } from 'commander';
+import { AcmeProblemError } from '../acme/problem.js';
+import { AcmecliError, UsageError } from '../errors.js';
+import { addAccountCommands } from '../commands/account.js';
+import { addDnsCommands } from '../commands/dns.js';
+import { addKeyCommands } from '../commands/key.js';
+import { CliContext } from './context.js';
+import type { CliIO } from './io.js';
+import { VERSION } from './version.js';
+
+/** Exit statuses, documented in the README. */
+export const EXIT = {
+  ok: 0,
+  /** The CA refused, a key or file is bad, a hook failed: anything that retrying as is will not fix. */
+  failure: 1,
+  /** Bad arguments or options. */
+  usage: 2,
+  /** The CA could not be reached or did not answer in time: worth retrying later (cron). */
+  unreachable: 3,
+} as const;
+
+const UNREACHABLE_CODES = new Set(['NETWORK', 'TIMEOUT', 'TLS']);
+
+export interface MainOptions {
+  /** Lets tests and stand-ins reach the context before a command runs. */
+  onContext?: (ctx: CliContext) => void;
+}
+
+/** Runs one acmecli command line and returns its exit status. Never throws. */
+export async function main(argv: readonly string[], io: CliIO, options: MainOptions = {}): Promise<number> {
+  const ctx = new CliContext(io);
+  options.onContext?.(ctx);
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      return reportError(ctx, new UsageError(err.message.replace(/^error:\s*/i, '')), argv);
+    }
+    return reportError(ctx, err, argv);
+  } finally {
+    await ctx.close().catch(() => undefined);
+  }
+}
+
+export function buildProgram(ctx: CliContext): Command {
+  const io = ctx.io;
+  const program = new Command('acmecli')
+    .description('ACME (RFC 8555) toolkit: accounts, keys, DNS records. Online commands talk to the CA in --acme-url.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .addOption(new Option('-a, --acme-url <url|keyword>', 'ACME directory URL or keyword: letsencrypt, letsencrypt-staging, goog, goog-staging, zerossl, pebble (env ACMECLI_ACME_URL; default letsencrypt)'))
+    .addOption(new Option('-k, --key <file>', 'account private key: PEM (PKCS#1, SEC1, PKCS#8), DER or JWK JSON (env ACMECLI_KEY)'))
+    .addOption(new Option('--ca-file <file>', 'extra CA certificate (PEM) to trust for the ACME server (env ACMECLI_CA_FILE)'))
+    .addOption(new Option('--timeout <seconds>', 'per-request timeout (env ACMECLI_TIMEOUT; default 30)'))
+    .addOption(new Option('--allow-http', 'allow a plain http:// directory URL (local test servers only)'))
+    .addOption(new Option('--json', 'print one JSON document on stdout'))
+    .addOption(new Option('-v, --verbose', 'show each request, and stack traces on errors'))
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.writeStdout(text),
+      writeErr: (text) => io.writeStderr(text),
+      // Usage errors are printed by reportError, as one line like every other error.
+      outputError: () => undefined,
+    })
+    .addHelpText('after', `
+Examples:
+  acmecli key generate ec256 -o account.pem
+  acmecli -a letsencrypt-staging -k account.pem account create mailto:admin@example.com --agree-tos
+  acmecli -k account.pem dns records example.com
+
+Exit status: 0 success, 1 failure, 2 usage error, 3 CA unreachable (network, TLS, timeout).`);
+
+  program.hook('preAction', (_root, action) => ctx.configure(action.optsWithGlobals()));
+
+  addAccountCommands(program, ctx);
+  addKeyCommands(program, ctx);
+  addDnsCommands(program, ctx);
+
+  // Subcommands inherit the same error handling and output.
+  const inherit = (command: Command) => {
+    for (const sub of command.commands) {
+      sub.exitOverride().configureOutput({ writeOut: (t) => io.writeStdout(t), writeErr: (t) => io.writeStderr(t), outputError: () => undefined });
+      inherit(sub);
+    }
+  };
+  inherit(program);
+  return program;
+}
+
+function reportError(ctx: CliContext, err: unknown, argv: readonly string[]): number {
+  const verbose = ctx.globals.verbose ?? argv.some((a) => a === '-v' || a === '--verbose');
+  const json = ctx.globals.json ?? argv.includes('--json');
+  const code = exitCodeFor(err);
+  const message = err instanceof Error ? err.message : String(err);
+  if (json) ctx.io.writeStdout(`${JSON.stringify({ error: errorAsJson(err) }, null, 2)}\n`);
+  ctx.io.writeStderr(`acmecli: ${message}${code === EXIT.usage && !message.includes('--help') ? ' (see --help)' : ''}\n`);
+  if (verbose && err instanceof Error) {
+    let cause: unknown = err;
+    while (cause instanceof Error) {
+      ctx.io.writeStderr(`${cause.stack ?? cause.message}\n`);
+      cause = cause.cause;
+      if (cause) ctx.io.writeStderr('caused by: ');
+    }
+  }
+  return code;
+}
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof AcmecliError) {
+    if (err.code === 'USAGE') return EXIT.usage;
+    if (UNREACHABLE_CODES.has(err.code)) return EXIT.unreachable;
+  }
+  return EXIT.failure;
+}
+
+function errorAsJson(err: unknown): Record<string, unknown> {
+  if (err instanceof AcmeProblemError) {
+    return { code: err.code, message: err.message, problem: err.problem, request: err.request };
+  }
+  if (err instanceof AcmecliError) {
+    return { code: err.code, message: err.message, ...(err.httpStatus ? { httpStatus: err.httpStatus } : {}) };
+  }
+  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+}

@@ -1,0 +1,79 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import ora, { type Ora } from 'ora';
+import type { CliIO } from './io.js';
+
+export interface OutputOptions {
+  json: boolean;
+  verbose: boolean;
+}
+
+/**
+ * The one place that prints. Results go to stdout (text, or one JSON document
+ * with --json); progress, warnings and errors go to stderr, so `> file` and
+ * `| jq` always get clean data. Colour only on a terminal and never with NO_COLOR.
+ */
+export class Output {
+  readonly #io: CliIO;
+  readonly json: boolean;
+  readonly verbose: boolean;
+  readonly colour: ChalkInstance;
+  #hasResult = false;
+
+  constructor(io: CliIO, options: OutputOptions) {
+    this.#io = io;
+    this.json = options.json;
+    this.verbose = options.verbose;
+    const colourAllowed = io.isStderrTty && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb';
+    this.colour = new Chalk({ level: colourAllowed ? 1 : 0 });
+  }
+
+  /** The command's result: `data` as JSON with --json, else the text `render` makes of it. */
+  result<T>(data: T, render: (data: T) => string): void {
+    this.#hasResult = true;
+    if (this.json) this.#io.writeStdout(`${JSON.stringify(data, null, 2)}\n`);
+    else {
+      const text = render(data);
+      if (text) this.#io.writeStdout(text.endsWith('\n') ? text : `${text}\n`);
+    }
+  }
+
+  /** Raw bytes for stdout (key convert), bypassing JSON. */
+  raw(data: string | Uint8Array): void {
+    this.#hasResult = true;
+    this.#io.writeStdout(data);
+  }
+
+  get hasResult(): boolean {
+    return this.#hasResult;
+  }
+
+  info(message: string): void {
+    this.#io.writeStderr(`${message}\n`);
+  }
+
+  warn(message: string): void {
+    this.#io.writeStderr(`${this.colour.yellow('warning:')} ${message}\n`);
+  }
+
+  debug(message: string): void {
+    if (this.verbose) this.#io.writeStderr(`${this.colour.dim(message)}\n`);
+  }
+
+  /**
+   * Runs `work` under a spinner on a terminal; elsewhere prints nothing but, with
+   * --verbose, the step's name. The spinner never touches stdout.
+   */
+  async step<T>(label: string, work: () => Promise<T>): Promise<T> {
+    let spinner: Ora | undefined;
+    if (this.#io.isStderrTty && !this.json) spinner = ora({ text: label, stream: process.stderr }).start();
+    else this.debug(`${label}…`);
+    try {
+      const value = await work();
+      spinner?.stop();
+      return value;
+    } catch (err) {
+      spinner?.stop();
+      throw err;
+    }
+  }
+}

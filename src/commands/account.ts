@@ -1,0 +1,158 @@
+import { Option, type Command } from 'commander';
+import {
+  createAccount, deactivateAccount, fetchAccount, rolloverAccountKey, updateAccountContacts, validateContacts,
+} from '../acme/account.js';
+import { EAB_ALGORITHMS, type EabAlgorithm, type ExternalAccountBinding } from '../acme/jws.js';
+import { AcmeProblemError } from '../acme/problem.js';
+import { UsageError } from '../errors.js';
+import { readAccountKeyFile } from '../keys/files.js';
+import { jwkThumbprint } from '../keys/thumbprint.js';
+import type { CliContext } from '../cli/context.js';
+import { confirmOrFail } from '../cli/prompt.js';
+
+export function addAccountCommands(program: Command, ctx: CliContext): void {
+  const group = program.command('account').description('ACME account operations (online: talk to the CA)');
+
+  group.command('show')
+    .description('Show the account of the key: its URL (for CAA accounturi and dns-persist-01), status and contacts')
+    .option('-d, --details', 'also print the whole account object and the public key')
+    .addHelpText('after', '\nExample:\n  acmecli -a letsencrypt -k account.pem account show')
+    .action(async (options: { details?: boolean }) => {
+      const account = await withAccountHint(ctx, () => ctx.account({ preferServer: true }));
+      const details = account.account ?? (await fetchAccount(await ctx.client(), account));
+      const key = await ctx.accountKey();
+      const result = {
+        directoryUrl: ctx.directoryUrl,
+        accountUrl: account.url,
+        status: details.status,
+        contact: details.contact ?? [],
+        termsOfServiceAgreed: details.termsOfServiceAgreed ?? null,
+        orders: details.orders ?? null,
+        createdAt: typeof details.createdAt === 'string' ? details.createdAt : null,
+        thumbprint: account.thumbprint,
+        keyType: key.description,
+        jwsAlg: key.jwsAlg,
+        ...(options.details ? { account: details, publicJwk: key.publicJwk } : {}),
+      };
+      ctx.output.result(result, (r) => [
+        `Account URI: ${r.accountUrl}`,
+        `Status:      ${r.status}`,
+        `Contact:     ${r.contact.length ? r.contact.join(', ') : '(none)'}`,
+        `Thumbprint:  ${r.thumbprint}`,
+        `Key:         ${r.keyType} (${r.jwsAlg})`,
+        `CA:          ${r.directoryUrl}`,
+        ...(r.createdAt ? [`Created:     ${r.createdAt}`] : []),
+        ...(options.details ? ['', 'Account object:', JSON.stringify(details, null, 2), '', 'Public key (JWK):', JSON.stringify(key.publicJwk, null, 2)] : []),
+      ].join('\n'));
+    });
+
+  group.command('create')
+    .description('Create an ACME account for the key (or find the one it already has)')
+    .argument('[contact...]', 'contacts as mailto: URIs')
+    .option('--agree-tos', "agree to the CA's terms of service (asked on a terminal otherwise)")
+    .option('--eab-kid <id>', 'External Account Binding key identifier, from the CA')
+    .option('--eab-hmac-key <key>', 'External Account Binding HMAC key, base64url (or env ACMECLI_EAB_HMAC_KEY, kept out of ps)')
+    .addOption(new Option('--eab-alg <alg>', 'EAB MAC algorithm').choices(EAB_ALGORITHMS).default('HS256'))
+    .addHelpText('after', `
+Examples:
+  acmecli -a letsencrypt -k account.pem account create mailto:admin@example.com --agree-tos
+  ACMECLI_EAB_HMAC_KEY=... acmecli -a zerossl -k account.pem account create mailto:admin@example.com --eab-kid KID --agree-tos`)
+    .action(async (contacts: string[], options: { agreeTos?: boolean; eabKid?: string; eabHmacKey?: string; eabAlg: EabAlgorithm }) => {
+      const contact = validateContacts(contacts);
+      const externalAccountBinding = eabFromOptions(options, ctx.io.env.ACMECLI_EAB_HMAC_KEY);
+      const key = await ctx.accountKey();
+      const client = await ctx.client();
+      const directory = await ctx.directory();
+      if (directory.meta?.externalAccountRequired && !externalAccountBinding) {
+        throw new UsageError(`${ctx.directoryUrl} requires External Account Binding: pass --eab-kid and --eab-hmac-key from the CA`);
+      }
+      const tos = directory.meta?.termsOfService;
+      if (tos && !options.agreeTos) await confirmOrFail(ctx.io, `Do you agree to the terms of service at ${tos}?`, '--agree-tos');
+      const created = await ctx.output.step('creating the account', () =>
+        createAccount(client, key, { contact, termsOfServiceAgreed: Boolean(tos), ...(externalAccountBinding ? { externalAccountBinding } : {}) }));
+      const thumbprint = await jwkThumbprint(key.publicJwk);
+      await ctx.rememberAccount(thumbprint, created.url);
+      const result = {
+        directoryUrl: ctx.directoryUrl,
+        accountUrl: created.url,
+        created: created.created,
+        status: created.account.status,
+        contact: created.account.contact ?? [],
+        thumbprint,
+      };
+      ctx.output.result(result, (r) => [
+        r.created ? 'Account created.' : 'This key already has an account; nothing was created.',
+        `Account URI: ${r.accountUrl}`,
+        `Status:      ${r.status}`,
+        `Contact:     ${r.contact.length ? r.contact.join(', ') : '(none)'}`,
+        `Thumbprint:  ${r.thumbprint}`,
+      ].join('\n'));
+    });
+
+  group.command('update')
+    .description('Replace the account contacts; the word `clear` removes them all')
+    .argument('<contact...>', 'mailto: URIs, or clear')
+    .addHelpText('after', '\nExamples:\n  acmecli -k account.pem account update mailto:admin@example.com mailto:noc@example.net\n  acmecli -k account.pem account update clear')
+    .action(async (contacts: string[]) => {
+      const isClear = contacts.length === 1 && contacts[0] === 'clear';
+      if (!isClear && contacts.includes('clear')) throw new UsageError('`clear` must be given alone');
+      const contact = isClear ? [] : validateContacts(contacts);
+      const account = await withAccountHint(ctx, () => ctx.account());
+      const updated = await ctx.output.step('updating contacts', async () => updateAccountContacts(await ctx.client(), account, contact));
+      const result = { accountUrl: account.url, status: updated.status, contact: updated.contact ?? [] };
+      ctx.output.result(result, (r) => `Contacts of ${r.accountUrl}: ${r.contact.length ? r.contact.join(', ') : '(none)'}`);
+    });
+
+  group.command('rekey')
+    .description('Roll the account over to a new key (RFC 8555 §7.3.5); the account URL stays, the thumbprint changes')
+    .argument('<newkey>', 'the new private key file (any supported type; make one with `acmecli key generate`)')
+    .addHelpText('after', '\nExample:\n  acmecli key generate ec256 -o new.pem && acmecli -k account.pem account rekey new.pem')
+    .action(async (newKeyPath: string) => {
+      const newKey = await readAccountKeyFile(newKeyPath, (w) => ctx.output.warn(w));
+      const newThumbprint = await jwkThumbprint(newKey.publicJwk);
+      const account = await withAccountHint(ctx, () => ctx.account());
+      if (newThumbprint === account.thumbprint) throw new UsageError('the new key is the same key as the current one');
+      await ctx.output.step('rolling the account key over', async () => rolloverAccountKey(await ctx.client(), account, newKey));
+      await ctx.rememberAccount(newThumbprint, account.url);
+      await ctx.cache.forgetAccount(ctx.directoryUrl, account.thumbprint);
+      const result = { accountUrl: account.url, oldThumbprint: account.thumbprint, newThumbprint, newKeyFile: newKeyPath };
+      ctx.output.result(result, (r) => [
+        `Account ${r.accountUrl} now uses the key in ${r.newKeyFile}.`,
+        `Old thumbprint: ${r.oldThumbprint}`,
+        `New thumbprint: ${r.newThumbprint}`,
+        'From now on pass -k with the new key; update stateless http-01 configurations with the new thumbprint.',
+      ].join('\n'));
+    });
+
+  group.command('deactivate')
+    .description('Deactivate the account for good (RFC 8555 §7.3.6). Irreversible: the key cannot be used at this CA again')
+    .option('--confirm', 'confirm without a question (required outside a terminal)')
+    .addHelpText('after', '\nExample:\n  acmecli -a letsencrypt-staging -k old-account.pem account deactivate --confirm')
+    .action(async (options: { confirm?: boolean }) => {
+      const account = await withAccountHint(ctx, () => ctx.account());
+      if (!options.confirm) await confirmOrFail(ctx.io, `Deactivate ${account.url} for good?`, '--confirm');
+      const updated = await ctx.output.step('deactivating the account', async () => deactivateAccount(await ctx.client(), account));
+      await ctx.cache.forgetAccount(ctx.directoryUrl, account.thumbprint);
+      ctx.output.result({ accountUrl: account.url, status: updated.status }, (r) => `Account ${r.accountUrl} is ${r.status}.`);
+    });
+}
+
+function eabFromOptions(options: { eabKid?: string; eabHmacKey?: string; eabAlg: EabAlgorithm }, envHmacKey: string | undefined): ExternalAccountBinding | undefined {
+  const hmacKey = options.eabHmacKey ?? envHmacKey;
+  if (!options.eabKid && !options.eabHmacKey) return undefined;
+  if (!options.eabKid) throw new UsageError('--eab-hmac-key needs --eab-kid');
+  if (!hmacKey) throw new UsageError('--eab-kid needs --eab-hmac-key (or ACMECLI_EAB_HMAC_KEY)');
+  return { kid: options.eabKid, hmacKey, alg: options.eabAlg };
+}
+
+/** accountDoesNotExist is common and its fix is one command away: say which. */
+async function withAccountHint<T>(ctx: CliContext, find: () => Promise<T>): Promise<T> {
+  try {
+    return await find();
+  } catch (err) {
+    if (err instanceof AcmeProblemError && err.is('accountDoesNotExist')) {
+      err.message = `this key has no account at ${ctx.directoryUrl}; create one with \`acmecli account create\` (${err.message})`;
+    }
+    throw err;
+  }
+}

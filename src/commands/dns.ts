@@ -1,0 +1,163 @@
+import { Argument, Option, type Command } from 'commander';
+import type { Directory } from '../acme/types.js';
+import { UsageError } from '../errors.js';
+import { CAA_VALIDATION_METHODS, caaRecords } from '../dns/caa.js';
+import { dnsAccountRecordName, dnsAccountRecords } from '../dns/dns-account.js';
+import { PERSIST_DRAFTS, choosePersistDraft, dnsPersistRecords, parsePersistDraft, persistIssuerDomainNames, type PersistDraft } from '../dns/dns-persist.js';
+import { HTTP_SNIPPET_SERVERS, httpSnippet, type HttpSnippetServer } from '../dns/http-snippet.js';
+import type { CliContext } from '../cli/context.js';
+
+interface RecordsOptions {
+  accountUri?: string;
+  caaIdentity?: string[];
+  issuerDomain?: string;
+  validationMethods?: string;
+  wildcard?: boolean;
+  persistDraft?: string;
+  accountHashPrefix?: string;
+  persistUntil?: string;
+  ttl?: string;
+  offline?: boolean;
+}
+
+type Source = 'option' | 'cache' | 'server';
+
+const PLACEHOLDER_ZONE = 'example.com';
+
+export function addDnsCommands(program: Command, ctx: CliContext): void {
+  const group = program.command('dns').description('DNS records and web-server snippets to paste (offline once the account URL is known)');
+
+  group.command('records')
+    .description('Print CAA, dns-persist-01 and dns-account-01 records for ZONEs, bound to this account')
+    .argument('[zone...]', `zones or names to cover (default: ${PLACEHOLDER_ZONE} as a placeholder)`)
+    .option('--account-uri <uri>', 'the account URL (no network needed with --caa-identity)')
+    .option('--caa-identity <domain...>', "the CA's issuer domain name(s) for CAA (default: the directory's caaIdentities)")
+    .option('--issuer-domain <domain>', 'issuer domain for dns-persist-01 (default: the directory\'s issuerDomainNames, else the first CAA identity)')
+    .option('--validation-methods <list>', `restrict CAA to these methods, comma-separated (${Object.keys(CAA_VALIDATION_METHODS).slice(0, 5).join(', ')}, ...)`)
+    .option('--wildcard', 'also allow wildcards: CAA issuewild and dns-persist-01 policy=wildcard')
+    .addOption(new Option('--persist-draft <draft>', `dns-persist-01 wire form: 00/01 (account URL, ${PERSIST_DRAFTS['01'].document}) or 02 (hashed account URI); default: what the directory advertises`))
+    .option('--account-hash-prefix <prefix>', "draft-02 only: the directory's meta.accountHashPrefix, for offline use")
+    .option('--persist-until <date>', 'dns-persist-01 persistUntil: an ISO 8601 date or UNIX seconds')
+    .option('--ttl <seconds>', 'TTL for every record (default: the zone\'s $TTL)')
+    .option('--offline', 'never contact the CA: use options and the local cache only')
+    .addHelpText('after', `
+Examples:
+  acmecli -a letsencrypt -k account.pem dns records example.com www.example.com
+  acmecli dns records example.com --account-uri https://acme-v02.api.letsencrypt.org/acme/acct/123 --caa-identity letsencrypt.org --offline`)
+    .action(async (zonesGiven: string[], options: RecordsOptions) => {
+      const zones = zonesGiven.length ? zonesGiven : [PLACEHOLDER_ZONE];
+      const ttl = options.ttl === undefined ? undefined : parseTtl(options.ttl);
+      const persistUntil = options.persistUntil === undefined ? undefined : parseDate(options.persistUntil);
+      const validationMethods = options.validationMethods?.split(',').map((m) => m.trim()).filter(Boolean);
+      const override = options.persistDraft === undefined ? undefined : parsePersistDraft(options.persistDraft);
+      const inputs = await gatherInputs(ctx, options, override);
+      const warnings: string[] = [];
+
+      const identities = options.caaIdentity ?? inputs.directory?.meta?.caaIdentities ?? [];
+      if (identities.length === 0) warnings.push(`the CA's directory lists no caaIdentities; pass --caa-identity to get CAA and dns-persist-01 records`);
+      const issuerDomain = options.issuerDomain ?? persistIssuerDomainNames(inputs.directory?.meta)?.[0] ?? identities[0];
+      const draft: PersistDraft = choosePersistDraft(inputs.directory?.meta, override);
+      const accountHashPrefix = options.accountHashPrefix ?? (typeof inputs.directory?.meta?.accountHashPrefix === 'string' ? inputs.directory.meta.accountHashPrefix : undefined);
+      if (draft === '02' && !accountHashPrefix) throw new UsageError('dns-persist-01 draft 02 needs the directory\'s accountHashPrefix: pass --account-hash-prefix, or drop --offline');
+      if (draft === '02' && !inputs.thumbprint) throw new UsageError('dns-persist-01 draft 02 hashes the key thumbprint into the record: pass -k');
+
+      const perZone = zones.map((zone) => ({
+        zone,
+        caa: identities.length
+          ? caaRecords({ zone, caaIdentities: identities, accountUri: inputs.accountUrl, ...(validationMethods ? { validationMethods } : {}), ...(options.wildcard ? { issueWild: true } : {}), ...(ttl !== undefined ? { ttl } : {}) })
+          : [],
+        dnsPersist: issuerDomain
+          ? dnsPersistRecords({
+              zone, issuerDomain, accountUri: inputs.accountUrl, draft,
+              ...(draft === '02' ? { accountHashPrefix, thumbprint: inputs.thumbprint } : {}),
+              ...(options.wildcard ? { wildcard: true } : {}),
+              ...(persistUntil ? { persistUntil } : {}),
+              ...(ttl !== undefined ? { ttl } : {}),
+            })
+          : [],
+        dnsAccount: { name: dnsAccountRecordName(zone, inputs.accountUrl), records: dnsAccountRecords({ zone, accountUri: inputs.accountUrl, ...(ttl !== undefined ? { ttl } : {}) }) },
+      }));
+
+      const result = {
+        directoryUrl: ctx.directoryUrl,
+        accountUrl: inputs.accountUrl,
+        caaIdentities: identities,
+        issuerDomain: issuerDomain ?? null,
+        persistDraft: PERSIST_DRAFTS[draft].document,
+        sources: inputs.sources,
+        zones: perZone,
+        warnings,
+      };
+      for (const w of warnings) ctx.output.warn(w);
+      ctx.output.result(result, (r) => [
+        `; Records for account ${r.accountUrl}`,
+        ...(zonesGiven.length ? [] : [`; ${PLACEHOLDER_ZONE} is a placeholder: name your zones, e.g. acmecli dns records example.org`]),
+        ...r.zones.flatMap((z) => [
+          '',
+          ...(z.caa.length ? [`; CAA (RFC 8659, RFC 8657): only ${r.caaIdentities.join(', ')} may issue for ${z.zone}, and only to this account`, ...z.caa] : []),
+          ...z.dnsPersist,
+          ...z.dnsAccount.records,
+        ]),
+      ].join('\n'));
+    });
+
+  group.command('http-snippet')
+    .description('Print web-server configuration answering http-01 statelessly with this key\'s thumbprint')
+    .addArgument(new Argument('<server>', 'web server').choices(Object.keys(HTTP_SNIPPET_SERVERS)))
+    .option('--thumbprint <thumbprint>', 'use this thumbprint instead of reading -k')
+    .addHelpText('after', '\nExample:\n  acmecli -k account.pem dns http-snippet nginx > /etc/nginx/snippets/acme-stateless.conf')
+    .action(async (server: HttpSnippetServer, options: { thumbprint?: string }) => {
+      const thumbprint = options.thumbprint ?? (await ctx.thumbprint());
+      const snippet = httpSnippet(server, thumbprint);
+      ctx.output.result({ server, thumbprint, snippet }, (r) => r.snippet);
+    });
+}
+
+interface RecordInputs {
+  accountUrl: string;
+  thumbprint?: string;
+  directory?: Directory;
+  sources: { accountUrl: Source; directory: Source | 'none' };
+}
+
+/**
+ * Options first, then what an earlier run cached, and the CA only for what is
+ * still missing (never with --offline), so the command works on a machine
+ * without network once it has seen the account.
+ */
+async function gatherInputs(ctx: CliContext, options: RecordsOptions, draftOverride: PersistDraft | undefined): Promise<RecordInputs> {
+  const hasKey = Boolean(ctx.globals.key ?? ctx.io.env.ACMECLI_KEY);
+  const thumbprint = hasKey ? await ctx.thumbprint() : undefined;
+  const cachedDirectory = (await ctx.cache.findDirectory(ctx.directoryUrl))?.directory;
+  const needsDirectory = !options.caaIdentity || (draftOverride === undefined && !options.accountHashPrefix);
+  let directory = cachedDirectory;
+  let directorySource: Source | 'none' = cachedDirectory ? 'cache' : 'none';
+  if (!directory && needsDirectory && !options.offline) {
+    directory = await ctx.directory();
+    directorySource = 'server';
+  }
+
+  if (options.accountUri) return { accountUrl: options.accountUri, ...(thumbprint ? { thumbprint } : {}), ...(directory ? { directory } : {}), sources: { accountUrl: 'option', directory: directorySource } };
+  if (!thumbprint) throw new UsageError('pass -k with the account key, or --account-uri');
+  const cached = await ctx.cache.findAccount(ctx.directoryUrl, thumbprint);
+  if (cached) return { accountUrl: cached.accountUrl, thumbprint, ...(directory ? { directory } : {}), sources: { accountUrl: 'cache', directory: directorySource } };
+  if (options.offline) throw new UsageError(`the account URL of this key at ${ctx.directoryUrl} is not cached yet: pass --account-uri, or run once without --offline`);
+  const account = await ctx.account({ preferServer: true });
+  if (!directory) {
+    directory = await ctx.directory();
+    directorySource = 'server';
+  }
+  return { accountUrl: account.url, thumbprint, directory, sources: { accountUrl: 'server', directory: directorySource } };
+}
+
+function parseTtl(text: string): number {
+  const ttl = Number(text);
+  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 2_147_483_647) throw new UsageError(`--ttl must be a whole number of seconds, not ${JSON.stringify(text)}`);
+  return ttl;
+}
+
+function parseDate(text: string): Date {
+  const date = /^\d+$/.test(text) ? new Date(Number(text) * 1000) : new Date(text);
+  if (Number.isNaN(date.getTime())) throw new UsageError(`--persist-until must be an ISO 8601 date or UNIX seconds, not ${JSON.stringify(text)}`);
+  return date;
+}

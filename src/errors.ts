@@ -1,0 +1,57 @@
+/**
+ * The one error family of acmecli. Every failure a user can cause or meet is an
+ * AcmecliError with a stable `code`; callers narrow on `code` or `instanceof`,
+ * never on message text. The message is one line a person can act on; it never
+ * contains key material, EAB secrets or tokens.
+ */
+export type ErrorCode =
+  | 'USAGE' // bad arguments or options: exit 2
+  | 'ACME_PROBLEM' // the CA answered with an RFC 8555 §6.7 problem document
+  | 'HTTP' // an HTTP error without a problem document
+  | 'TIMEOUT'
+  | 'TLS'
+  | 'NETWORK' // connection refused, DNS failure, reset
+  | 'BAD_RESPONSE' // the server answered, but not what the protocol says it must
+  | 'KEY' // a key that cannot be read, parsed or used
+  | 'IO' // local files
+  | 'HOOK' // a user's hook or deploy command failed
+  | 'STATE' // the state directory (cache, lineages, locks)
+  | 'ABORTED';
+
+export abstract class AcmecliError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Set when there was an HTTP response. */
+  httpStatus?: number;
+  /** From Retry-After, when the response carried one. */
+  retryAfterMs?: number;
+}
+
+function defineError(code: ErrorCode, name: string) {
+  const Class = class extends AcmecliError {
+    readonly code = code;
+    constructor(message: string, options?: { cause?: unknown; httpStatus?: number; retryAfterMs?: number }) {
+      super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+      this.name = name;
+      if (options?.httpStatus !== undefined) this.httpStatus = options.httpStatus;
+      if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    }
+  };
+  Object.defineProperty(Class, 'name', { value: name });
+  return Class;
+}
+
+export const UsageError = defineError('USAGE', 'UsageError');
+export const HttpError = defineError('HTTP', 'HttpError');
+export const TimeoutError = defineError('TIMEOUT', 'TimeoutError');
+export const TlsError = defineError('TLS', 'TlsError');
+export const NetworkError = defineError('NETWORK', 'NetworkError');
+export const BadResponseError = defineError('BAD_RESPONSE', 'BadResponseError');
+export const KeyError = defineError('KEY', 'KeyError');
+export const IoError = defineError('IO', 'IoError');
+export const HookError = defineError('HOOK', 'HookError');
+export const StateError = defineError('STATE', 'StateError');
+export const AbortedError = defineError('ABORTED', 'AbortedError');
+
+export function isAcmecliError(err: unknown): err is AcmecliError {
+  return err instanceof AcmecliError;
+}

@@ -1,0 +1,25 @@
+import { generateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import { KEY_TYPES, type KeyTypeName, type KeyTypeSpec } from './key-types.js';
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+/**
+ * Makes a new account private key of the given type. Asynchronous because RSA
+ * 4096 takes seconds and must not freeze a spinner.
+ *
+ * @example
+ *   const key = accountKeyFromKeyObject(await generateAccountKey('ec256'), 'new key', 'pkcs8');
+ */
+export async function generateAccountKey(type: KeyTypeName): Promise<KeyObject> {
+  const spec: KeyTypeSpec = KEY_TYPES[type];
+  switch (spec.kty) {
+    case 'RSA':
+      return (await generateKeyPairAsync('rsa', { modulusLength: spec.bits, publicExponent: 65537 })).privateKey;
+    case 'EC':
+      // node takes the JOSE/NIST curve names ('P-256') as well as OpenSSL's.
+      return (await generateKeyPairAsync('ec', { namedCurve: spec.curve })).privateKey;
+    case 'OKP':
+      return (await generateKeyPairAsync('ed25519')).privateKey;
+  }
+}

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, stat, chmod } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { IoError } from '../errors.js';
+
+export interface AtomicWriteOptions {
+  /** File mode for a new file; an existing file keeps its own mode unless `forceMode` is set. */
+  mode?: number;
+  /** Apply `mode` even when the file already exists (private keys: always 0600). */
+  forceMode?: boolean;
+  /** Mode of folders created on the way (0700 for key folders). */
+  dirMode?: number;
+  /** Refuse to replace an existing file. */
+  exclusive?: boolean;
+}
+
+/**
+ * Writes `data` to `path` so that a reader sees the old content or the new, never
+ * a mix: a temporary file in the same folder, fsync, rename. Throws IoError.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  const folder = dirname(path);
+  try {
+    await mkdir(folder, { recursive: true, mode: options.dirMode ?? 0o755 });
+  } catch (err) {
+    throw new IoError(`cannot create folder ${folder}: ${describeFsError(err)}`, { cause: err });
+  }
+  let existingMode: number | undefined;
+  try {
+    const st = await stat(path);
+    if (options.exclusive) throw new IoError(`${path} already exists (use --force to replace it)`);
+    existingMode = st.mode & 0o7777;
+  } catch (err) {
+    if (err instanceof IoError) throw err;
+  }
+  const mode = options.forceMode || existingMode === undefined ? (options.mode ?? 0o644) : existingMode;
+  const temporary = join(folder, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temporary, 'wx', mode);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await chmod(temporary, mode); // the umask may have narrowed or widened nothing, but be exact
+    await rename(temporary, path);
+  } catch (err) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw new IoError(`cannot write ${path}: ${describeFsError(err)}`, { cause: err });
+  }
+}
+
+export function describeFsError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e?.code) {
+    case 'ENOENT': return 'no such file or folder';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'ENOSPC': return 'no space left on the device';
+    case 'EISDIR': return 'is a folder';
+    case 'ENOTDIR': return 'a part of the path is not a folder';
+    case 'EROFS': return 'read-only file system';
+    default: return e?.message ?? String(err);
+  }
+}
