@@ -75,3 +75,50 @@ export interface PublicJwk {
   n?: string;
   e?: string;
 }
+
+export type OrderStatus = 'pending' | 'ready' | 'processing' | 'valid' | 'invalid';
+
+/** RFC 8555 §7.1.3, with RFC 9773 §5 `replaces` and draft-ietf-acme-profiles `profile`. */
+export interface Order {
+  status: OrderStatus;
+  expires?: string;
+  identifiers: Identifier[];
+  notBefore?: string;
+  notAfter?: string;
+  error?: ProblemDocument;
+  authorizations: string[];
+  finalize: string;
+  certificate?: string;
+  replaces?: string;
+  profile?: string;
+}
+
+export type AuthorizationStatus = 'pending' | 'valid' | 'invalid' | 'deactivated' | 'expired' | 'revoked';
+
+/** RFC 8555 §7.1.4. */
+export interface Authorization {
+  identifier: Identifier;
+  status: AuthorizationStatus;
+  expires?: string;
+  challenges: Challenge[];
+  wildcard?: boolean;
+}
+
+export type ChallengeStatus = 'pending' | 'processing' | 'valid' | 'invalid';
+
+/** RFC 8555 §8, with the fields of draft-ietf-acme-dns-persist (issuer-domain-names). */
+export interface Challenge {
+  type: string;
+  url: string;
+  status: ChallengeStatus;
+  token?: string;
+  validated?: string;
+  error?: ProblemDocument;
+  [extension: string]: unknown;
+}
+
+/** RFC 9773 §4.2. */
+export interface RenewalInfo {
+  suggestedWindow: { start: string; end: string };
+  explanationURL?: string;
+}

@@ -1,0 +1,10 @@
+import * as x509 from '@peculiar/x509';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+const c = new x509.X509Certificate(readFileSync('/tmp/certexp/c.pem','utf8'));
+console.log(c.serialNumber, c.notBefore, c.issuerName.getField('CN'), c.subject);
+const san = c.getExtension(x509.SubjectAlternativeNameExtension);
+console.log(san?.names.items.map(i=>[i.type,i.value]));
+const aki = c.getExtension(x509.AuthorityKeyIdentifierExtension);
+console.log(aki?.keyId);
+for (const s of ['01.2.3.4','1.2.3.4','fe80::1%eth0','::ffff:1.2.3.4','::1','1.2.3','256.1.1.1','[::1]', '2001:DB8::1']) console.log(s, isIP(s));
