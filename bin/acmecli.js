@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-import { run } from '../build/cli/run.js';
-await run();
+// The same bundle the single executable carries (npm run build makes it), so `npx acmecli` and dist/acmecli behave alike.
+import '../dist/acmecli.cjs';

@@ -1,4 +1,3 @@
-import { FlattenedSign, base64url } from 'jose';
 import type { KeyObject } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import type { PublicJwk } from './types.js';
@@ -31,6 +30,7 @@ export async function signRequest(key: SigningKey, identity: SignerIdentity, url
   if ('kid' in identity) header.kid = identity.kid;
   else header.jwk = publicMembers(identity.jwk);
   const bytes = payload === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(payload));
+  const { FlattenedSign } = await loadJose();
   const jws = await new FlattenedSign(bytes).setProtectedHeader(header as never).sign(key.privateKey);
   return { protected: jws.protected ?? '', payload: jws.payload, signature: jws.signature };
 }
@@ -52,6 +52,7 @@ export interface ExternalAccountBinding {
 export async function signExternalAccountBinding(eab: ExternalAccountBinding, accountJwk: PublicJwk, newAccountUrl: string): Promise<FlattenedJws> {
   const macKey = decodeEabKey(eab.hmacKey);
   const payload = new TextEncoder().encode(JSON.stringify(publicMembers(accountJwk)));
+  const { FlattenedSign } = await loadJose();
   const jws = await new FlattenedSign(payload).setProtectedHeader({ alg: eab.alg, kid: eab.kid, url: newAccountUrl } as never).sign(macKey);
   return { protected: jws.protected ?? '', payload: jws.payload, signature: jws.signature };
 }
@@ -62,7 +63,7 @@ export function decodeEabKey(text: string): Uint8Array {
   if (trimmed.length === 0 || !/^[A-Za-z0-9_\-+/]+$/.test(trimmed) || trimmed.length % 4 === 1) {
     throw new UsageError('the EAB HMAC key is not base64url (as the CA gave it, e.g. from its EAB page)');
   }
-  const bytes = base64url.decode(trimmed.replace(/\+/g, '-').replace(/\//g, '_'));
+  const bytes = new Uint8Array(Buffer.from(trimmed.replace(/\+/g, '-').replace(/\//g, '_'), 'base64url'));
   if (bytes.length < 16) throw new UsageError(`the EAB HMAC key is too short (${bytes.length} bytes); check you copied all of it`);
   return bytes;
 }
@@ -74,4 +75,9 @@ export function publicMembers(jwk: PublicJwk): PublicJwk {
     case 'EC': return { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y } as PublicJwk;
     default: return { kty: jwk.kty, crv: jwk.crv, x: jwk.x } as PublicJwk;
   }
+}
+
+/** jose is loaded on the first signature, so commands that sign nothing start without it. */
+function loadJose(): Promise<typeof import('jose')> {
+  return import('jose');
 }

@@ -29,6 +29,12 @@ export interface ChallengeSolver {
   /** 'http-standalone', 'webroot', 'hook'…: shown in errors and --json. */
   readonly name: string;
   supports(task: ChallengeTask): boolean;
+  /**
+   * Check what can be checked before any order is placed (bind the listening socket,
+   * find the hook program, see that the webroot is writable), so a mistake costs
+   * nothing at the CA. Idempotent; throws a one-line error (usually UsageError).
+   */
+  prepare?(): Promise<void>;
   /** Make the challenge answerable. 'declined' lets the next solver or type try. */
   begin(task: ChallengeTask, signal: AbortSignal): Promise<BeginOutcome>;
   /** For DNS: wait until the record is visible, so the CA does not look too early. */

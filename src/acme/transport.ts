@@ -1,4 +1,4 @@
-import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { rootCertificates } from 'node:tls';
 import { AbortedError, BadResponseError, NetworkError, TimeoutError, TlsError, UsageError } from '../errors.js';
 
@@ -44,7 +44,10 @@ export function createHttpTransport(options: TransportOptions): { send: HttpSend
   const connect = { ...tls, timeout: Math.min(timeoutMs, 15_000) };
   const timeouts = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 10_000 };
   const hasProxy = Boolean(options.proxy?.httpsProxy || options.proxy?.httpProxy);
-  const dispatcher: Dispatcher = hasProxy
+  // undici is the largest dependency: loaded on the first request, so offline commands never pay for it.
+  let loaded: Promise<{ undici: typeof import('undici'); dispatcher: Dispatcher }> | undefined;
+  const load = () => (loaded ??= import('undici').then((undici) => ({ undici, dispatcher: makeDispatcher(undici) })));
+  const makeDispatcher = ({ Agent, EnvHttpProxyAgent }: typeof import('undici')): Dispatcher => hasProxy
     ? new EnvHttpProxyAgent({
         ...timeouts,
         connect,
@@ -60,14 +63,15 @@ export function createHttpTransport(options: TransportOptions): { send: HttpSend
     const deadline = AbortSignal.timeout(timeoutMs);
     const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
     try {
-      const res = await request(url, {
+      const { undici, dispatcher } = await load();
+      const res = await undici.request(url, {
         method: req.method,
         headers: { 'user-agent': options.userAgent, 'accept-language': 'en', ...req.headers },
         ...(req.body !== undefined ? { body: req.body } : {}),
         dispatcher,
         signal: combined,
         maxRedirections: 0,
-      } as Parameters<typeof request>[1]);
+      } as Parameters<typeof undici.request>[1]);
       const body = await readCapped(res.body, maxBodyBytes, req.url);
       return { status: res.statusCode, headers: res.headers as HttpResponse['headers'], body };
     } catch (err) {
@@ -76,7 +80,7 @@ export function createHttpTransport(options: TransportOptions): { send: HttpSend
       throw classifyNetworkError(err, url);
     }
   };
-  return { send, close: () => dispatcher.close() };
+  return { send, close: async () => { if (loaded) await (await loaded).dispatcher.close(); } };
 }
 
 function parseUrl(raw: string, allowHttp: boolean): URL {

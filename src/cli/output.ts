@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import type { CliIO } from './io.js';
 
 export interface OutputOptions {
@@ -65,7 +65,10 @@ export class Output {
    */
   async step<T>(label: string, work: () => Promise<T>): Promise<T> {
     let spinner: Ora | undefined;
-    if (this.#io.isStderrTty && !this.json) spinner = ora({ text: label, stream: process.stderr }).start();
+    if (this.#io.isStderrTty && !this.json) {
+      const { default: ora } = await import('ora'); // only a terminal ever needs it
+      spinner = ora({ text: label, stream: process.stderr }).start();
+    }
     else this.debug(`${label}…`);
     try {
       const value = await work();

@@ -1,5 +1,5 @@
 import type { JsonWebKey } from 'node:crypto';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { KeyError } from '../errors.js';
 import { PUBLIC_JWK_MEMBERS, type Kty } from './key-types.js';
 
@@ -11,6 +11,8 @@ import { PUBLIC_JWK_MEMBERS, type Kty } from './key-types.js';
  */
 export async function jwkThumbprint(publicJwk: JsonWebKey): Promise<string> {
   jwkThumbprintInput(publicJwk); // one KEY error for a bad JWK, instead of jose's own
+  // Loaded on use: offline commands that never hash a key start faster without jose.
+  const { calculateJwkThumbprint } = await import('jose');
   return calculateJwkThumbprint(publicJwk as JWK, 'sha256');
 }
 

@@ -22,6 +22,10 @@ export interface RunCliOptions {
   cwd?: string;
   /** 'dist' (default): dist/acmecli. 'node': bin/acmecli.js under process.execPath (needs build/). */
   bin?: 'dist' | 'node';
+  /** Another copy of the single executable (e.g. one moved away from the repository). */
+  binaryPath?: string;
+  /** Close our end of stdout at once, as `| head -0` would. */
+  closeStdoutEarly?: boolean;
   /** Killed after this long and the promise rejects; default 30 s. */
   timeoutMs?: number;
 }
@@ -71,7 +75,7 @@ function command(bin: 'dist' | 'node'): [string, string[]] {
     if (!existsSync(distBinary)) throw new Error(`${distBinary} does not exist: run \`npm run build\``);
     return [distBinary, []];
   }
-  if (!existsSync(path.join(repoRoot, 'build', 'cli', 'run.js'))) throw new Error('build/cli/run.js does not exist: run `npm run build`');
+  if (!existsSync(path.join(repoRoot, 'dist', 'acmecli.cjs'))) throw new Error('dist/acmecli.cjs does not exist: run `npm run build`');
   return [process.execPath, [nodeEntry]];
 }
 
@@ -81,7 +85,7 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
     let file: string;
     let prefix: string[];
     try {
-      [file, prefix] = command(options.bin ?? 'dist');
+      [file, prefix] = options.binaryPath ? [options.binaryPath, []] : command(options.bin ?? 'dist');
     } catch (error) {
       reject(error);
       return;
@@ -93,7 +97,8 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    if (options.closeStdoutEarly) child.stdout?.destroy();
+    else child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
     const text = (chunks: Buffer[]): string => Buffer.concat(chunks).toString('utf8');
     let timedOut = false;

@@ -1,0 +1,60 @@
+import { copyFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { distBinary, repoRoot, runCli } from '../support/cli.js';
+import { startPebble, type PebbleInstance } from '../support/pebble.js';
+
+// The single executable, copied away from the repository so it cannot lean on
+// node_modules, run with a PATH that has no node on it.
+let binary: string;
+let work: string;
+let pebble: PebbleInstance;
+const version = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version as string;
+
+beforeAll(async () => {
+  work = mkdtempSync(path.join(tmpdir(), 'acmecli-sea-'));
+  binary = path.join(work, 'acmecli');
+  copyFileSync(distBinary, binary);
+  pebble = await startPebble({ withChallTestSrv: false });
+});
+afterAll(async () => pebble?.stop());
+
+const run = (args: string[], env: Record<string, string | undefined> = {}) =>
+  runCli(args, { cwd: work, env: { PATH: '/usr/bin:/bin', ...env }, bin: 'dist', binaryPath: binary });
+
+test('dist/acmecli is one executable and prints its version', async () => {
+  expect(statSync(binary).mode & 0o111).not.toBe(0);
+  const r = await run(['--version']);
+  expect(r.code).toBe(0);
+  expect(r.stdout.trim()).toBe(version);
+});
+
+test('offline key commands work from the binary alone', async () => {
+  const gen = await run(['key', 'generate', 'ec384', '-o', 'account.pem', '--json']);
+  expect(gen.code, gen.stderr).toBe(0);
+  expect(statSync(path.join(work, 'account.pem')).mode & 0o777).toBe(0o600);
+  const thumb = await run(['-k', 'account.pem', 'key', 'thumbprint', '--json']);
+  expect(thumb.code, thumb.stderr).toBe(0);
+  expect(JSON.parse(thumb.stdout).thumbprint).toBe(JSON.parse(gen.stdout).thumbprint);
+  const bad = await run(['-k', 'missing.pem', 'key', 'thumbprint']);
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toBe('acmecli: cannot read key missing.pem: no such file or folder\n');
+});
+
+test('an online command against Pebble: account create, then show', async () => {
+  const args = ['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, '-k', 'account.pem'];
+  const home = mkdtempSync(path.join(tmpdir(), 'acmecli-sea-home-'));
+  const created = await run([...args, 'account', 'create', 'mailto:sea@example.com', '--agree-tos', '--json'], { ACMECLI_HOME: home });
+  expect(created.code, created.stderr).toBe(0);
+  const accountUrl = JSON.parse(created.stdout).accountUrl as string;
+  const shown = await run([...args, 'account', 'show'], { ACMECLI_HOME: home });
+  expect(shown.code, shown.stderr).toBe(0);
+  expect(shown.stdout).toContain(`Account URI: ${accountUrl}`);
+});
+
+test('a closed stdout pipe is not an error', async () => {
+  const r = await runCli(['--help'], { cwd: work, bin: 'dist', binaryPath: binary, closeStdoutEarly: true });
+  expect(r.stderr).not.toMatch(/EPIPE/);
+  expect(r.code).toBe(0);
+});
