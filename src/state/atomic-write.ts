@@ -63,3 +63,50 @@ export function describeFsError(err: unknown): string {
     default: return e?.message ?? String(err);
   }
 }
+
+export interface FileToWrite {
+  path: string;
+  data: string | Uint8Array;
+  mode: number;
+  /** Apply `mode` even to an existing file (keys: always 0600). */
+  forceMode?: boolean;
+}
+
+/**
+ * Writes several files so they change as close to together as the filesystem
+ * allows: every temporary file is written and fsynced first, then all are
+ * renamed in a row. A key and its certificate are never a minute apart; the
+ * window left is a few renames, and the lineage repairs even that on the next run.
+ */
+export async function writeFilesTogether(files: readonly FileToWrite[], dirMode = 0o755): Promise<void> {
+  const staged: { temporary: string; path: string }[] = [];
+  try {
+    for (const file of files) {
+      const folder = dirname(file.path);
+      await mkdir(folder, { recursive: true, mode: dirMode });
+      let mode = file.mode;
+      if (!file.forceMode) {
+        try {
+          mode = (await stat(file.path)).mode & 0o7777;
+        } catch {
+          // new file: the mode asked for
+        }
+      }
+      const temporary = join(folder, `.${basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
+      const handle = await open(temporary, 'wx', mode);
+      staged.push({ temporary, path: file.path });
+      try {
+        await handle.writeFile(file.data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await chmod(temporary, mode);
+    }
+    for (const { temporary, path } of staged) await rename(temporary, path);
+  } catch (err) {
+    await Promise.all(staged.map(({ temporary }) => rm(temporary, { force: true }).catch(() => undefined)));
+    const failed = files[staged.length]?.path ?? files[0]?.path ?? '';
+    throw new IoError(`cannot write ${failed}: ${describeFsError(err)}`, { cause: err });
+  }
+}

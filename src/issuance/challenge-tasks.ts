@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import { CHALLENGE_TYPES, type ChallengeTask, type ChallengeType } from '../acme/solver.js';
+import type { Authorization, Challenge } from '../acme/types.js';
+import { dnsAccountRecordName } from '../dns/dns-account.js';
+
+export function isKnownChallengeType(type: string): type is ChallengeType {
+  return (CHALLENGE_TYPES as readonly string[]).includes(type);
+}
+
+/**
+ * What a solver needs to answer `challenge`: RFC 8555 §8.1 key authorization, and
+ * for DNS types the record to publish: §8.4 `_acme-challenge.<domain>` with
+ * base64url(SHA-256(key authorization)); dns-account-01 the same value under the
+ * account-scoped name of draft-ietf-acme-dns-account-label.
+ */
+export function challengeTask(challenge: Challenge & { type: ChallengeType }, authorization: Authorization, thumbprint: string, accountUrl: string): ChallengeTask {
+  const token = typeof challenge.token === 'string' ? challenge.token : '';
+  const keyAuthorization = token ? `${token}.${thumbprint}` : '';
+  const domain = authorization.identifier.value;
+  const task: ChallengeTask = {
+    type: challenge.type,
+    identifier: authorization.identifier,
+    token,
+    keyAuthorization,
+    wildcard: Boolean(authorization.wildcard),
+  };
+  const digest = () => createHash('sha256').update(keyAuthorization).digest('base64url');
+  if (challenge.type === 'dns-01') task.txt = { name: `_acme-challenge.${domain}`, value: digest() };
+  if (challenge.type === 'dns-account-01') task.txt = { name: dnsAccountRecordName(domain, accountUrl).replace(/\.$/, ''), value: digest() };
+  return task;
+}
+
+/** Which challenge types can prove which identifiers: wildcards only by DNS (RFC 8555 §7.1.3), IPs never by DNS (RFC 8738 §7). */
+export function typesAllowedFor(identifier: { type: string; value: string }, wildcard: boolean): ChallengeType[] {
+  if (identifier.type === 'ip') return ['http-01', 'tls-alpn-01'];
+  if (wildcard) return ['dns-01', 'dns-account-01', 'dns-persist-01'];
+  return [...CHALLENGE_TYPES];
+}

@@ -1,0 +1,218 @@
+import type { AccountRef } from '../acme/account.js';
+import type { AcmeClient } from '../acme/client.js';
+import {
+  deactivateAuthorization, fetchAuthorization, pollAuthorizationUntilSettled, respondToChallenge, type AuthorizationRef,
+} from '../acme/authorization.js';
+import { downloadCertificate, type DownloadedChain } from '../acme/certificate.js';
+import { createOrder, finalizeOrder, orderFailure, pollOrderUntilSettled, type OrderRef } from '../acme/order.js';
+import { AcmeProblemError } from '../acme/problem.js';
+import type { ChallengeSolver, ChallengeTask, ChallengeType } from '../acme/solver.js';
+import type { Challenge, Identifier } from '../acme/types.js';
+import { AcmecliError, BadResponseError, UsageError } from '../errors.js';
+import { challengeTask, isKnownChallengeType, typesAllowedFor } from './challenge-tasks.js';
+
+export type IssuanceStep = 'order' | 'authorization' | 'challenge' | 'validation' | 'valid' | 'finalize' | 'download' | 'done';
+
+export interface ObtainEvents {
+  onStep?(identifier: string, step: IssuanceStep, detail?: string): void;
+  /** The order exists at the CA: record it, so a crash leaves a trace. */
+  onOrderCreated?(orderUrl: string): void;
+}
+
+export interface ObtainRequest {
+  client: AcmeClient;
+  account: AccountRef;
+  thumbprint: string;
+  identifiers: Identifier[];
+  csrDer: Uint8Array;
+  solvers: readonly ChallengeSolver[];
+  /** `--challenge`: limits and orders the types; empty means every type a solver supports, in the solvers' order. */
+  challengeTypes?: readonly ChallengeType[];
+  profile?: string;
+  notAfter?: string;
+  replaces?: string;
+  /** Issuer CN of the chain's top certificate to prefer among alternates. */
+  preferredChain?: string;
+  /** Reads the top issuer CN of a PEM chain (src/certs), injected to keep this flow free of X.509 parsing. */
+  topIssuerName?: (chainPem: string) => string | undefined;
+  events?: ObtainEvents;
+  signal?: AbortSignal;
+}
+
+export interface SolvedChallenge {
+  identifier: string;
+  type: ChallengeType | 'already-valid';
+  solver: string;
+}
+
+export interface ObtainResult {
+  orderUrl: string;
+  certificateUrl: string;
+  chainPem: string;
+  /** The issuer name of the chain chosen (preferred chain), when known. */
+  chainIssuer?: string;
+  challenges: SolvedChallenge[];
+}
+
+/**
+ * One certificate, end to end (RFC 8555 §7.4): order, authorizations answered in
+ * parallel, finalize, poll, download, alternate chain. Solvers are cleaned up
+ * whatever happens; authorizations left pending after a failure are deactivated.
+ * Throws ACME_PROBLEM naming the identifier when a validation fails.
+ */
+export async function obtainCertificate(req: ObtainRequest): Promise<ObtainResult> {
+  const step = (identifier: string, s: IssuanceStep, detail?: string) => req.events?.onStep?.(identifier, s, detail);
+  const all = req.identifiers.map((i) => i.value).join(', ');
+  step(all, 'order');
+  const created = await createOrder(req.client, req.account, {
+    identifiers: req.identifiers,
+    ...(req.notAfter ? { notAfter: req.notAfter } : {}),
+    ...(req.replaces ? { replaces: req.replaces } : {}),
+    ...(req.profile ? { profile: req.profile } : {}),
+  });
+  req.events?.onOrderCreated?.(created.url);
+  if (created.order.status === 'invalid') throw orderFailure(created);
+
+  const outcomes = await Promise.allSettled(created.order.authorizations.map((url) => authorize(req, url, step)));
+  const failures = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failures.length > 0) {
+    // Authorizations still pending would linger at the CA; give them up (RFC 8555 §7.5.2).
+    await Promise.allSettled(outcomes.map((o, i) => (o.status === 'fulfilled' ? undefined : deactivateQuietly(req, created.order.authorizations[i]!))));
+    throw failures[0]!.reason;
+  }
+  const challenges = outcomes.map((o) => (o as PromiseFulfilledResult<SolvedChallenge>).value);
+
+  step(all, 'finalize');
+  let order: OrderRef;
+  try {
+    order = await finalizeOrder(req.client, req.account, created, req.csrDer);
+  } catch (err) {
+    // orderNotReady: a CA that is slow to notice the last authorization; look again once.
+    if (!(err instanceof AcmeProblemError && err.is('orderNotReady'))) throw err;
+    const settled = await pollOrderUntilSettled(req.client, req.account, created, pollOptions(req));
+    order = await finalizeOrder(req.client, req.account, settled, req.csrDer);
+  }
+  order = await pollOrderUntilSettled(req.client, req.account, order, pollOptions(req));
+  if (order.order.status !== 'valid' || !order.order.certificate) {
+    if (order.order.status === 'invalid') throw orderFailure(order);
+    throw new BadResponseError(`order ${order.url} is ${order.order.status} after finalize, with no certificate`);
+  }
+
+  step(all, 'download');
+  const chain = await chooseChain(req, await downloadCertificate(req.client, req.account, order.order.certificate));
+  step(all, 'done');
+  return {
+    orderUrl: created.url,
+    certificateUrl: order.order.certificate,
+    chainPem: chain.pem,
+    ...(chain.issuer ? { chainIssuer: chain.issuer } : {}),
+    challenges,
+  };
+}
+
+async function authorize(req: ObtainRequest, url: string, step: (i: string, s: IssuanceStep, d?: string) => void): Promise<SolvedChallenge> {
+  const authz = await fetchAuthorization(req.client, req.account, url);
+  const a = authz.authorization;
+  const name = a.wildcard ? `*.${a.identifier.value}` : a.identifier.value;
+  step(name, 'authorization');
+  if (a.status === 'valid') {
+    step(name, 'valid', 'already valid');
+    return { identifier: name, type: 'already-valid', solver: 'none' };
+  }
+  if (a.status !== 'pending') throw new AcmeProblemError({ type: 'urn:ietf:params:acme:error:unauthorized', detail: `authorization for ${name} is ${a.status}`, status: 403 }, { method: 'POST', url });
+
+  const tried: string[] = [];
+  for (const { challenge, solver } of candidates(req, authz)) {
+    const task = challengeTask(challenge, a, req.thumbprint, req.account.url);
+    step(name, 'challenge', `${challenge.type} via ${solver.name}`);
+    const signal = req.signal ?? new AbortController().signal;
+    const outcome = await solver.begin(task, signal);
+    if (outcome === 'declined') {
+      tried.push(`${solver.name} declined ${challenge.type}`);
+      continue;
+    }
+    let result: 'done' | 'failed' = 'failed';
+    try {
+      await solver.waitUntilReady?.(task, signal);
+      step(name, 'validation', challenge.type);
+      const answered = await respondToChallenge(req.client, req.account, challenge);
+      const settled = await pollAuthorizationUntilSettled(req.client, req.account, url, { ...pollOptions(req), ...(answered.retryAfterMs !== undefined ? { firstRetryAfterMs: answered.retryAfterMs } : {}) });
+      if (settled.authorization.status !== 'valid') throw validationFailure(name, challenge.type, settled, url);
+      result = 'done';
+      step(name, 'valid', challenge.type);
+      return { identifier: name, type: challenge.type, solver: solver.name };
+    } finally {
+      await endQuietly(solver, task, result);
+    }
+  }
+  const offered = a.challenges.map((c) => c.type).join(', ') || 'none';
+  const why = tried.length ? ` (${tried.join('; ')})` : '';
+  throw new UsageError(`no solver could answer for ${name}: the CA offers ${offered}; allowed here: ${allowedTypes(req, a).join(', ') || 'none'}${why}`);
+}
+
+/** Solvers in the user's order; with --challenge, types in that order first. An already-failed type is never retried. */
+function* candidates(req: ObtainRequest, authz: AuthorizationRef): Generator<{ challenge: Challenge & { type: ChallengeType }; solver: ChallengeSolver }> {
+  const a = authz.authorization;
+  const allowed = allowedTypes(req, a);
+  const offered = a.challenges.filter((c): c is Challenge & { type: ChallengeType } => isKnownChallengeType(c.type) && allowed.includes(c.type as ChallengeType) && c.status !== 'invalid');
+  const probe = (c: Challenge & { type: ChallengeType }) => challengeTask(c, a, req.thumbprint, req.account.url);
+  if (req.challengeTypes?.length) {
+    for (const type of req.challengeTypes) {
+      const challenge = offered.find((c) => c.type === type);
+      if (!challenge) continue;
+      for (const solver of req.solvers) if (solver.supports(probe(challenge))) yield { challenge, solver };
+    }
+    return;
+  }
+  for (const solver of req.solvers) {
+    for (const challenge of offered) if (solver.supports(probe(challenge))) yield { challenge, solver };
+  }
+}
+
+function allowedTypes(req: ObtainRequest, a: { identifier: Identifier; wildcard?: boolean }): ChallengeType[] {
+  const byIdentifier = typesAllowedFor(a.identifier, Boolean(a.wildcard));
+  return req.challengeTypes?.length ? req.challengeTypes.filter((t) => byIdentifier.includes(t)) : byIdentifier;
+}
+
+function validationFailure(name: string, type: string, settled: AuthorizationRef, url: string): AcmecliError {
+  const failed = settled.authorization.challenges.find((c) => c.type === type && c.error) ?? settled.authorization.challenges.find((c) => c.error);
+  const problem = failed?.error ?? { type: 'urn:ietf:params:acme:error:unauthorized', detail: `authorization is ${settled.authorization.status}` };
+  const err = new AcmeProblemError(problem, { method: 'POST', url });
+  err.message = `${type} for ${name} failed: ${err.message}`;
+  return err;
+}
+
+async function chooseChain(req: ObtainRequest, first: DownloadedChain): Promise<{ pem: string; issuer?: string }> {
+  const issuerOf = (pem: string) => req.topIssuerName?.(pem);
+  const firstIssuer = issuerOf(first.pem);
+  if (!req.preferredChain || firstIssuer === req.preferredChain) return { pem: first.pem, ...(firstIssuer ? { issuer: firstIssuer } : {}) };
+  for (const url of first.alternates) {
+    const alternate = await downloadCertificate(req.client, req.account, url);
+    const issuer = issuerOf(alternate.pem);
+    if (issuer === req.preferredChain) return { pem: alternate.pem, issuer };
+  }
+  // certbot and lego fall back to the default chain when none matches; so do we.
+  return { pem: first.pem, ...(firstIssuer ? { issuer: firstIssuer } : {}) };
+}
+
+async function endQuietly(solver: ChallengeSolver, task: ChallengeTask, outcome: 'done' | 'failed'): Promise<void> {
+  try {
+    await solver.end(task, outcome);
+  } catch {
+    // Cleanup failing must not hide the result; the solver reports its own warnings.
+  }
+}
+
+async function deactivateQuietly(req: ObtainRequest, url: string): Promise<void> {
+  try {
+    const current = await fetchAuthorization(req.client, req.account, url);
+    if (current.authorization.status === 'pending') await deactivateAuthorization(req.client, req.account, url);
+  } catch {
+    // Best effort: the CA expires pending authorizations on its own.
+  }
+}
+
+function pollOptions(req: ObtainRequest) {
+  return req.signal ? { signal: req.signal } : {};
+}
+

@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFilesTogether, type FileToWrite } from '../state/atomic-write.js';
+
+/** The ACME Manager deploy layout: NAME.crt, NAME.key, NAME.ca.crt (no CA file with --bundle). */
+export interface OutputPaths {
+  certificate: string;
+  key?: string;
+  ca?: string;
+}
+
+export interface CertificateFiles {
+  /** The leaf certificate, PEM. */
+  leafPem: string;
+  /** The issuer chain without the leaf, PEM. */
+  chainPem: string;
+  /** The private key, PEM; absent for --csr lineages. */
+  keyPem?: string;
+}
+
+export function outputPaths(outDir: string, name: string, bundle: boolean, hasKey: boolean): OutputPaths {
+  return {
+    certificate: join(outDir, `${name}.crt`),
+    ...(hasKey ? { key: join(outDir, `${name}.key`) } : {}),
+    ...(bundle ? {} : { ca: join(outDir, `${name}.ca.crt`) }),
+  };
+}
+
+function contents(paths: OutputPaths, files: CertificateFiles, bundle: boolean): FileToWrite[] {
+  const list: FileToWrite[] = [];
+  // Key first: a reader that sees the new certificate then always finds the new key already there.
+  if (paths.key && files.keyPem) list.push({ path: paths.key, data: files.keyPem, mode: 0o600, forceMode: true });
+  list.push({ path: paths.certificate, data: bundle ? files.leafPem + files.chainPem : files.leafPem, mode: 0o644 });
+  if (paths.ca) list.push({ path: paths.ca, data: files.chainPem, mode: 0o644 });
+  return list;
+}
+
+/** Writes the certificate, key and CA files together (see writeFilesTogether); the folder is made 0700. */
+export async function writeOutputs(paths: OutputPaths, files: CertificateFiles, bundle: boolean): Promise<void> {
+  await writeFilesTogether(contents(paths, files, bundle), 0o700);
+}
+
+/** Whether the files on disk are exactly what `files` says they should be (kill -9 repair check). */
+export async function outputsMatch(paths: OutputPaths, files: CertificateFiles, bundle: boolean): Promise<boolean> {
+  for (const file of contents(paths, files, bundle)) {
+    const onDisk = await readFile(file.path, 'utf8').catch(() => undefined);
+    if (onDisk !== file.data) return false;
+  }
+  return true;
+}

@@ -1,0 +1,207 @@
+import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StateError, UsageError } from '../errors.js';
+import type { Identifier } from '../acme/types.js';
+import { describeFsError, writeFileAtomic } from './atomic-write.js';
+
+/** How a lineage's challenges are answered: the `cert issue` solver options, in the order given. */
+export interface SolverSpec {
+  kind: 'http-standalone' | 'webroot' | 'http-stateless' | 'tls-alpn-standalone' | 'hook' | 'dns-persist';
+  /** The address, folder or command given with the option. */
+  arg?: string;
+}
+
+/** Everything `cert renew` needs to repeat an issuance with no arguments. */
+export interface LineageConfig {
+  name: string;
+  identifiers: Identifier[];
+  directoryUrl: string;
+  caFile?: string;
+  allowHttp?: boolean;
+  accountKeyPath: string;
+  keyType: string;
+  reuseKey: boolean;
+  csrFile?: string;
+  solvers: SolverSpec[];
+  challengeTypes: string[];
+  dnsResolver?: string;
+  dnsTimeoutSeconds?: number;
+  profile?: string;
+  days?: number;
+  preferredChain?: string;
+  outDir: string;
+  bundle: boolean;
+  deployHook?: string;
+  renewDays: string;
+}
+
+export interface LineageVersion {
+  number: number;
+  issuedAt: string;
+  notBefore: string;
+  notAfter: string;
+  serial: string;
+  sha256: string;
+  ariCertId?: string;
+  orderUrl: string;
+  certificateUrl: string;
+  hasKey: boolean;
+}
+
+export interface LineageRecord {
+  config: LineageConfig;
+  createdAt: string;
+  acmecliVersion: string;
+  versions: LineageVersion[];
+  /** The version the output files must hold; repaired from on every run. */
+  current?: number;
+  /** An order placed and not yet finished (a crash leaves it here; the next run simply places a new one). */
+  pendingOrderUrl?: string;
+  lastResult?: { at: string; ok: boolean; message: string };
+  ari?: { certId: string; windowStart: string; windowEnd: string; renewAt: string; nextCheckAt: string; explanationURL?: string };
+}
+
+export interface VersionFiles {
+  certificate: string;
+  chain: string;
+  fullchain: string;
+  key?: string;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** `--name` is a file name under --out and under the state directory: no separators, no `..`. */
+export function checkLineageName(name: string): string {
+  if (!NAME.test(name) || name.includes('..')) {
+    throw new UsageError(`--name ${JSON.stringify(name)} must be letters, digits, '.', '_' or '-' (no '/', no '..', at most 100 characters)`);
+  }
+  return name;
+}
+
+/**
+ * Lineages under `<state>/lineages/<name>/`: `lineage.json`, and one folder per
+ * issued version holding cert, chain and key (0700 folders, 0600 key). A version
+ * is written whole before `current` points at it, so a crash at any moment
+ * leaves either the old version current or the new one complete.
+ */
+export class LineageStore {
+  readonly root: string;
+
+  constructor(stateHome: string) {
+    this.root = join(stateHome, 'lineages');
+  }
+
+  folder(name: string): string {
+    return join(this.root, checkLineageName(name));
+  }
+
+  async list(): Promise<string[]> {
+    try {
+      const entries = await readdir(this.root, { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory() && NAME.test(e.name)).map((e) => e.name).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new StateError(`cannot list ${this.root}: ${describeFsError(err)}`, { cause: err });
+    }
+  }
+
+  async read(name: string): Promise<LineageRecord | undefined> {
+    const path = join(this.folder(name), 'lineage.json');
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new StateError(`cannot read ${path}: ${describeFsError(err)}`, { cause: err });
+    }
+    try {
+      const record = JSON.parse(text) as LineageRecord;
+      if (!record.config || !Array.isArray(record.versions)) throw new Error('missing fields');
+      return record;
+    } catch (err) {
+      throw new StateError(`${path} is damaged (${(err as Error).message}); move it away and issue again`, { cause: err });
+    }
+  }
+
+  async write(record: LineageRecord): Promise<void> {
+    await writeFileAtomic(join(this.folder(record.config.name), 'lineage.json'), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600, forceMode: true, dirMode: 0o700 });
+  }
+
+  versionFolder(name: string, number: number): string {
+    return join(this.folder(name), 'versions', String(number));
+  }
+
+  versionFiles(name: string, number: number, hasKey: boolean): VersionFiles {
+    const folder = this.versionFolder(name, number);
+    return {
+      certificate: join(folder, 'cert.pem'),
+      chain: join(folder, 'chain.pem'),
+      fullchain: join(folder, 'fullchain.pem'),
+      ...(hasKey ? { key: join(folder, 'privkey.pem') } : {}),
+    };
+  }
+
+  /** The next version number, past any folder a crash left behind. */
+  async nextVersionNumber(record: LineageRecord): Promise<number> {
+    const recorded = Math.max(0, ...record.versions.map((v) => v.number));
+    let onDisk = 0;
+    try {
+      for (const entry of await readdir(join(this.folder(record.config.name), 'versions'))) {
+        const n = Number(entry);
+        if (Number.isInteger(n)) onDisk = Math.max(onDisk, n);
+      }
+    } catch {
+      // no versions yet
+    }
+    return Math.max(recorded, onDisk) + 1;
+  }
+
+  async removeVersionFolder(name: string, number: number): Promise<void> {
+    await rm(this.versionFolder(name, number), { recursive: true, force: true });
+  }
+
+  /**
+   * Takes the lineage's lock: a file created exclusively, holding our PID. A
+   * lock whose process is gone (kill -9) is taken over. Throws STATE naming the
+   * holder when another live run has it.
+   */
+  async lock(name: string): Promise<() => Promise<void>> {
+    const folder = this.folder(name);
+    await mkdir(folder, { recursive: true, mode: 0o700 });
+    const path = join(folder, 'lock');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const handle = await open(path, 'wx', 0o600);
+        await handle.writeFile(`${process.pid}\n`);
+        await handle.close();
+        return async () => {
+          await rm(path, { force: true });
+        };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new StateError(`cannot lock ${name}: ${describeFsError(err)}`, { cause: err });
+        const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+        if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+          throw new StateError(`${name} is locked by another acmecli run (pid ${holder}); not touching it`);
+        }
+        // A lock left by a process that is gone: remove it and try again.
+        const age = await stat(path).then((s) => Date.now() - s.mtimeMs).catch(() => Infinity);
+        if (holder === 0 && age < 2_000) {
+          // Another run is between creating the file and writing its PID.
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        await rm(path, { force: true });
+      }
+    }
+    throw new StateError(`cannot take the lock of ${name}`);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
