@@ -115,7 +115,6 @@ async function bundle(entryFile, version) {
   // Computed specifiers esbuild could not follow stay in the output as they are.
   const code = await readFile(out.bundle, 'utf8');
   for (const [pattern, what] of [
-    [/\bimport\(\s*(?!["'`])/, 'a dynamic import() of a computed specifier'],
     [/(?<![.\w$])require\(\s*(?!["'`])/, 'a require() of a computed specifier'],
   ]) {
     const match = pattern.exec(code);

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'IO' // local files
   | 'HOOK' // a user's hook or deploy command failed
   | 'STATE' // the state directory (cache, lineages, locks)
+  | 'LINEAGE' // one or more lineages failed; each is named in the summary
   | 'ABORTED';
 
 export abstract class AcmecliError extends Error {
@@ -51,6 +52,7 @@ export const IoError = defineError('IO', 'IoError');
 export const HookError = defineError('HOOK', 'HookError');
 export const StateError = defineError('STATE', 'StateError');
 export const AbortedError = defineError('ABORTED', 'AbortedError');
+export const LineageFailedError = defineError('LINEAGE', 'LineageFailedError');
 
 export function isAcmecliError(err: unknown): err is AcmecliError {
   return err instanceof AcmecliError;

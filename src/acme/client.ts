@@ -109,7 +109,8 @@ export class AcmeClient {
 
   async #fetchNonce(): Promise<string> {
     const { newNonce } = await this.directory();
-    const res = await this.#withRetries(newNonce, () => this.#exchange({ method: 'HEAD', url: newNonce }));
+    // This nonce goes straight to its user, never into the pool: pooling it too would spend it twice.
+    const res = await this.#withRetries(newNonce, () => this.#exchange({ method: 'HEAD', url: newNonce }), { poolNonce: false });
     const nonce = headerValue(res, 'replay-nonce');
     if (!nonce) throw new BadResponseError(`${newNonce} gave no Replay-Nonce header`);
     return nonce;
@@ -184,10 +185,10 @@ export class AcmeClient {
   }
 
   /** GET and HEAD have no side effects, so they may be repeated as they are. */
-  async #withRetries(url: string, exchange: () => Promise<HttpResponse>): Promise<HttpResponse> {
+  async #withRetries(url: string, exchange: () => Promise<HttpResponse>, options: { poolNonce: boolean } = { poolNonce: true }): Promise<HttpResponse> {
     for (let attempt = 1; ; attempt++) {
       const res = await exchange();
-      this.#nonces.put(headerValue(res, 'replay-nonce'));
+      if (options.poolNonce || res.status >= 400) this.#nonces.put(headerValue(res, 'replay-nonce'));
       if (res.status < 400) return res;
       const failure = this.#toFailure(res, 'GET', url);
       const decision = decideRetry(failure, attempt, this.#limits);

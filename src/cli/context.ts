@@ -44,8 +44,11 @@ export class CliContext {
   #globals: GlobalOptions = {};
   #output: Output | undefined;
   #key: Promise<AccountKey> | undefined;
-  #client: AcmeClient | undefined;
-  #closeTransport: (() => Promise<void>) | undefined;
+  readonly #clients = new Map<string, AcmeClient>();
+  readonly #keys = new Map<string, Promise<AccountKey>>();
+  readonly #closers: (() => Promise<void>)[] = [];
+  /** Requests sent to CAs this run (shown with --verbose, counted by the benchmark). */
+  requestCount = 0;
   #cache: AccountCache | undefined;
   /** Injected by tests and stand-ins; the undici transport otherwise. */
   sendOverride: HttpSend | undefined;
@@ -90,7 +93,7 @@ export class CliContext {
     this.#key ??= (async () => {
       const path = this.#globals.key ?? this.io.env.ACMECLI_KEY;
       if (!path) throw new UsageError('no account key: pass -k FILE (or set ACMECLI_KEY); make one with `acmecli key generate ec256 -o account.pem`');
-      return readAccountKeyFile(path, (warning) => this.output.warn(warning));
+      return this.keyAt(path);
     })();
     return this.#key;
   }
@@ -101,11 +104,20 @@ export class CliContext {
 
   /** The ACME client for this run's directory; the transport is made on first use. */
   async client(): Promise<AcmeClient> {
-    if (this.#client) return this.#client;
-    const directoryUrl = this.directoryUrl;
+    return this.clientFor(this.directoryUrl, this.#globals.caFile ?? this.io.env.ACMECLI_CA_FILE);
+  }
+
+  /**
+   * A client per directory (and extra CA), shared by everything in this run: one
+   * nonce pool and one directory fetch, however many lineages renew at once.
+   */
+  async clientFor(directoryUrl: string, caFile?: string): Promise<AcmeClient> {
+    const cacheKey = `${directoryUrl}\u0000${caFile ?? ''}`;
+    const existing = this.#clients.get(cacheKey);
+    if (existing) return existing;
     let send = this.sendOverride;
     if (!send) {
-      const extraCaPem = await this.#readCaFile();
+      const extraCaPem = await readCaFile(caFile);
       const env = this.io.env;
       const proxy = {
         ...(env.HTTPS_PROXY || env.https_proxy ? { httpsProxy: env.HTTPS_PROXY || env.https_proxy } : {}),
@@ -114,25 +126,29 @@ export class CliContext {
       };
       const transport = createHttpTransport({
         userAgent: USER_AGENT,
-        allowHttp: Boolean(this.#globals.allowHttp),
+        allowHttp: Boolean(this.#globals.allowHttp) || directoryUrl.startsWith('http:'),
         timeoutMs: parseTimeoutSeconds(this.#globals.timeout ?? env.ACMECLI_TIMEOUT) * 1000,
         ...(extraCaPem ? { extraCaPem } : {}),
         proxy,
       });
       send = transport.send;
-      this.#closeTransport = transport.close;
+      this.#closers.push(transport.close);
     }
     const output = this.output;
-    this.#client = new AcmeClient({
+    const client = new AcmeClient({
       directoryUrl,
       send,
       events: {
-        onRequest: (e) => output.debug(`${e.method} ${e.url} → ${e.status} (${Math.round(e.durationMs)} ms)`),
+        onRequest: (e) => {
+          this.requestCount++;
+          output.debug(`${e.method} ${e.url} → ${e.status} (${Math.round(e.durationMs)} ms)`);
+        },
         // Retries are reported even without --verbose: a slow run should say why.
         onRetry: (e) => output.info(`retrying ${e.url} after ${e.reason}${e.delayMs ? ` in ${(e.delayMs / 1000).toFixed(1)} s` : ''} (attempt ${e.attempt + 1})`),
       },
     });
-    return this.#client;
+    this.#clients.set(cacheKey, client);
+    return client;
   }
 
   /** The directory, fetched from the CA and remembered for offline commands. */
@@ -148,17 +164,30 @@ export class CliContext {
    * round trip), else by RFC 8555 §7.3.1 onlyReturnExisting, then cached.
    */
   async account(options: { preferServer?: boolean } = {}): Promise<ResolvedAccount> {
-    const key = await this.accountKey();
+    return this.accountAt(this.directoryUrl, await this.client(), await this.accountKey(), options);
+  }
+
+  /** The same for any directory and key (cert renew: each lineage names its own). */
+  async accountAt(directoryUrl: string, client: AcmeClient, key: AccountKey, options: { preferServer?: boolean } = {}): Promise<ResolvedAccount> {
     const thumbprint = await jwkThumbprint(key.publicJwk);
     if (!options.preferServer) {
-      const cached = await this.cache.findAccount(this.directoryUrl, thumbprint);
+      const cached = await this.cache.findAccount(directoryUrl, thumbprint);
       if (cached) return { url: cached.accountUrl, key, thumbprint, source: 'cache' };
     }
-    const client = await this.client();
-    await this.directory();
+    await this.cache.saveDirectory(directoryUrl, await client.directory()).catch(() => undefined);
     const found = await findAccountByKey(client, key);
-    await this.rememberAccount(thumbprint, found.url);
+    await this.cache.saveAccount(directoryUrl, thumbprint, found.url).catch((err: unknown) => this.output.warn(`cannot cache the account URL: ${(err as Error).message}`));
     return { url: found.url, key, thumbprint, source: 'server', account: found.account };
+  }
+
+  /** An account key by path, read once per run. */
+  keyAt(path: string): Promise<AccountKey> {
+    let key = this.#keys.get(path);
+    if (!key) {
+      key = readAccountKeyFile(path, (warning) => this.output.warn(warning));
+      this.#keys.set(path, key);
+    }
+    return key;
   }
 
   async rememberAccount(thumbprint: string, accountUrl: string): Promise<void> {
@@ -166,21 +195,10 @@ export class CliContext {
   }
 
   async close(): Promise<void> {
-    await this.#closeTransport?.();
+    await Promise.allSettled(this.#closers.map((close) => close()));
   }
 
-  async #readCaFile(): Promise<string | undefined> {
-    const path = this.#globals.caFile ?? this.io.env.ACMECLI_CA_FILE;
-    if (!path) return undefined;
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      throw new IoError(`cannot read --ca-file ${path}: ${describeFsError(err)}`, { cause: err });
-    }
-    if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new KeyError(`--ca-file ${path} holds no PEM certificate`);
-    return text;
-  }
+
 }
 
 export function resolveDirectoryUrl(given: string, allowHttp: boolean): string {
@@ -204,4 +222,16 @@ function parseTimeoutSeconds(value: string | undefined): number {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`--timeout must be a number of seconds between 1 and 3600, not ${JSON.stringify(value)}`);
   return seconds;
+}
+
+async function readCaFile(path: string | undefined): Promise<string | undefined> {
+  if (!path) return undefined;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new IoError(`cannot read --ca-file ${path}: ${describeFsError(err)}`, { cause: err });
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new KeyError(`--ca-file ${path} holds no PEM certificate`);
+  return text;
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { AcmeProblemError } from '../acme/problem.js';
 import { AcmecliError, UsageError } from '../errors.js';
 import { addAccountCommands } from '../commands/account.js';
+import { addCertCommands } from '../commands/cert.js';
 import { addDnsCommands } from '../commands/dns.js';
 import { addKeyCommands } from '../commands/key.js';
 import { CliContext } from './context.js';
@@ -78,6 +79,7 @@ Exit status: 0 success, 1 failure, 2 usage error, 3 CA unreachable (network, TLS
   addAccountCommands(program, ctx);
   addKeyCommands(program, ctx);
   addDnsCommands(program, ctx);
+  addCertCommands(program, ctx);
 
   // Subcommands inherit the same error handling and output.
   const inherit = (command: Command) => {

@@ -18,6 +18,9 @@ export class Output {
   readonly verbose: boolean;
   readonly colour: ChalkInstance;
   #hasResult = false;
+  #spinner: Ora | undefined;
+  #spinnerLoading: Promise<void> | undefined;
+  #spinnerText = '';
 
   constructor(io: CliIO, options: OutputOptions) {
     this.#io = io;
@@ -57,6 +60,31 @@ export class Output {
 
   debug(message: string): void {
     if (this.verbose) this.#io.writeStderr(`${this.colour.dim(message)}\n`);
+  }
+
+  /**
+   * A progress line: on a terminal, the text of one spinner that keeps turning;
+   * elsewhere a plain line on stderr, for CI logs.
+   */
+  progress(line: string): void {
+    if (!this.#io.isStderrTty) {
+      this.info(line);
+      return;
+    }
+    this.#spinnerText = line;
+    if (this.#spinner) this.#spinner.text = line;
+    else if (!this.#spinnerLoading) {
+      this.#spinnerLoading = import('ora').then(({ default: ora }) => {
+        this.#spinner = ora({ text: this.#spinnerText, stream: process.stderr }).start();
+      });
+    }
+  }
+
+  /** Stops the progress spinner, if one is turning. */
+  endProgress(): void {
+    this.#spinner?.stop();
+    this.#spinner = undefined;
+    this.#spinnerLoading = undefined;
   }
 
   /**

@@ -1,0 +1,215 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { KeyError, UsageError, isAcmecliError } from '../errors.js';
+import { CERT_KEY_TYPES, certKeyTypeOf, type CertKeyTypeName, type CertKeyTypeSpec } from './cert-key-types.js';
+import { concatBytes, encodeTlv } from './der.js';
+import { ipAddressBytes, normaliseIpAddress, parseIdentifier, type Identifier } from './identifiers.js';
+import { encodePem, findPemBlocks } from './pem.js';
+import { nodeCrypto, x509 } from './x509.js';
+
+const SUBJECT_ALT_NAME_OID = '2.5.29.17';
+/** RFC 5280 Appendix A: ub-common-name INTEGER ::= 64. */
+const MAX_COMMON_NAME_LENGTH = 64;
+/** GeneralName CHOICE tags (RFC 5280 §4.2.1.6), context-specific and implicit: dNSName [2] IA5String, iPAddress [7] OCTET STRING. */
+const GENERAL_NAME_TAG = { dns: 0x82, ip: 0x87 } as const;
+
+/** The PEM labels a certificate request may carry: RFC 7468 §7, and the one older OpenSSL and Netscape tools write. */
+const CSR_PEM_LABELS = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
+
+export interface Csr {
+  der: Uint8Array;
+  pem: string;
+}
+
+/**
+ * Makes the PKCS#10 request (RFC 2986) sent to finalize (RFC 8555 §7.4): every
+ * identifier in subjectAltName (dNSName, or iPAddress as RFC 8738 §3 asks), and
+ * CN = the first DNS identifier when it fits in 64 characters. With no CN the
+ * subject is empty, so subjectAltName is marked critical (RFC 5280 §4.2.1.6).
+ * Signed ECDSA with SHA-256 (P-256) or SHA-384 (P-384), or RSA PKCS#1 v1.5 with SHA-256.
+ * Identifiers are normalised as `parseIdentifier` does, and repeats dropped.
+ *
+ * @throws KeyError (code `KEY`) for a key type not in CERT_KEY_TYPES;
+ *   UsageError (code `USAGE`) for no identifiers or an invalid one.
+ */
+export async function createCsr(privateKey: KeyObject, identifiers: readonly Identifier[]): Promise<Csr> {
+  if (privateKey.type !== 'private') throw new KeyError('a certificate request must be signed with the private key');
+  const spec: CertKeyTypeSpec = CERT_KEY_TYPES[certKeyTypeOf(privateKey, 'the certificate key')];
+  const names = uniqueIdentifiers(
+    identifiers.map((identifier) => {
+      const parsed = parseIdentifier(identifier.value);
+      if (parsed.type !== identifier.type) throw new UsageError(`"${identifier.value}" is not an identifier of type ${identifier.type}`);
+      return parsed;
+    }),
+  );
+  if (names.length === 0) throw new UsageError('a certificate request needs at least one DNS name or IP address');
+
+  const firstDnsName = names.find((identifier) => identifier.type === 'dns')?.value;
+  const subjectName = firstDnsName !== undefined && firstDnsName.length <= MAX_COMMON_NAME_LENGTH ? [{ CN: [firstDnsName] }] : [];
+  const subjectAltName = new x509.Extension(SUBJECT_ALT_NAME_OID, subjectName.length === 0, encodeSubjectAltName(names));
+
+  const importAlgorithm =
+    spec.kty === 'EC' ? { name: 'ECDSA', namedCurve: spec.curve } : { name: 'RSASSA-PKCS1-v1_5', hash: spec.csrHash };
+  const keys = {
+    privateKey: privateKey.toCryptoKey(importAlgorithm, false, ['sign']),
+    publicKey: createPublicKey(privateKey).toCryptoKey(importAlgorithm, true, ['verify']),
+  };
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create(
+    {
+      name: subjectName,
+      extensions: [subjectAltName],
+      signingAlgorithm: { name: importAlgorithm.name, hash: spec.csrHash },
+      keys,
+    },
+    nodeCrypto,
+  );
+  const der = new Uint8Array(csr.rawData);
+  return { der, pem: encodePem('CERTIFICATE REQUEST', der) };
+}
+
+/** SubjectAltName's extnValue: GeneralNames ::= SEQUENCE OF GeneralName. */
+function encodeSubjectAltName(identifiers: readonly Identifier[]): Uint8Array {
+  const names = identifiers.map((identifier) => {
+    const content = identifier.type === 'dns' ? new TextEncoder().encode(identifier.value) : ipAddressBytes(identifier.value);
+    if (content === undefined) throw new UsageError(`invalid IP address "${identifier.value}"`);
+    return encodeTlv(GENERAL_NAME_TAG[identifier.type], content);
+  });
+  return encodeTlv(0x30, concatBytes(names));
+}
+
+export interface ParsedCsr {
+  /** From subjectAltName, then the CN when it is not among them: lowercased, IPs normalised, no repeats. */
+  identifiers: Identifier[];
+  der: Uint8Array;
+  publicKey: KeyObject;
+  /** The CERT_KEY_TYPES entry the public key matches, or undefined when it matches none (a CA may refuse it). */
+  keyType: CertKeyTypeName | undefined;
+  /** For people: 'EC P-256', 'RSA 3072'. */
+  keyDescription: string;
+}
+
+/**
+ * Reads a certificate request brought with `--csr` (PEM or DER) and checks its
+ * signature, so a damaged or altered file fails here and not at the CA.
+ * `source` names the input in messages (usually the file path).
+ *
+ * @throws UsageError (code `USAGE`) for anything that is not a readable,
+ *   correctly signed PKCS#10 request naming only DNS names and IP addresses.
+ */
+export async function parseCsr(pemOrDer: string | Uint8Array, source: string): Promise<ParsedCsr> {
+  const der = csrDer(pemOrDer, source);
+  let csr: InstanceType<typeof x509.Pkcs10CertificateRequest>;
+  try {
+    csr = new x509.Pkcs10CertificateRequest(der);
+  } catch {
+    throw new UsageError(`${source} is not a certificate request (PKCS#10 in PEM or DER); the file is damaged or of another kind`);
+  }
+  let isSignatureValid: boolean;
+  try {
+    isSignatureValid = await csr.verify(nodeCrypto);
+  } catch {
+    throw new UsageError(`${source}: the certificate request's signature cannot be checked (unsupported key or signature algorithm)`);
+  }
+  if (!isSignatureValid) {
+    throw new UsageError(`${source}: the certificate request's signature does not verify; the file was altered or signed with another key`);
+  }
+
+  let publicKey: KeyObject;
+  try {
+    publicKey = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' });
+  } catch {
+    throw new UsageError(`${source}: the certificate request's public key cannot be read`);
+  }
+  let keyType: CertKeyTypeName | undefined;
+  try {
+    keyType = certKeyTypeOf(publicKey, source);
+  } catch {
+    keyType = undefined;
+  }
+  return { identifiers: csrIdentifiers(csr, source), der, publicKey, keyType, keyDescription: describePublicKey(publicKey) };
+}
+
+function csrDer(pemOrDer: string | Uint8Array, source: string): Uint8Array {
+  const text = typeof pemOrDer === 'string' ? pemOrDer : Buffer.from(pemOrDer).toString('latin1');
+  if (!text.includes('-----BEGIN ')) {
+    if (typeof pemOrDer !== 'string' && pemOrDer[0] === 0x30) return pemOrDer; // an ASN.1 SEQUENCE: DER
+    throw new UsageError(`${source} is not a certificate request (PKCS#10 in PEM or DER)`);
+  }
+  const blocks = findPemBlocks(text);
+  const requests = blocks.filter((block) => CSR_PEM_LABELS.has(block.label));
+  const [request] = requests;
+  if (request === undefined) {
+    const other = blocks.find((block) => block.label !== '')?.label;
+    const what = other === undefined ? 'no complete PEM block (is it truncated?)' : `a "${other}" block`;
+    throw new UsageError(`${source} holds ${what}, not a certificate request`);
+  }
+  if (requests.length > 1) throw new UsageError(`${source} holds ${requests.length} certificate requests; keep one`);
+  if (request.der === undefined) throw new UsageError(`${source} has a damaged "${request.label}" block (not base64)`);
+  return request.der;
+}
+
+function csrIdentifiers(csr: InstanceType<typeof x509.Pkcs10CertificateRequest>, source: string): Identifier[] {
+  const inSource = (err: unknown): never => {
+    if (isAcmecliError(err)) throw new UsageError(`${source}: ${err.message}`);
+    throw err;
+  };
+  const identifiers: Identifier[] = [];
+  const extension = csr.getExtension(SUBJECT_ALT_NAME_OID);
+  if (extension !== null) {
+    let names: readonly { type: string; value: string }[];
+    try {
+      names = new x509.SubjectAlternativeNameExtension(extension.rawData).names.items;
+    } catch {
+      throw new UsageError(`${source}: the certificate request's subjectAltName cannot be read`);
+    }
+    for (const name of names) {
+      if (name.type === 'dns') {
+        try {
+          identifiers.push(parseIdentifier(name.value));
+        } catch (err) {
+          inSource(err);
+        }
+      } else if (name.type === 'ip') {
+        const value = normaliseIpAddress(name.value);
+        if (value === undefined) throw new UsageError(`${source}: the certificate request has an invalid IP address (${name.value})`);
+        identifiers.push({ type: 'ip', value });
+      } else {
+        throw new UsageError(`${source} asks for the ${name.type} name ${name.value}; ACME certificates hold only DNS names and IP addresses`);
+      }
+    }
+  }
+  for (const commonName of csr.subjectName.getField('CN')) {
+    try {
+      identifiers.push(parseIdentifier(commonName));
+    } catch (err) {
+      inSource(err);
+    }
+  }
+  const unique = uniqueIdentifiers(identifiers);
+  if (unique.length === 0) throw new UsageError(`${source} names no DNS name or IP address (no subjectAltName and no CN)`);
+  return unique;
+}
+
+function uniqueIdentifiers(identifiers: readonly Identifier[]): Identifier[] {
+  const seen = new Set<string>();
+  return identifiers.filter((identifier) => {
+    const key = `${identifier.type}:${identifier.value}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function describePublicKey(key: KeyObject): string {
+  const details = key.asymmetricKeyDetails;
+  if (key.asymmetricKeyType === 'rsa') return `RSA ${details?.modulusLength ?? '?'}`;
+  if (key.asymmetricKeyType === 'ec') {
+    try {
+      const crv = key.export({ format: 'jwk' }).crv;
+      if (crv !== undefined) return `EC ${crv}`;
+    } catch {
+      // a curve with no JWK name: fall back to OpenSSL's
+    }
+    return `EC ${details?.namedCurve ?? 'explicit-parameters'}`;
+  }
+  return key.asymmetricKeyType === 'ed25519' ? 'Ed25519' : (key.asymmetricKeyType ?? 'unknown');
+}

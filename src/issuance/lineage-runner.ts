@@ -1,0 +1,184 @@
+import type { AccountRef } from '../acme/account.js';
+import { fetchRenewalInfo } from '../acme/ari.js';
+import type { AcmeClient } from '../acme/client.js';
+import { AcmeProblemError } from '../acme/problem.js';
+import { parseRenewalInfo } from '../certs/renewal-time.js';
+import { AcmecliError, StateError } from '../errors.js';
+import type { LineageConfig, LineageRecord, LineageStore } from '../state/lineage-store.js';
+import { runDeployHook } from './deploy-hook.js';
+import type { IssuanceStep } from './obtain.js';
+import { currentVersion, decideRenewal, recordAriAnswer } from './renewal-decision.js';
+import { issueNextVersion, repairOutputs } from './run-lineage.js';
+import type { SolverRegistry } from './solver-registry.js';
+
+/** What the runner needs from the outside world; the CLI supplies it. */
+export interface RunnerDeps {
+  store: LineageStore;
+  registry: SolverRegistry;
+  env: Readonly<Record<string, string | undefined>>;
+  now: () => Date;
+  /** The client and account for a lineage's CA and key (cached URL, look-up, or creation). */
+  connect: (config: LineageConfig) => Promise<{ client: AcmeClient; account: AccountRef; thumbprint: string }>;
+  /** Whether the CA (as last seen, from the local cache) offers renewalInfo: no network. */
+  ariSupported: (config: LineageConfig) => Promise<boolean>;
+  onStep?: (lineage: string, identifier: string, step: IssuanceStep, detail?: string) => void;
+  onInfo?: (message: string) => void;
+  version: string;
+}
+
+export type LineageStatus = 'issued' | 'not-due' | 'would-renew' | 'failed' | 'locked';
+
+export interface LineageOutcome {
+  name: string;
+  status: LineageStatus;
+  message: string;
+  renewAt?: string;
+  basis?: 'ari' | 'window' | 'no-certificate' | 'forced' | 'new' | 'changed';
+  serial?: string;
+  notAfter?: string;
+  files?: { certificate: string; key?: string; ca?: string };
+  challenges?: { identifier: string; type: string; solver: string }[];
+  repaired?: boolean;
+  error?: { code: string; message: string };
+}
+
+export type RunMode =
+  | { kind: 'issue'; config: LineageConfig; force: boolean }
+  | { kind: 'renew'; name: string; force: boolean; dryRun: boolean };
+
+/**
+ * One lineage, under its lock: repair the output files, decide whether it is
+ * due (ARI first), issue, deploy. Never throws: the outcome says what happened,
+ * so one lineage failing does not stop the others.
+ */
+export async function runLineage(deps: RunnerDeps, mode: RunMode): Promise<LineageOutcome> {
+  const name = mode.kind === 'issue' ? mode.config.name : mode.name;
+  let unlock: (() => Promise<void>) | undefined;
+  try {
+    unlock = await deps.store.lock(name);
+  } catch (err) {
+    return { name, status: 'locked', message: (err as Error).message, error: describe(err) };
+  }
+  try {
+    return await runLocked(deps, mode, name);
+  } catch (err) {
+    const outcome: LineageOutcome = { name, status: 'failed', message: (err as Error).message, error: describe(err) };
+    const record = await deps.store.read(name).catch(() => undefined);
+    if (record) {
+      record.lastResult = { at: deps.now().toISOString(), ok: false, message: outcome.message };
+      await deps.store.write(record).catch(() => undefined);
+    }
+    return outcome;
+  } finally {
+    await unlock?.();
+  }
+}
+
+async function runLocked(deps: RunnerDeps, mode: RunMode, name: string): Promise<LineageOutcome> {
+  const now = deps.now();
+  let record = await deps.store.read(name);
+  const repaired = record ? await repairOutputs(deps.store, record) : false;
+  if (repaired) deps.onInfo?.(`${name}: output files did not match version ${record?.current}; restored them`);
+
+  let basis: LineageOutcome['basis'];
+  if (mode.kind === 'issue') {
+    const changed = record && !sameRequest(record.config, mode.config);
+    if (record) {
+      record.config = mode.config;
+    } else {
+      record = { config: mode.config, createdAt: now.toISOString(), acmecliVersion: deps.version, versions: [] };
+    }
+    if (!currentVersion(record)) basis = 'new';
+    else if (changed) basis = 'changed';
+    else if (mode.force) basis = 'forced';
+    else {
+      const decision = decideRenewal(record, now, false);
+      if (!decision.isDue) {
+        await deps.store.write(record);
+        return { name, status: 'not-due', message: `${name} is not due until ${decision.renewAt.toISOString()}; nothing to do (--force to issue anyway)`, renewAt: decision.renewAt.toISOString(), basis: decision.basis, repaired };
+      }
+      basis = decision.basis === 'no-certificate' ? 'new' : decision.basis;
+    }
+  } else {
+    if (!record) throw new StateError(`no lineage named ${name} (see acmecli cert list)`);
+    if (mode.force) basis = 'forced';
+    else {
+      let decision = decideRenewal(record, now, await deps.ariSupported(record.config));
+      if (decision.shouldCheckAri) {
+        await checkAri(deps, record, now);
+        decision = decideRenewal(record, now, true);
+      }
+      if (!decision.isDue) {
+        return { name, status: 'not-due', message: `${name}: not due until ${decision.renewAt.toISOString()} (${decision.basis === 'ari' ? 'the CA\'s renewal window' : 'renewal window'})`, renewAt: decision.renewAt.toISOString(), basis: decision.basis, repaired };
+      }
+      basis = decision.basis;
+    }
+    if (mode.dryRun) return { name, status: 'would-renew', message: `${name}: due (${basis}); --dry-run, so nothing was ordered`, basis, repaired };
+  }
+
+  const { client, account, thumbprint } = await deps.connect(record.config);
+  const dnsCheck = record.config.dnsResolver || record.config.dnsTimeoutSeconds
+    ? { ...(record.config.dnsResolver ? { resolver: record.config.dnsResolver } : {}), timeoutMs: (record.config.dnsTimeoutSeconds ?? 120) * 1000 }
+    : undefined;
+  const solvers = await deps.registry.prepared(record.config.solvers, dnsCheck);
+  const current = currentVersion(record);
+  const replaces = current?.ariCertId && (await deps.ariSupported(record.config)) ? current.ariCertId : undefined;
+  const context = {
+    store: deps.store, client, account, thumbprint, solvers, now: deps.now,
+    events: { onStep: (identifier: string, step: IssuanceStep, detail?: string) => deps.onStep?.(name, identifier, step, detail) },
+  };
+  let outcome;
+  try {
+    outcome = await issueNextVersion(context, record, replaces ? { replaces } : {});
+  } catch (err) {
+    // RFC 9773 §5: another order already replaced this certificate; order it plainly.
+    if (!(replaces && err instanceof AcmeProblemError && err.is('alreadyReplaced'))) throw err;
+    outcome = await issueNextVersion(context, record);
+  }
+
+  if (record.config.deployHook) {
+    await runDeployHook({
+      command: record.config.deployHook,
+      paths: outcome.paths,
+      domains: record.config.identifiers.map((i) => i.value),
+      lineage: name,
+      env: deps.env,
+    });
+  }
+  return {
+    name,
+    status: 'issued',
+    message: `${name}: issued version ${outcome.version.number} (serial ${outcome.version.serial}, valid until ${outcome.version.notAfter})`,
+    ...(basis ? { basis } : {}),
+    serial: outcome.version.serial,
+    notAfter: outcome.version.notAfter,
+    files: { certificate: outcome.paths.certificate, ...(outcome.paths.key ? { key: outcome.paths.key } : {}), ...(outcome.paths.ca ? { ca: outcome.paths.ca } : {}) },
+    challenges: outcome.challenges,
+    repaired,
+  };
+}
+
+/** Asks the CA's renewalInfo; a failure is reported and the local window decides instead. */
+async function checkAri(deps: RunnerDeps, record: LineageRecord, now: Date): Promise<void> {
+  const current = currentVersion(record);
+  if (!current?.ariCertId) return;
+  try {
+    const { client } = await deps.connect(record.config);
+    const answer = await fetchRenewalInfo(client, current.ariCertId);
+    if (!answer) return;
+    const parsed = parseRenewalInfo(answer.renewalInfo);
+    recordAriAnswer(record, current.ariCertId, { ...parsed.suggestedWindow, explanationURL: parsed.explanationURL }, answer.retryAfterMs, now);
+    await deps.store.write(record);
+  } catch (err) {
+    deps.onInfo?.(`${record.config.name}: ARI check failed (${(err as Error).message}); using the renewal window`);
+  }
+}
+
+function sameRequest(a: LineageConfig, b: LineageConfig): boolean {
+  const ids = (c: LineageConfig) => c.identifiers.map((i) => `${i.type}:${i.value}`).sort().join(',');
+  return ids(a) === ids(b) && a.keyType === b.keyType && a.directoryUrl === b.directoryUrl && (a.csrFile ?? '') === (b.csrFile ?? '') && (a.profile ?? '') === (b.profile ?? '');
+}
+
+function describe(err: unknown): { code: string; message: string } {
+  return { code: err instanceof AcmecliError ? err.code : 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+}

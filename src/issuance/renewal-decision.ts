@@ -1,0 +1,61 @@
+import { renewalTimeFromAri, renewalTimeFromWindow, parseRenewDays } from '../certs/renewal-time.js';
+import type { LineageRecord, LineageVersion } from '../state/lineage-store.js';
+
+export interface RenewalDecision {
+  isDue: boolean;
+  renewAt: Date;
+  /** What set renewAt: the CA's ARI window, or the local renewal window. */
+  basis: 'ari' | 'window' | 'no-certificate';
+  /** Set when an ARI check is due now (the caller asks the CA, then decides again). */
+  shouldCheckAri: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Whether a lineage is due, without the network: a stored ARI window (RFC 9773)
+ * wins while it is fresh; otherwise the `--renew-days` window, at a point stable
+ * for the certificate (see renewalTimeFromWindow). `shouldCheckAri` says the CA
+ * supports ARI and the stored answer is missing or past its Retry-After.
+ */
+export function decideRenewal(record: LineageRecord, now: Date, ariSupported: boolean): RenewalDecision {
+  const current = currentVersion(record);
+  if (!current) return { isDue: true, renewAt: now, basis: 'no-certificate', shouldCheckAri: false };
+  const canAri = ariSupported && Boolean(current.ariCertId);
+  const stored = record.ari && record.ari.certId === current.ariCertId ? record.ari : undefined;
+  const shouldCheckAri = canAri && (!stored || Date.parse(stored.nextCheckAt) <= now.getTime());
+  if (stored) {
+    const renewAt = new Date(stored.renewAt);
+    return { isDue: renewAt.getTime() <= now.getTime(), renewAt, basis: 'ari', shouldCheckAri };
+  }
+  const renewAt = renewalTimeFromWindow({
+    notBefore: new Date(current.notBefore),
+    notAfter: new Date(current.notAfter),
+    renewDays: parseRenewDays(record.config.renewDays),
+    seed: current.sha256,
+  });
+  return { isDue: renewAt.getTime() <= now.getTime(), renewAt, basis: 'window', shouldCheckAri };
+}
+
+/**
+ * Records an ARI answer: a uniformly random moment in the window (RFC 9773
+ * §4.2), kept while the window stays the same so cron runs agree; the next
+ * check after Retry-After (default 6 hours, bounded to [1 minute, 1 day]).
+ */
+export function recordAriAnswer(record: LineageRecord, certId: string, window: { start: Date; end: Date; explanationURL?: string | undefined }, retryAfterMs: number | undefined, now: Date, random: () => number = Math.random): void {
+  const sameWindow = record.ari && record.ari.certId === certId && record.ari.windowStart === window.start.toISOString() && record.ari.windowEnd === window.end.toISOString();
+  const renewAt = sameWindow ? record.ari!.renewAt : renewalTimeFromAri({ start: window.start, end: window.end, random: random() }).toISOString();
+  const waitMs = Math.min(Math.max(retryAfterMs ?? 6 * 3_600_000, 60_000), DAY_MS);
+  record.ari = {
+    certId,
+    windowStart: window.start.toISOString(),
+    windowEnd: window.end.toISOString(),
+    renewAt,
+    nextCheckAt: new Date(now.getTime() + waitMs).toISOString(),
+    ...(window.explanationURL ? { explanationURL: window.explanationURL } : {}),
+  };
+}
+
+export function currentVersion(record: LineageRecord): LineageVersion | undefined {
+  return record.versions.find((v) => v.number === record.current);
+}

@@ -1,0 +1,154 @@
+import { readFile } from 'node:fs/promises';
+import type { AccountRef } from '../acme/account.js';
+import type { AcmeClient } from '../acme/client.js';
+import type { ChallengeSolver, ChallengeType } from '../acme/solver.js';
+import { describeCertificate, splitPemChain, chainIssuerNames, type CertificateInfo } from '../certs/certificate.js';
+import { createCsr, parseCsr } from '../certs/csr.js';
+import { StateError } from '../errors.js';
+import { accountKeyFromKeyObject, parseAccountKey } from '../keys/account-key.js';
+import { exportAccountKey } from '../keys/convert.js';
+import { generateAccountKey } from '../keys/generate.js';
+import type { KeyTypeName } from '../keys/key-types.js';
+import { writeFileAtomic } from '../state/atomic-write.js';
+import type { LineageRecord, LineageStore, LineageVersion } from '../state/lineage-store.js';
+import { obtainCertificate, type ObtainEvents, type SolvedChallenge } from './obtain.js';
+import { outputPaths, outputsMatch, writeOutputs, type CertificateFiles, type OutputPaths } from './output-files.js';
+
+export interface IssueContext {
+  store: LineageStore;
+  client: AcmeClient;
+  account: AccountRef;
+  thumbprint: string;
+  solvers: readonly ChallengeSolver[];
+  events?: ObtainEvents;
+  signal?: AbortSignal;
+  now?: () => Date;
+}
+
+export interface IssueOutcome {
+  version: LineageVersion;
+  paths: OutputPaths;
+  certificate: CertificateInfo;
+  challenges: SolvedChallenge[];
+  chainIssuer?: string;
+}
+
+/**
+ * Issues the next version of a lineage: key (new, reused or none for --csr),
+ * CSR, order, then the version folder written whole, then `current` moved to it
+ * (the commit point), then the output files. The caller holds the lineage lock.
+ */
+export async function issueNextVersion(ctx: IssueContext, record: LineageRecord, options: { replaces?: string } = {}): Promise<IssueOutcome> {
+  const { store } = ctx;
+  const config = record.config;
+  const number = await store.nextVersionNumber(record);
+  const folder = store.versionFolder(config.name, number);
+  const hasKey = !config.csrFile;
+  const files = store.versionFiles(config.name, number, hasKey);
+
+  let csrDer: Uint8Array;
+  let keyPem: string | undefined;
+  if (config.csrFile) {
+    csrDer = (await parseCsr(await readFile(config.csrFile), config.csrFile)).der;
+  } else {
+    keyPem = await certificateKeyPem(ctx, record);
+    // The key is on disk before the order exists: a crash after issuance must not lose it.
+    await writeFileAtomic(files.key!, keyPem, { mode: 0o600, forceMode: true, dirMode: 0o700 });
+    const key = parseAccountKey(keyPem, files.key!);
+    csrDer = (await createCsr(key.privateKey, config.identifiers)).der;
+  }
+
+  const result = await obtainCertificate({
+    client: ctx.client,
+    account: ctx.account,
+    thumbprint: ctx.thumbprint,
+    identifiers: config.identifiers,
+    csrDer,
+    solvers: ctx.solvers,
+    challengeTypes: config.challengeTypes as ChallengeType[],
+    ...(config.profile ? { profile: config.profile } : {}),
+    ...(config.days ? { notAfter: new Date((ctx.now?.() ?? new Date()).getTime() + config.days * 86_400_000).toISOString() } : {}),
+    ...(options.replaces ? { replaces: options.replaces } : {}),
+    ...(config.preferredChain ? { preferredChain: config.preferredChain } : {}),
+    topIssuerName: (pem) => chainIssuerNames(pem).topIssuerCommonName,
+    events: {
+      ...ctx.events,
+      onOrderCreated: (url) => {
+        ctx.events?.onOrderCreated?.(url);
+        record.pendingOrderUrl = url;
+        void store.write(record).catch(() => undefined);
+      },
+    },
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+
+  const blocks = splitPemChain(result.chainPem);
+  const leafPem = blocks[0];
+  if (!leafPem) throw new StateError('the CA sent a chain with no certificate');
+  const chainPem = blocks.slice(1).join('');
+  await writeFileAtomic(files.certificate, leafPem, { mode: 0o644, dirMode: 0o700 });
+  await writeFileAtomic(files.chain, chainPem, { mode: 0o644, dirMode: 0o700 });
+  await writeFileAtomic(files.fullchain, leafPem + chainPem, { mode: 0o644, dirMode: 0o700 });
+
+  const info = describeCertificate(leafPem, `${folder}/cert.pem`);
+  const version: LineageVersion = {
+    number,
+    issuedAt: (ctx.now?.() ?? new Date()).toISOString(),
+    notBefore: info.notBefore.toISOString(),
+    notAfter: info.notAfter.toISOString(),
+    serial: info.serialHex,
+    sha256: info.sha256Fingerprint,
+    ...(info.ariCertId ? { ariCertId: info.ariCertId } : {}),
+    orderUrl: result.orderUrl,
+    certificateUrl: result.certificateUrl,
+    hasKey,
+  };
+  record.versions.push(version);
+  record.current = number;
+  delete record.pendingOrderUrl;
+  delete record.ari;
+  record.lastResult = { at: version.issuedAt, ok: true, message: `issued version ${number}, serial ${info.serialHex}` };
+  await store.write(record); // the commit point: from here on, repair writes this version out
+
+  const paths = outputPaths(config.outDir, config.name, config.bundle, hasKey);
+  await writeOutputs(paths, { leafPem, chainPem, ...(keyPem ? { keyPem } : {}) }, config.bundle);
+  return { version, paths, certificate: info, challenges: result.challenges, ...(result.chainIssuer ? { chainIssuer: result.chainIssuer } : {}) };
+}
+
+/** Reuses the current version's key when asked (and there is one), else makes a new one. */
+async function certificateKeyPem(ctx: IssueContext, record: LineageRecord): Promise<string> {
+  const config = record.config;
+  const current = record.versions.find((v) => v.number === record.current);
+  if (config.reuseKey && current?.hasKey) {
+    const path = ctx.store.versionFiles(config.name, current.number, true).key!;
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    if (text) return text;
+  }
+  const key = accountKeyFromKeyObject(await generateAccountKey(config.keyType as KeyTypeName), 'new certificate key', 'pkcs8');
+  return exportAccountKey(key, 'pem').toString('utf8');
+}
+
+/** The current version's files, as they must appear in the output folder. */
+export async function currentFiles(store: LineageStore, record: LineageRecord): Promise<{ version: LineageVersion; files: CertificateFiles } | undefined> {
+  const version = record.versions.find((v) => v.number === record.current);
+  if (!version) return undefined;
+  const paths = store.versionFiles(record.config.name, version.number, version.hasKey);
+  const leafPem = await readFile(paths.certificate, 'utf8');
+  const chainPem = await readFile(paths.chain, 'utf8');
+  const keyPem = paths.key ? await readFile(paths.key, 'utf8') : undefined;
+  return { version, files: { leafPem, chainPem, ...(keyPem ? { keyPem } : {}) } };
+}
+
+/**
+ * After a kill -9 between renames, the output files may hold a mix of two
+ * versions; this puts the current version back. Returns whether it had to.
+ */
+export async function repairOutputs(store: LineageStore, record: LineageRecord): Promise<boolean> {
+  const current = await currentFiles(store, record).catch(() => undefined);
+  if (!current) return false;
+  const config = record.config;
+  const paths = outputPaths(config.outDir, config.name, config.bundle, current.version.hasKey);
+  if (await outputsMatch(paths, current.files, config.bundle)) return false;
+  await writeOutputs(paths, current.files, config.bundle);
+  return true;
+}

@@ -1,0 +1,56 @@
+import { UsageError } from '../errors.js';
+
+/**
+ * Splits a command line into words the way a POSIX shell would for the simple
+ * cases, without running one: blanks separate words, `'…'` is literal, `"…"` is
+ * literal except for `\"` `\\` `\$` and `` \` ``, a backslash outside quotes takes the
+ * next character as is, and quoted parts join what touches them (`a"b c"` → `ab c`).
+ * No variables, globs, pipes or redirections: `$HOME` stays `$HOME`.
+ *
+ * Throws UsageError for an unterminated quote, a trailing backslash, or no words.
+ */
+export function splitCommandLine(text: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else if (c === "'") {
+      const close = text.indexOf("'", i + 1);
+      if (close < 0) throw new UsageError(`unterminated ' in command: ${text}`);
+      word += text.slice(i + 1, close);
+      inWord = true;
+      i = close;
+    } else if (c === '"') {
+      inWord = true;
+      for (i++; ; i++) {
+        if (i >= text.length) throw new UsageError(`unterminated " in command: ${text}`);
+        const d = text[i] as string;
+        if (d === '"') break;
+        const next = text[i + 1];
+        if (d === '\\' && next !== undefined && '"\\$`'.includes(next)) {
+          word += next;
+          i++;
+        } else {
+          word += d;
+        }
+      }
+    } else if (c === '\\') {
+      const next = text[i + 1];
+      if (next === undefined) throw new UsageError(`command ends with a lone \\: ${text}`);
+      word += next;
+      inWord = true;
+      i++;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(word);
+  if (words.length === 0) throw new UsageError('empty command');
+  return words;
+}

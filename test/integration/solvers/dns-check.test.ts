@@ -1,0 +1,137 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+
+import type { ChallengeTask } from '../../../src/acme/solver.js';
+import { AbortedError, TimeoutError } from '../../../src/errors.js';
+import { createDnsPersistSolver } from '../../../src/solvers/dns-persist.js';
+import { waitForTxt } from '../../../src/solvers/dns-propagation.js';
+import { createHookSolver } from '../../../src/solvers/hook.js';
+import { clearTxtRecord, setTxtRecord, startPebble, type PebbleInstance } from '../../support/pebble.js';
+
+// pebble-challtestsrv is the DNS server here: a real server on a free 127.0.0.1 port.
+let pebble: PebbleInstance;
+let dir: string;
+const signal = new AbortController().signal;
+
+beforeAll(async () => {
+  pebble = await startPebble();
+  dir = await mkdtemp(join(tmpdir(), 'acmecli-dns-check-'));
+});
+afterAll(async () => {
+  await pebble?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+test('waitForTxt waits until the value is published, among other values', async () => {
+  const name = '_acme-challenge.later.example';
+  await setTxtRecord(pebble, name, 'someone else');
+  const waiting = waitForTxt({ name, value: 'abc', resolver: pebble.dnsServer, timeoutMs: 15_000, signal });
+  let settled = false;
+  void waiting.finally(() => (settled = true)).catch(() => undefined);
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  expect(settled).toBe(false);
+  await setTxtRecord(pebble, name, 'abc');
+  await expect(waiting).resolves.toBeUndefined();
+});
+
+test('waitForTxt gives up at the deadline, saying what it saw and where', async () => {
+  const name = '_acme-challenge.wrong.example';
+  await setTxtRecord(pebble, name, 'not-it');
+  const error = await waitForTxt({ name, value: 'abc', resolver: pebble.dnsServer, timeoutMs: 1_000, signal }).catch((err: unknown) => err);
+  expect(error).toBeInstanceOf(TimeoutError);
+  expect((error as Error).message).toBe(`TXT ${name} does not show abc after 1 s (resolver ${pebble.dnsServer}): saw "not-it"`);
+});
+
+test('waitForTxt stops when its signal aborts', async () => {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 300);
+  await expect(
+    waitForTxt({ name: '_acme-challenge.never.example', value: 'abc', resolver: pebble.dnsServer, timeoutMs: 30_000, signal: controller.signal }),
+  ).rejects.toBeInstanceOf(AbortedError);
+});
+
+async function publishingHook(): Promise<string> {
+  // A uacme-style DNS hook: publishes at begin, removes at done/failed, declines other types.
+  const path = join(dir, 'dns-hook.sh');
+  await writeFile(
+    path,
+    [
+      '#!/bin/sh',
+      'method=$1 type=$2 auth=$5',
+      '[ "$type" = dns-01 ] || exit 1',
+      'case "$method" in',
+      '  begin) curl -fsS -d "{\\"host\\":\\"$ACMECLI_TXT_NAME.\\",\\"value\\":\\"$auth\\"}" "$CHALL_URL/set-txt" ;;',
+      '  *) curl -fsS -d "{\\"host\\":\\"$ACMECLI_TXT_NAME.\\"}" "$CHALL_URL/clear-txt" ;;',
+      'esac',
+      '',
+    ].join('\n'),
+  );
+  await chmod(path, 0o755);
+  return path;
+}
+
+const dnsTask: ChallengeTask = {
+  type: 'dns-01',
+  identifier: { type: 'dns', value: 'hooked.example' },
+  token: 'LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0',
+  keyAuthorization: 'LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0.9jg46WB3rR_AHD-EBXdN7cBkH1WOu0tA3M9fm21mqTI',
+  txt: { name: '_acme-challenge.hooked.example', value: 'HRV3PS5sRDyV-ous4HJk4z24s5JjmUTjcCaUjFt28-8' },
+  wildcard: false,
+};
+
+test('hook solver with dnsCheck: begin publishes through the hook, waitUntilReady sees it in DNS', async () => {
+  const env = { PATH: process.env.PATH, CHALL_URL: pebble.challTestSrvUrl };
+  const solver = createHookSolver({ command: await publishingHook(), env, dnsCheck: { resolver: pebble.dnsServer, timeoutMs: 10_000 } });
+  await solver.prepare();
+  expect(await solver.begin(dnsTask, signal)).toBe('accepted');
+  await solver.waitUntilReady?.(dnsTask, signal);
+  await solver.end(dnsTask, 'done');
+  await expect(waitForTxt({ name: dnsTask.txt?.name ?? '', value: dnsTask.txt?.value ?? '', resolver: pebble.dnsServer, timeoutMs: 600, signal })).rejects.toBeInstanceOf(
+    TimeoutError,
+  );
+});
+
+test('hook solver with dnsCheck: a record that never shows up is a TimeoutError', async () => {
+  const solver = createHookSolver({ command: '/bin/true', env: { PATH: process.env.PATH }, dnsCheck: { resolver: pebble.dnsServer, timeoutMs: 800 } });
+  const task = { ...dnsTask, txt: { name: '_acme-challenge.silent.example', value: 'xyz' } };
+  expect(await solver.begin(task, signal)).toBe('accepted');
+  await expect(solver.waitUntilReady?.(task, signal)).rejects.toThrow(/^TXT _acme-challenge\.silent\.example does not show xyz after 0\.8 s/);
+  // Without dnsCheck there is nothing to wait for.
+  await expect(createHookSolver({ command: '/bin/true', env: {} }).waitUntilReady?.(task, signal)).resolves.toBeUndefined();
+});
+
+const persistTask = (value: string): ChallengeTask => ({
+  type: 'dns-persist-01',
+  identifier: { type: 'dns', value },
+  token: '',
+  keyAuthorization: '',
+  wildcard: false,
+});
+
+test('dns-persist solver: waits for a _validation-persist record with accounturi=', async () => {
+  const solver = createDnsPersistSolver({ dnsCheck: { resolver: pebble.dnsServer, timeoutMs: 10_000 } });
+  const task = persistTask('persist.example');
+  await setTxtRecord(pebble, '_validation-persist.persist.example', 'letsencrypt.org; accounturi=https://acme.example/acct/1; policy=wildcard');
+  expect(solver.supports(task)).toBe(true);
+  expect(await solver.begin(task, signal)).toBe('accepted');
+  await solver.waitUntilReady?.(task, signal);
+  await solver.end(task, 'done');
+  await clearTxtRecord(pebble, '_validation-persist.persist.example');
+});
+
+test('dns-persist solver: a record without accounturi= is not enough', async () => {
+  const solver = createDnsPersistSolver({ dnsCheck: { resolver: pebble.dnsServer, timeoutMs: 700 } });
+  await setTxtRecord(pebble, '_validation-persist.bare.example', 'letsencrypt.org');
+  await expect(solver.waitUntilReady?.(persistTask('bare.example'), signal)).rejects.toThrow(
+    `TXT _validation-persist.bare.example does not show a dns-persist-01 record (accounturi=…) after 0.7 s (resolver ${pebble.dnsServer}): saw "letsencrypt.org"`,
+  );
+});
+
+test('dns-persist solver: only dns-persist-01, and no check without dnsCheck', async () => {
+  const solver = createDnsPersistSolver();
+  expect(solver.supports({ ...dnsTask })).toBe(false);
+  expect(solver.supports({ ...dnsTask, type: 'http-01' })).toBe(false);
+  await expect(solver.waitUntilReady?.(persistTask('nothing.example'), signal)).resolves.toBeUndefined();
+});

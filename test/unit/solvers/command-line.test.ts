@@ -1,0 +1,31 @@
+import { expect, test } from 'vitest';
+
+import { UsageError } from '../../../src/errors.js';
+import { splitCommandLine } from '../../../src/solvers/command-line.js';
+
+test.each([
+  ['/usr/share/uacme/uacme.sh', ['/usr/share/uacme/uacme.sh']],
+  ['  hook   a\tb\nc ', ['hook', 'a', 'b', 'c']],
+  [`'/opt/my hooks/dns' --zone example.org`, ['/opt/my hooks/dns', '--zone', 'example.org']],
+  [`"/opt/my hooks/dns" "a \\"quoted\\" word"`, ['/opt/my hooks/dns', 'a "quoted" word']],
+  [`hook 'it''s' ""`, ['hook', 'its', '']],
+  [`a"b c"d 'e f'g`, ['ab cd', 'e fg']],
+  [`hook '$HOME' "$HOME" \\$HOME`, ['hook', '$HOME', '$HOME', '$HOME']],
+  [`hook "a\\\\b" "c\\d" 'e\\f'`, ['hook', 'a\\b', 'c\\d', 'e\\f']],
+  [`/path/with\\ space arg`, ['/path/with space', 'arg']],
+  [`hook ; rm -rf / | cat`, ['hook', ';', 'rm', '-rf', '/', '|', 'cat']],
+])('splits %j', (text, words) => {
+  expect(splitCommandLine(text)).toEqual(words);
+});
+
+test.each([
+  [`hook 'open`, /unterminated '/],
+  [`hook "open`, /unterminated "/],
+  [`hook "a\\"`, /unterminated "/],
+  ['hook \\', /lone \\/],
+  ['', /empty command/],
+  ['   ', /empty command/],
+])('refuses %j', (text, why) => {
+  expect(() => splitCommandLine(text)).toThrow(UsageError);
+  expect(() => splitCommandLine(text)).toThrow(why);
+});
