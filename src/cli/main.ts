@@ -97,7 +97,8 @@ function reportError(ctx: CliContext, err: unknown, argv: readonly string[]): nu
   const json = ctx.globals.json ?? argv.includes('--json');
   const code = exitCodeFor(err);
   const message = err instanceof Error ? err.message : String(err);
-  if (json) ctx.io.writeStdout(`${JSON.stringify({ error: errorAsJson(err) }, null, 2)}\n`);
+  // One JSON document per command: a command that already printed its result (cert renew's summary) keeps it.
+  if (json && !ctx.output.hasResult) ctx.io.writeStdout(`${JSON.stringify({ error: errorAsJson(err) }, null, 2)}\n`);
   ctx.io.writeStderr(`acmecli: ${message}${code === EXIT.usage && !message.includes('--help') ? ' (see --help)' : ''}\n`);
   if (verbose && err instanceof Error) {
     let cause: unknown = err;

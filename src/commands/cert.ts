@@ -98,6 +98,8 @@ Examples:
       const config = await planIssue(ctx, options, [...solverOrder]);
       const deps = await runnerDeps(ctx, { email: options.email ?? [], agreeTos: Boolean(options.agreeTos), eab: eabOptions(options, ctx.io.env.ACMECLI_EAB_HMAC_KEY) });
       try {
+        // The account first, outside the lineage run, so EAB or terms-of-service refusals are usage errors (exit 2) like the rest.
+        await deps.runner.connect(config);
         const outcome = await runLineage(deps.runner, { kind: 'issue', config, force: Boolean(options.force) });
         deps.finishProgress();
         printOutcomes(ctx, [outcome], 'issue');

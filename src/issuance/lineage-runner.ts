@@ -62,7 +62,7 @@ export async function runLineage(deps: RunnerDeps, mode: RunMode): Promise<Linea
   try {
     return await runLocked(deps, mode, name);
   } catch (err) {
-    const outcome: LineageOutcome = { name, status: 'failed', message: (err as Error).message, error: describe(err) };
+    const outcome: LineageOutcome = { name, status: 'failed', message: `${name}: ${(err as Error).message}`, error: describe(err) };
     const record = await deps.store.read(name).catch(() => undefined);
     if (record) {
       record.lastResult = { at: deps.now().toISOString(), ok: false, message: outcome.message };

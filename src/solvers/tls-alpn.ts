@@ -102,7 +102,7 @@ export function createTlsAlpnSolver(options: TlsAlpnOptions = {}): TlsAlpnSolver
   };
 
   return {
-    name: 'tls-alpn',
+    name: 'tls-alpn-standalone',
     supports: (task) => task.type === 'tls-alpn-01' && (task.identifier.type === 'dns' || task.identifier.type === 'ip'),
     prepare,
     async begin(task: ChallengeTask) {

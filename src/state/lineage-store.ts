@@ -68,7 +68,7 @@ export interface VersionFiles {
   key?: string;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
 
 /** `--name` is a file name under --out and under the state directory: no separators, no `..`. */
 export function checkLineageName(name: string): string {

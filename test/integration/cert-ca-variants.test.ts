@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { chainIssuerNames, describeCertificate } from '../../src/certs/certificate.js';
+import { getRootCertificate, startPebble, type PebbleInstance } from '../support/pebble.js';
+import { runMain } from '../support/in-process.js';
+import { tempDir } from '../support/cert-fixtures.js';
+
+interface IssueJson {
+  lineages: { status: string; challenges?: { identifier: string; type: string; solver: string }[] }[];
+}
+
+async function newKey(dir: string): Promise<string> {
+  const key = path.join(dir, 'account.pem');
+  expect((await runMain(['key', 'generate', 'ec256', '-o', key])).code).toBe(0);
+  return key;
+}
+
+describe('a CA requiring External Account Binding: cert issue creates the account with it', () => {
+  const macKey = 'zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W';
+  let pebble: PebbleInstance;
+  beforeAll(async () => {
+    pebble = await startPebble({ eabKeys: { 'kid-1': macKey } });
+  });
+  afterAll(async () => pebble?.stop());
+
+  test('without EAB it stops before any order; with it, one command goes from nothing to a certificate', async () => {
+    const dir = tempDir('eab-issue');
+    const key = await newKey(dir);
+    const args = ['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, '-k', key, 'cert', 'issue', '-d', 'eab.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', path.join(dir, 'out'), '--agree-tos'];
+    const refused = await runMain(args);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/requires External Account Binding/);
+    const r = await runMain([...args, '--eab-kid', 'kid-1', '--json'], { env: { ACMECLI_EAB_HMAC_KEY: macKey } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json<IssueJson>().lineages[0]?.status).toBe('issued');
+    expect(r.stderr).not.toContain(macKey);
+  });
+});
+
+describe('authorizations that need no work', () => {
+  let pebble: PebbleInstance;
+  beforeAll(async () => {
+    // Pebble reuses every valid authorization, as CAs that pre-authorise identifiers do.
+    pebble = await startPebble({ env: { PEBBLE_AUTHZREUSE: '100' } });
+  });
+  afterAll(async () => pebble?.stop());
+
+  test('an authorization that is already valid is not answered again, and no solver is needed', async () => {
+    const dir = tempDir('reuse');
+    const key = await newKey(dir);
+    const base = ['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, '-k', key, 'cert', 'issue', '--agree-tos', '--json', '--out', path.join(dir, 'out')];
+    const first = await runMain([...base, '-d', 'reuse.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`], { env: { ACMECLI_HOME: path.join(dir, 'home') } });
+    expect(first.code, first.stderr).toBe(0);
+    const second = await runMain([...base, '-d', 'reuse.example.com', '--name', 'again'], { env: { ACMECLI_HOME: path.join(dir, 'home') } });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.json<IssueJson>().lineages[0]?.challenges).toEqual([{ identifier: 'reuse.example.com', type: 'already-valid', solver: 'none' }]);
+  });
+});
+
+describe('a CA whose validations always pass (PEBBLE_VA_ALWAYS_VALID)', () => {
+  let pebble: PebbleInstance;
+  beforeAll(async () => {
+    pebble = await startPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
+  });
+  afterAll(async () => pebble?.stop());
+
+  test('nothing listens anywhere, and the stateless solver is enough', async () => {
+    const dir = tempDir('always');
+    const key = await newKey(dir);
+    const r = await runMain(['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, '-k', key, 'cert', 'issue', '-d', 'pre.example.com', '-d', 'pre2.example.com', '--http-stateless', '--out', path.join(dir, 'out'), '--agree-tos', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json<IssueJson>().lineages[0]?.status).toBe('issued');
+  });
+});
+
+describe('alternate chains (RFC 8555 §7.4.2, PEBBLE_ALTERNATE_ROOTS)', () => {
+  let pebble: PebbleInstance;
+  beforeAll(async () => {
+    pebble = await startPebble({ env: { PEBBLE_ALTERNATE_ROOTS: '2' } });
+  });
+  afterAll(async () => pebble?.stop());
+
+  test('--preferred-chain picks the chain whose top issuer is that root; an unknown name keeps the default', async () => {
+    const dir = tempDir('chains');
+    const key = await newKey(dir);
+    const rootNames = await Promise.all([0, 1, 2].map(async (i) => describeCertificate(await getRootCertificate(pebble, i)).subjectCommonName!));
+    const base = ['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, '-k', key, 'cert', 'issue', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', path.join(dir, 'out'), '--agree-tos'];
+    const home = { ACMECLI_HOME: path.join(dir, 'home') };
+
+    const preferred = rootNames[2]!;
+    const r = await runMain([...base, '-d', 'chain.example.com', '--preferred-chain', preferred], { env: home });
+    expect(r.code, r.stderr).toBe(0);
+    const chain = readFileSync(path.join(dir, 'out', 'chain.example.com.ca.crt'), 'utf8');
+    expect(chainIssuerNames(chain).topIssuerCommonName).toBe(preferred);
+
+    const fallback = await runMain([...base, '-d', 'chain2.example.com', '--preferred-chain', 'No Such Root'], { env: home });
+    expect(fallback.code, fallback.stderr).toBe(0);
+    const defaultChain = readFileSync(path.join(dir, 'out', 'chain2.example.com.ca.crt'), 'utf8');
+    expect(chainIssuerNames(defaultChain).topIssuerCommonName).toBe(rootNames[0]);
+  });
+});

@@ -1,0 +1,196 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { describeCertificate, splitPemChain } from '../../src/certs/certificate.js';
+import { getCertStatusBySerial, startPebble, type PebbleInstance } from '../support/pebble.js';
+import { runMain } from '../support/in-process.js';
+import { closeServer, pairMatches, serveOn, tempDir, writeDnsHook } from '../support/cert-fixtures.js';
+
+let pebble: PebbleInstance;
+let work: string;
+let accountKey: string;
+let home: string;
+let thumbprint: string;
+let server: Server | undefined;
+
+beforeAll(async () => {
+  pebble = await startPebble();
+  work = tempDir('cert');
+  home = path.join(work, 'home');
+  accountKey = path.join(work, 'account.pem');
+  const gen = await runMain(['key', 'generate', 'ec256', '-o', accountKey, '--json']);
+  thumbprint = gen.json<{ thumbprint: string }>().thumbprint;
+});
+afterAll(async () => pebble?.stop());
+afterEach(async () => {
+  await closeServer(server);
+  server = undefined;
+});
+
+const ca = () => ['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, '-k', accountKey];
+const env = () => ({ ACMECLI_HOME: home });
+const issue = (args: string[]) => runMain([...ca(), 'cert', 'issue', '--agree-tos', '--email', 'ops@example.com', '--json', ...args], { env: env() });
+
+interface IssueJson {
+  ok: boolean;
+  lineages: { name: string; status: string; serial?: string; files?: { certificate: string; key?: string; ca?: string }; challenges?: { identifier: string; type: string; solver: string }[] }[];
+}
+
+function expectIssued(r: Awaited<ReturnType<typeof runMain>>) {
+  expect(r.code, r.stderr).toBe(0);
+  const outcome = r.json<IssueJson>().lineages[0]!;
+  expect(outcome.status).toBe('issued');
+  // Parallel authorizations share the nonce pool: with PEBBLE_WFE_NONCEREJECT=0 no nonce may be refused.
+  expect(r.stderr).not.toMatch(/badNonce/);
+  return outcome;
+}
+
+describe('cert issue against Pebble, each challenge type for real', () => {
+  test('http-01 with the built-in responder: a new account, files with the right modes, a matching pair', async () => {
+    const out = path.join(work, 'standalone');
+    const r = await issue(['-d', 'a.example.com', '-d', 'b.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', out]);
+    const outcome = expectIssued(r);
+    expect(r.stderr).toMatch(/Created account/);
+    expect(outcome.challenges?.map((c) => c.type)).toEqual(['http-01', 'http-01']);
+    expect(statSync(out).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(out, 'a.example.com.key')).mode & 0o777).toBe(0o600);
+    expect(pairMatches(path.join(out, 'a.example.com.crt'), path.join(out, 'a.example.com.key'))).toBe(true);
+    const info = describeCertificate(readFileSync(path.join(out, 'a.example.com.crt'), 'utf8'));
+    expect(info.dnsNames.sort()).toEqual(['a.example.com', 'b.example.com']);
+    expect(splitPemChain(readFileSync(path.join(out, 'a.example.com.ca.crt'), 'utf8')).length).toBeGreaterThan(0);
+    // No temporary files are left behind.
+    expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  test('webroot: the challenge file is written where the web server serves it, and removed after', async () => {
+    const root = path.join(work, 'www');
+    mkdirSync(root);
+    const served: string[] = [];
+    server = await serveOn(pebble.httpPort, (urlPath) => {
+      served.push(urlPath);
+      const file = path.join(root, urlPath);
+      return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    });
+    const outcome = expectIssued(await issue(['-d', 'webroot.example.com', '--webroot', root, '--out', path.join(work, 'webroot'), '--bundle']));
+    expect(outcome.challenges?.[0]).toMatchObject({ type: 'http-01', solver: 'webroot' });
+    expect(served.some((p) => p.startsWith('/.well-known/acme-challenge/'))).toBe(true);
+    expect(readdirSync(root)).toEqual([]);
+    // --bundle: the chain is in NAME.crt and there is no NAME.ca.crt.
+    expect(splitPemChain(readFileSync(path.join(work, 'webroot', 'webroot.example.com.crt'), 'utf8')).length).toBeGreaterThan(1);
+    expect(existsSync(path.join(work, 'webroot', 'webroot.example.com.ca.crt'))).toBe(false);
+  });
+
+  test('stateless http-01: the web server answers <token>.<thumbprint> by itself', async () => {
+    server = await serveOn(pebble.httpPort, (urlPath) => {
+      const match = /^\/\.well-known\/acme-challenge\/([-_a-zA-Z0-9]+)$/.exec(urlPath);
+      return match ? `${match[1]}.${thumbprint}` : undefined;
+    });
+    const outcome = expectIssued(await issue(['-d', 'stateless.example.com', '--http-stateless', '--out', path.join(work, 'stateless')]));
+    expect(outcome.challenges?.[0]).toMatchObject({ type: 'http-01', solver: 'http-stateless' });
+  });
+
+  test('tls-alpn-01 (RFC 8737) with the built-in responder', async () => {
+    const outcome = expectIssued(await issue(['-d', 'alpn.example.com', '--tls-alpn-standalone', `127.0.0.1:${pebble.tlsPort}`, '--out', path.join(work, 'alpn')]));
+    expect(outcome.challenges?.[0]).toMatchObject({ type: 'tls-alpn-01', solver: 'tls-alpn-standalone' });
+  });
+
+  test('dns-01 through a uacme-style hook, with the TXT checked in DNS first; the hook declines http-01', async () => {
+    const hook = writeDnsHook(tempDir('hook'), pebble.challTestSrvUrl);
+    const outcome = expectIssued(await issue(['-d', 'dns.example.com', '--hook', hook.path, '--dns-resolver', pebble.dnsServer, '--out', path.join(work, 'dns')]));
+    expect(outcome.challenges?.[0]).toMatchObject({ type: 'dns-01', solver: 'hook' });
+    const calls = readFileSync(hook.log, 'utf8');
+    expect(calls).toMatch(/^begin dns-01 dns\.example\.com name=_acme-challenge\.dns\.example\.com$/m);
+    expect(calls).toMatch(/^done dns-01 dns\.example\.com/m);
+  });
+
+  test('a wildcard through the dns-01 hook', async () => {
+    const hook = writeDnsHook(tempDir('hookw'), pebble.challTestSrvUrl);
+    const outcome = expectIssued(await issue(['-d', '*.wild.example.com', '--hook', hook.path, '--challenge', 'dns-01', '--out', path.join(work, 'wild')]));
+    expect(outcome.name).toBe('_wildcard.wild.example.com');
+    const info = describeCertificate(readFileSync(path.join(work, 'wild', '_wildcard.wild.example.com.crt'), 'utf8'));
+    expect(info.dnsNames).toEqual(['*.wild.example.com']);
+  });
+
+  test('an IP address identifier (RFC 8738) over http-01', async () => {
+    const outcome = expectIssued(await issue(['-d', '127.0.0.1', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', path.join(work, 'ip'), '--name', 'loopback']));
+    const info = describeCertificate(readFileSync(path.join(work, 'ip', 'loopback.crt'), 'utf8'));
+    expect(info.ipAddresses).toEqual(['127.0.0.1']);
+    expect(outcome.challenges?.[0]?.type).toBe('http-01');
+  });
+
+  test('a CSR made by openssl req: no key is written, the certificate carries the CSR key', async () => {
+    const dir = tempDir('csr');
+    const keyFile = path.join(dir, 'own.key');
+    const csrFile = path.join(dir, 'own.csr');
+    execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', csrFile, '-subj', '/CN=csr.example.com', '-addext', 'subjectAltName=DNS:csr.example.com,DNS:www.csr.example.com'], { stdio: 'ignore' });
+    const out = path.join(work, 'csr');
+    expectIssued(await issue(['--csr', csrFile, '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', out]));
+    expect(existsSync(path.join(out, 'csr.example.com.key'))).toBe(false);
+    expect(pairMatches(path.join(out, 'csr.example.com.crt'), keyFile)).toBe(true);
+
+    const mismatch = await issue(['--csr', csrFile, '-d', 'other.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', out]);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr).toMatch(/the CSR .* is for csr\.example\.com, www\.csr\.example\.com, not other\.example\.com/);
+  });
+
+  test('revocation both ways (RFC 8555 §7.6), checked in Pebble', async () => {
+    const out = path.join(work, 'revoke');
+    const first = expectIssued(await issue(['-d', 'revoke1.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', out]));
+    const byAccount = await runMain([...ca(), 'cert', 'revoke', path.join(out, 'revoke1.example.com.crt'), '--reason', 'superseded', '--json'], { env: env() });
+    expect(byAccount.code, byAccount.stderr).toBe(0);
+    expect((await getCertStatusBySerial(pebble, first.serial!))?.Status).toBe('Revoked');
+
+    const second = expectIssued(await issue(['-d', 'revoke2.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', out]));
+    // Signed with the certificate's own key: no account involved, and a fresh state directory.
+    const byCertKey = await runMain(['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, 'cert', 'revoke', path.join(out, 'revoke2.example.com.crt'), '--cert-key', path.join(out, 'revoke2.example.com.key'), '--reason', '1']);
+    expect(byCertKey.code, byCertKey.stderr).toBe(0);
+    const status = await getCertStatusBySerial(pebble, second.serial!);
+    expect(status?.Status).toBe('Revoked');
+
+    const wrongKey = await runMain(['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, 'cert', 'revoke', path.join(out, 'revoke2.example.com.crt'), '--cert-key', accountKey]);
+    expect(wrongKey.code).toBe(2);
+    expect(wrongKey.stderr).toMatch(/is not the key of/);
+  });
+});
+
+describe('bad input is refused before any order is placed', () => {
+  const ordersIn = async () => (await pebble.readLog()).split('\n').filter((l) => /new-order|newOrder|order-plz/i.test(l)).length;
+
+  test.each([
+    [['-d', 'a..example.com', '--http-standalone'], /a\.\.example\.com/],
+    [['-d', 'x.example.com', '-d', 'X.example.com', '--http-standalone'], /duplicate/],
+    [['-d', '*.example.com', '--http-standalone', ':0'], /wildcard needs a DNS challenge/],
+    [['-d', '127.0.0.1', '--hook', '/bin/true', '--challenge', 'dns-01'], /IP address needs http-01 or tls-alpn-01/],
+    [['-d', 'x.example.com', '--http-standalone', '--name', '../escape'], /--name "\.\.\/escape" must be/],
+    [['-d', 'x.example.com', '--hook', '/nonexistent/hook'], /hook/],
+    [['-d', 'x.example.com', '--profile', 'shortlived', '--http-stateless'], /offers no ACME profiles/],
+    [['-d', 'x.example.com', '--challenge', 'http-02', '--http-stateless'], /unknown challenge type "http-02"/],
+  ])('%j', async (args, message) => {
+    const before = await ordersIn();
+    const r = await issue([...(args as string[]), '--out', path.join(work, 'bad')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(await ordersIn()).toBe(before);
+  });
+
+  test('a port already in use', async () => {
+    server = await serveOn(0, () => undefined);
+    const port = (server.address() as { port: number }).port;
+    const r = await issue(['-d', 'busy.example.com', '--http-standalone', `127.0.0.1:${port}`, '--out', path.join(work, 'bad')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/address already in use/);
+  });
+
+  test('a hook that is not executable', async () => {
+    const dir = tempDir('nx');
+    const hook = path.join(dir, 'hook.sh');
+    writeFileSync(hook, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+    const r = await issue(['-d', 'nx.example.com', '--hook', hook, '--out', path.join(work, 'bad')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not executable/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

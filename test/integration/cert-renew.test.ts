@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { runMain } from '../support/in-process.js';
+import { distBinary, runCli } from '../support/cli.js';
+import { pairMatches, tempDir } from '../support/cert-fixtures.js';
+
+interface RenewJson {
+  ok: boolean;
+  counts: Record<string, number>;
+  lineages: { name: string; status: string; serial?: string; message: string; repaired?: boolean }[];
+}
+
+async function setup(pebble: PebbleInstance) {
+  const work = tempDir('renew');
+  const home = path.join(work, 'home');
+  const key = path.join(work, 'account.pem');
+  expect((await runMain(['key', 'generate', 'ec256', '-o', key])).code).toBe(0);
+  const base = ['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, '-k', key];
+  const run = (args: string[]) => runMain([...base, ...args], { env: { ACMECLI_HOME: home } });
+  return { work, home, key, base, run };
+}
+
+describe('cert renew: a due lineage is renewed and its deploy hook runs', () => {
+  let pebble: PebbleInstance;
+  // Six-second certificates: the short-lifetime rule renews them between 50 % and 75 % of their life.
+  beforeAll(async () => {
+    pebble = await startPebble({ config: { certificateValidityPeriod: 6 } });
+  });
+  afterAll(async () => pebble?.stop());
+
+  test('renewed after it became due, with the hook given the paths and names', async () => {
+    const { work, run } = await setup(pebble);
+    const hookLog = path.join(work, 'deploy.log');
+    const hook = path.join(work, 'deploy.sh');
+    writeFileSync(hook, `#!/bin/sh\necho "$ACMECLI_CERT_PATH|$ACMECLI_KEY_PATH|$ACMECLI_CA_PATH|$ACMECLI_DOMAINS|$1" >> '${hookLog}'\n`);
+    chmodSync(hook, 0o755);
+    const out = path.join(work, 'out');
+    const issued = await run(['cert', 'issue', '-d', 'due.example.com', '-d', 'www.due.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', out, '--agree-tos', '--deploy-hook', `${hook} issued`, '--json']);
+    expect(issued.code, issued.stderr).toBe(0);
+    const firstSerial = issued.json<RenewJson>().lineages[0]!.serial;
+
+    const early = await run(['cert', 'renew', '--all', '--json']);
+    expect(early.code, early.stderr).toBe(0);
+    expect(early.json<RenewJson>().lineages[0]!.status).toBe('not-due');
+
+    await new Promise((r) => setTimeout(r, 4_700));
+    const renewed = await run(['cert', 'renew', '--all', '--json']);
+    expect(renewed.code, renewed.stderr).toBe(0);
+    const outcome = renewed.json<RenewJson>().lineages[0]!;
+    expect(outcome.status).toBe('issued');
+    expect(outcome.serial).not.toBe(firstSerial);
+    expect(pairMatches(path.join(out, 'due.example.com.crt'), path.join(out, 'due.example.com.key'))).toBe(true);
+    const calls = readFileSync(hookLog, 'utf8').trim().split('\n');
+    expect(calls).toHaveLength(2);
+    expect(calls[1]).toBe(`${path.join(out, 'due.example.com.crt')}|${path.join(out, 'due.example.com.key')}|${path.join(out, 'due.example.com.ca.crt')}|due.example.com www.due.example.com|issued`);
+  });
+});
+
+describe('cert renew against a Pebble issuing 5-year certificates', () => {
+  let pebble: PebbleInstance;
+  beforeAll(async () => {
+    pebble = await startPebble();
+  });
+  afterAll(async () => pebble?.stop());
+
+  test('nothing due: exit 0 and not one request to the CA', async () => {
+    const { work, run } = await setup(pebble);
+    expect((await run(['cert', 'issue', '-d', 'quiet.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', path.join(work, 'out'), '--agree-tos'])).code).toBe(0);
+    const requestsBefore = (await pebble.readLog()).split('\n').length;
+    const r = await run(['cert', 'renew', '--all']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/renew: 1 not-due/);
+    expect((await pebble.readLog()).split('\n').length).toBe(requestsBefore);
+  });
+
+  test('one lineage failing does not stop the others; the exit status and summary say which', async () => {
+    const { work, run } = await setup(pebble);
+    const webroot = tempDir('gone');
+    expect((await run(['cert', 'issue', '-d', 'good.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', path.join(work, 'out'), '--agree-tos'])).code).toBe(0);
+    // Issued through a web server on the validation port that serves the webroot.
+    const { serveOn, closeServer } = await import('../support/cert-fixtures.js');
+    const server = await serveOn(pebble.httpPort, (p) => {
+      const file = path.join(webroot, p);
+      return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    });
+    try {
+      expect((await run(['cert', 'issue', '-d', 'broken.example.com', '--webroot', webroot, '--out', path.join(work, 'out'), '--agree-tos'])).code).toBe(0);
+    } finally {
+      await closeServer(server);
+    }
+    rmSync(webroot, { recursive: true, force: true });
+    const r = await run(['cert', 'renew', '--all', '--force', '--json']);
+    expect(r.code).toBe(1);
+    const summary = r.json<RenewJson>();
+    expect(summary.counts).toEqual({ issued: 1, failed: 1 });
+    expect(summary.lineages.find((l) => l.name === 'broken.example.com')?.message).toMatch(/webroot/i);
+    expect(r.stderr).toMatch(/broken\.example\.com/);
+  });
+
+  test('the lock: a second run does not touch a lineage another live run holds', async () => {
+    const { work, home, run } = await setup(pebble);
+    expect((await run(['cert', 'issue', '-d', 'locked.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', path.join(work, 'out'), '--agree-tos'])).code).toBe(0);
+    const holder: ChildProcess = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      writeFileSync(path.join(home, 'lineages', 'locked.example.com', 'lock'), `${holder.pid}\n`);
+      const r = await run(['cert', 'renew', 'locked.example.com', '--force', '--json']);
+      expect(r.code).toBe(1);
+      expect(r.json<RenewJson>().lineages[0]).toMatchObject({ status: 'locked' });
+      expect(r.stderr).toMatch(new RegExp(`locked by another acmecli run \\(pid ${holder.pid}\\)`));
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    // Once its holder is gone, the lock is stale and the next run goes ahead.
+    await new Promise((r) => setTimeout(r, 100));
+    const after = await run(['cert', 'renew', 'locked.example.com', '--force', '--json']);
+    expect(after.code, after.stderr).toBe(0);
+  });
+
+  test('kill -9 at any moment: the next run leaves a matching certificate and key', async () => {
+    const { work, home, key } = await setup(pebble);
+    const out = path.join(work, 'out');
+    const env = { ACMECLI_HOME: home, ACMECLI_ACME_URL: pebble.directoryUrl, ACMECLI_CA_FILE: pebble.caFile, ACMECLI_KEY: key };
+    const first = await runCli(['cert', 'issue', '-d', 'crash.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', out, '--agree-tos'], { env });
+    expect(first.code, first.stderr).toBe(0);
+    const certFile = path.join(out, 'crash.example.com.crt');
+    const keyFile = path.join(out, 'crash.example.com.key');
+    // Kill a forced renewal at moments spread over its whole run (it takes a few hundred ms).
+    for (const delayMs of [5, 30, 60, 90, 120, 160, 200, 250, 300, 400]) {
+      const child = spawn(distBinary, ['cert', 'renew', 'crash.example.com', '--force'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, delayMs));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('close', r));
+      const next = await runCli(['cert', 'renew', 'crash.example.com'], { env });
+      expect(next.code, `after a kill at ${delayMs} ms: ${next.stderr}`).toBe(0);
+      expect(pairMatches(certFile, keyFile), `after a kill at ${delayMs} ms`).toBe(true);
+    }
+  });
+
+  test('a torn write (new key, old certificate) is repaired from the lineage on the next run', async () => {
+    const { work, run } = await setup(pebble);
+    const out = path.join(work, 'out');
+    expect((await run(['cert', 'issue', '-d', 'torn.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', out, '--agree-tos'])).code).toBe(0);
+    const keyFile = path.join(out, 'torn.example.com.key');
+    writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    expect(pairMatches(path.join(out, 'torn.example.com.crt'), keyFile)).toBe(false);
+    const r = await run(['cert', 'renew', 'torn.example.com', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json<RenewJson>().lineages[0]).toMatchObject({ status: 'not-due', repaired: true });
+    expect(pairMatches(path.join(out, 'torn.example.com.crt'), keyFile)).toBe(true);
+  });
+});
