@@ -22,7 +22,7 @@ function step(title, args) {
   console.log(`\n# ${title}\n$ acmecli ${args.join(' ')}`);
   const r = spawnSync(binary, args, { cwd: out, env, encoding: 'utf8' });
   if (r.stdout) process.stdout.write(r.stdout);
-  if (r.stderr) process.stdout.write(r.stderr.replace(/^/gm, '  (stderr) '));
+  if (r.stderr) process.stdout.write(r.stderr.replace(/^(?=.)/gm, '  (stderr) '));
   if (r.status !== 0) {
     console.log(`  -> exit ${r.status}`);
     failed = true;
@@ -40,7 +40,12 @@ try {
   step('DNS records to paste (Pebble lists no caaIdentities, so the CA identity is given)', ['dns', 'records', 'example.org', '--caa-identity', 'pebble.example', '--wildcard']);
   step('The same, offline, from the cache', ['dns', 'records', 'example.org', '--caa-identity', 'pebble.example', '--offline', '--json']);
   step('A stateless http-01 snippet for nginx', ['dns', 'http-snippet', 'nginx']);
-  // ISSUANCE-DEMO
+  step('Issue a certificate: the built-in http-01 responder listens where Pebble validates', ['cert', 'issue', '-d', 'demo.example.com', '-d', 'www.demo.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', 'certs', '--name', 'demo', '--deploy-hook', 'ls -l certs']);
+  step('What was deployed', ['cert', 'show', 'certs/demo.crt']);
+  step('The lineage cert renew will repeat', ['cert', 'list']);
+  step('The cron entry: nothing is due, so nothing is sent', ['cert', 'renew', '--all']);
+  step('Renew anyway, as after a key compromise', ['cert', 'renew', 'demo', '--force']);
+  step('Revoke it, signed with the account key', ['cert', 'revoke', 'certs/demo.crt', '--reason', 'superseded']);
   console.log(`\nDemo finished: files are in ${path.relative(process.cwd(), out) || '.'}/`);
 } catch (err) {
   console.error(String(err.message ?? err));

@@ -33,13 +33,8 @@ export async function runDeployHook(run: DeployHookRun): Promise<void> {
   });
   const timeoutMs = run.timeoutMs ?? 300_000;
   await new Promise<void>((resolve, reject) => {
-    let output = '';
-    const child = spawn(program, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString('utf8')).slice(-2000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
+    // The hook's output goes to our stderr, where a person reading the run sees it; our stdout stays the result (--json).
+    const child = spawn(program, args, { env, stdio: ['ignore', 2, 2], detached: true });
     const timer = setTimeout(() => {
       try {
         if (child.pid) process.kill(-child.pid, 'SIGKILL');
@@ -55,10 +50,7 @@ export async function runDeployHook(run: DeployHookRun): Promise<void> {
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve();
-      else {
-        const tail = output.trim().split('\n').slice(-1)[0] ?? '';
-        reject(new HookError(`deploy hook for ${run.lineage} failed (${signal ? `signal ${signal}` : `exit ${code}`})${tail ? `: ${tail}` : ''}`));
-      }
+      else reject(new HookError(`deploy hook for ${run.lineage} failed (${signal ? `signal ${signal}` : `exit ${code}`}); its output is above`));
     });
   });
 }
