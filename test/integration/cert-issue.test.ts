@@ -103,6 +103,8 @@ describe('cert issue against Pebble, each challenge type for real', () => {
     const calls = readFileSync(hook.log, 'utf8');
     expect(calls).toMatch(/^begin dns-01 dns\.example\.com name=_acme-challenge\.dns\.example\.com$/m);
     expect(calls).toMatch(/^done dns-01 dns\.example\.com/m);
+    // Solvers are tried against the types the CA offers; the hook declined http-01 before answering dns-01.
+    expect(calls).toMatch(/^begin http-01 dns\.example\.com/m);
   });
 
   test('a wildcard through the dns-01 hook', async () => {
