@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat, chmod } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { IoError } from '../errors.js';
 
@@ -85,12 +85,13 @@ export async function writeFilesTogether(files: readonly FileToWrite[], dirMode 
       const folder = dirname(file.path);
       await mkdir(folder, { recursive: true, mode: dirMode });
       let mode = file.mode;
-      if (!file.forceMode) {
-        try {
-          mode = (await stat(file.path)).mode & 0o7777;
-        } catch {
-          // new file: the mode asked for
-        }
+      let owner: { uid: number; gid: number } | undefined;
+      try {
+        const existing = await stat(file.path);
+        if (!file.forceMode) mode = existing.mode & 0o7777;
+        owner = { uid: existing.uid, gid: existing.gid };
+      } catch {
+        // new file: the mode asked for, and our own owner
       }
       const temporary = join(folder, `.${basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
       const handle = await open(temporary, 'wx', mode);
@@ -102,6 +103,8 @@ export async function writeFilesTogether(files: readonly FileToWrite[], dirMode 
         await handle.close();
       }
       await chmod(temporary, mode);
+      // A replaced file keeps its owner (a key readable by the web server's group stays so); only root can, and only root needs to.
+      if (owner && (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.())) await chown(temporary, owner.uid, owner.gid).catch(() => undefined);
     }
     for (const { temporary, path } of staged) await rename(temporary, path);
   } catch (err) {

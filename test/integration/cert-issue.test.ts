@@ -122,6 +122,15 @@ describe('cert issue against Pebble, each challenge type for real', () => {
     expect(outcome.challenges?.[0]?.type).toBe('http-01');
   });
 
+  test('--days asks for notAfter (RFC 8555 §7.4), which Pebble honours', async () => {
+    const out = path.join(work, 'days');
+    expectIssued(await issue(['-d', 'days.example.com', '--days', '10', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', out]));
+    const info = describeCertificate(readFileSync(path.join(out, 'days.example.com.crt'), 'utf8'));
+    const days = (info.notAfter.getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(9.9);
+    expect(days).toBeLessThan(10.1);
+  });
+
   test('a CSR made by openssl req: no key is written, the certificate carries the CSR key', async () => {
     const dir = tempDir('csr');
     const keyFile = path.join(dir, 'own.key');
