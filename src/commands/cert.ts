@@ -371,6 +371,8 @@ async function runnerDeps(ctx: CliContext, creation: AccountCreation) {
         accounts.set(key, pending);
       }
       const { account, thumbprint } = await pending;
+      // The order needs the directory anyway; keeping it lets later renew runs see renewalInfo (ARI) without a request.
+      await ctx.cache.saveDirectory(config.directoryUrl, await client.directory()).catch(() => undefined);
       return { client, account, thumbprint };
     },
     ariSupported: async (config) => Boolean((await ctx.cache.findDirectory(config.directoryUrl))?.directory.renewalInfo),

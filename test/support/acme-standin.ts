@@ -360,14 +360,14 @@ export async function startAcmeStandin(options: AcmeStandinOptions): Promise<Acm
       const records = await lookupTxt(name);
       if (records.some((record) => persistRecordMatches(record, account.url, authz.wildcard))) return;
       const want = `${issuer}; accounturi=${account.url}${authz.wildcard ? '; policy=wildcard' : ''}`;
-      throw new ProblemError(403, 'unauthorized', `dns-persist-01 for ${authz.wildcard ? '*.' : ''}${domain}: no TXT record at ${name} matches "${want}" (found ${describe(records)})`);
+      throw new ProblemError(403, 'unauthorized', `no TXT record at ${name} matches "${want}" (found ${describe(records)})`);
     }
     const name = c.type === 'dns-account-01'
       ? `_${base32(sha256(account.url).subarray(0, 10))}._acme-challenge.${domain}`
       : `_acme-challenge.${domain}`;
     const expected = sha256(`${c.token}.${account.thumbprint}`).toString('base64url');
     const records = await lookupTxt(name);
-    if (!records.includes(expected)) throw new ProblemError(403, 'unauthorized', `${c.type} for ${domain}: TXT ${name} does not hold ${expected} (found ${describe(records)})`);
+    if (!records.includes(expected)) throw new ProblemError(403, 'unauthorized', `TXT ${name} does not hold ${expected} (found ${describe(records)})`);
   }
 
   /** draft-ietf-acme-dns-persist-01 §4: `<issuer-domain-name>; key=value; …`, parameter names case-insensitive. */
