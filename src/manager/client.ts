@@ -1,0 +1,299 @@
+import { sleep as defaultSleep } from '../acme/retry.js';
+import type { HttpRequest, HttpResponse, HttpSend } from '../acme/transport.js';
+import { AcmecliError, BadResponseError, NetworkError, TimeoutError, TlsError, UsageError } from '../errors.js';
+import { backoffDelayMs, isRetryableFailure, isRetryableStatus, type BackoffPolicy } from './backoff.js';
+import { managerErrorFrom, oneLine } from './manager-error.js';
+import { parseBearerToken } from './token.js';
+import type { CertMap, CertificateParams, CertificateRef, ManagerCertificate, ManagerTokenRecord, UpdateCertificateParams } from './types.js';
+
+export interface ManagerRetryOptions extends BackoffPolicy {
+  /** Statuses to retry besides 5xx (not 501), as `http_client_retry_status_code`. 429 never is. */
+  extraStatuses: readonly number[];
+}
+
+/** The Go client's defaults (`http_client_retry_*`, CONTRACT.md §6.2). */
+export const DEFAULT_MANAGER_RETRY: ManagerRetryOptions = { max: 4, waitMinMs: 1_000, waitMaxMs: 30_000, extraStatuses: [] };
+
+/** Per-attempt deadlines (CONTRACT.md §6.11). The transport's own `timeoutMs` must not be shorter. */
+export interface ManagerTimeouts {
+  /** POST and PUT: the manager runs a whole ACME order before it answers (`certificate_timeout`). */
+  certificateMs: number;
+  tokenSelfMs: number;
+  metadataMs: number;
+  getMs: number;
+  deleteMs: number;
+}
+
+export const DEFAULT_MANAGER_TIMEOUTS: ManagerTimeouts = { certificateMs: 270_000, tokenSelfMs: 30_000, metadataMs: 60_000, getMs: 30_000, deleteMs: 60_000 };
+
+export interface ManagerRetryEvent {
+  operation: string;
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  delayMs: number;
+  /** `HTTP 502`, `NETWORK`, `TIMEOUT`. */
+  reason: string;
+}
+
+export interface ManagerClientOptions {
+  /** Must end in `/api/v1`, as `-client.manager-url` does. */
+  baseUrl: string;
+  /** The bearer token; checked with parseBearerToken. */
+  token: string;
+  /** Made by the caller, e.g. createHttpTransport({ allowHttp: true, timeoutMs: ≥ certificateMs, … }). */
+  send: HttpSend;
+  retry?: Partial<ManagerRetryOptions>;
+  timeouts?: Partial<ManagerTimeouts>;
+  /** In [0, 1); for the backoff jitter. */
+  random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Milliseconds since the epoch; for Retry-After dates. */
+  now?: () => number;
+  onRetry?: (event: ManagerRetryEvent) => void;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+interface Call {
+  method: Method;
+  /** Below the base URL, already encoded. */
+  path: string;
+  operation: string;
+  timeoutMs: number;
+  body?: unknown;
+}
+
+/**
+ * Client of the ACME Manager REST API (CONTRACT.md §3), for the deploy agent.
+ *
+ * GET and DELETE retry on network errors, 5xx except 501 and `extraStatuses`, with exponential
+ * backoff and full jitter. POST and PUT are never repeated: each attempt would be a new ACME order.
+ * A 429 is never waited out inside a call: the ManagerError carries `kind` and `retryAfterMs` so
+ * the caller can skip that certificate until then.
+ *
+ * Errors: ManagerError (`HTTP`) for an error answer; BadResponseError (`BAD_RESPONSE`) for a
+ * success that is not what the API promises; NetworkError, TimeoutError, TlsError, AbortedError
+ * from the transport; UsageError (`USAGE`) for a bad base URL or token. No message contains the token.
+ */
+export class ManagerClient {
+  readonly #baseUrl: string;
+  readonly #token: string;
+  readonly #send: HttpSend;
+  readonly #retry: ManagerRetryOptions;
+  readonly #timeouts: ManagerTimeouts;
+  readonly #random: () => number;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #now: () => number;
+  readonly #onRetry: ((event: ManagerRetryEvent) => void) | undefined;
+
+  constructor(options: ManagerClientOptions) {
+    this.#baseUrl = checkBaseUrl(options.baseUrl);
+    this.#token = parseBearerToken(options.token).token;
+    this.#send = options.send;
+    this.#retry = { ...DEFAULT_MANAGER_RETRY, ...options.retry };
+    this.#timeouts = { ...DEFAULT_MANAGER_TIMEOUTS, ...options.timeouts };
+    this.#random = options.random ?? Math.random;
+    this.#sleep = options.sleep ?? defaultSleep;
+    this.#now = options.now ?? Date.now;
+    this.#onRetry = options.onRetry;
+  }
+
+  /** `GET /token/self`: the token's own record; `username` is the owner of every certificate it sees. */
+  async whoami(options: CallOptions = {}): Promise<ManagerTokenRecord> {
+    const call: Call = { method: 'GET', path: '/token/self', operation: 'GET token/self', timeoutMs: this.#timeouts.tokenSelfMs };
+    const json = await this.#json(call, options.signal);
+    if (!isObject(json) || typeof json.username !== 'string' || json.username === '') {
+      throw new BadResponseError(`${call.operation}: the answer has no username`);
+    }
+    return json as unknown as ManagerTokenRecord;
+  }
+
+  /** `GET /certificate/metadata`: every live certificate of the token's username (the manager sends `null` for none). */
+  async listMetadata(options: CallOptions = {}): Promise<ManagerCertificate[]> {
+    const call: Call = { method: 'GET', path: '/certificate/metadata', operation: 'GET certificate/metadata', timeoutMs: this.#timeouts.metadataMs };
+    const json = await this.#json(call, options.signal);
+    if (json === null) return [];
+    if (!Array.isArray(json) || !json.every(isObject)) throw new BadResponseError(`${call.operation}: the answer is not a list of certificates`);
+    return json as unknown as ManagerCertificate[];
+  }
+
+  /** `GET /certificate/{name}` or `GET /certificate/{issuer}/{domain}`: the certificate with its PEM. */
+  async getCertificate(ref: CertificateRef, options: CallOptions = {}): Promise<CertMap> {
+    // CONTRACT.md §1: the literal `GET /certificate/metadata` wins over `/certificate/{name}`.
+    if ('name' in ref && ref.name === 'metadata') throw new UsageError("a certificate named 'metadata' cannot be read by name: the manager routes that path to its metadata list");
+    const call: Call = { method: 'GET', path: refPath(ref), operation: `GET certificate ${labelOf(ref)}`, timeoutMs: this.#timeouts.getMs };
+    return certMapOf(await this.#json(call, options.signal), call.operation);
+  }
+
+  /** `POST /certificate`: the manager orders a certificate for the CSR (201). Never repeated. */
+  async createCertificate(params: CertificateParams, options: CallOptions = {}): Promise<CertMap> {
+    const call: Call = { method: 'POST', path: '/certificate', operation: `POST certificate ${labelOf(params)}`, timeoutMs: this.#timeouts.certificateMs, body: certificateBody(params) };
+    return certMapOf(await this.#json(call, options.signal), call.operation);
+  }
+
+  /**
+   * `PUT /certificate`: re-issues when the CSR or an order field changed, else updates only
+   * `renewal_days` and `labels` (send the stored `csr` for that). Never repeated.
+   */
+  async updateCertificate(params: UpdateCertificateParams, options: CallOptions = {}): Promise<CertMap> {
+    const call: Call = { method: 'PUT', path: '/certificate', operation: `PUT certificate ${labelOf(params)}`, timeoutMs: this.#timeouts.certificateMs, body: certificateBody(params) };
+    return certMapOf(await this.#json(call, options.signal), call.operation);
+  }
+
+  /** `DELETE /certificate/…`; with `revoke`, the manager revokes it at the CA first (only `?revoke=true` does). */
+  async deleteCertificate(ref: CertificateRef, options: CallOptions & { revoke?: boolean } = {}): Promise<void> {
+    const call: Call = {
+      method: 'DELETE',
+      path: `${refPath(ref)}${options.revoke ? '?revoke=true' : ''}`,
+      operation: `DELETE certificate ${labelOf(ref)}`,
+      timeoutMs: this.#timeouts.deleteMs,
+    };
+    await this.#request(call, options.signal);
+  }
+
+  async #json(call: Call, signal: AbortSignal | undefined): Promise<unknown> {
+    const res = await this.#request(call, signal);
+    const text = new TextDecoder().decode(res.body);
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new BadResponseError(`${call.operation}: the manager answered ${res.status} but not with JSON (${oneLine(text, 80) || 'empty body'})`);
+    }
+  }
+
+  async #request(call: Call, signal: AbortSignal | undefined): Promise<HttpResponse> {
+    // A GET or DELETE can be repeated; a POST or PUT would be a second ACME order (CONTRACT.md §6.11).
+    const isIdempotent = call.method === 'GET' || call.method === 'DELETE';
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept: 'application/json' };
+    if (call.body !== undefined) headers['content-type'] = 'application/json';
+    const req: HttpRequest = {
+      method: call.method,
+      url: `${this.#baseUrl}${call.path}`,
+      headers,
+      ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
+    };
+    for (let attempt = 1; ; attempt++) {
+      let res: HttpResponse;
+      try {
+        res = await this.#sendOnce(req, call, signal);
+      } catch (err) {
+        if (!isRetryableFailure(err)) throw err;
+        if (!isIdempotent) throw notRepeated(err as AcmecliError, call.method);
+        if (attempt > this.#retry.max) throw withAttempts(err as AcmecliError, attempt);
+        await this.#wait(call, attempt, backoffDelayMs(attempt, this.#retry, this.#random), (err as AcmecliError).code, signal);
+        continue;
+      }
+      if (res.status >= 200 && res.status < 300) return res;
+      if (res.status < 400) {
+        const location = typeof res.headers.location === 'string' ? ` to ${res.headers.location}` : '';
+        throw new BadResponseError(`${call.operation}: unexpected ${res.status}${location}; check the manager URL`, { httpStatus: res.status });
+      }
+      const error = managerErrorFrom(res, call.operation, this.#now(), attempt, [this.#token]);
+      if (!isIdempotent || !isRetryableStatus(res.status, this.#retry.extraStatuses) || attempt > this.#retry.max) throw error;
+      let delayMs = backoffDelayMs(attempt, this.#retry, this.#random);
+      if (error.retryAfterMs !== undefined) {
+        // A 503 that asks for more than we would ever wait: give up now, the caller knows when to return.
+        if (error.retryAfterMs > this.#retry.waitMaxMs) throw error;
+        delayMs = Math.max(delayMs, error.retryAfterMs);
+      }
+      await this.#wait(call, attempt, delayMs, `HTTP ${res.status}`, signal);
+    }
+  }
+
+  async #sendOnce(req: HttpRequest, call: Call, signal: AbortSignal | undefined): Promise<HttpResponse> {
+    const deadline = AbortSignal.timeout(call.timeoutMs);
+    try {
+      return await this.#send(req, signal ? AbortSignal.any([signal, deadline]) : deadline);
+    } catch (err) {
+      if (deadline.aborted && !signal?.aborted) throw new TimeoutError(`${call.operation}: no answer within ${call.timeoutMs < 1000 ? `${call.timeoutMs} ms` : `${Math.round(call.timeoutMs / 1000)} s`}`, { cause: err });
+      throw withOperation(err, call.operation);
+    }
+  }
+
+  async #wait(call: Call, attempt: number, delayMs: number, reason: string, signal: AbortSignal | undefined): Promise<void> {
+    this.#onRetry?.({ operation: call.operation, attempt, delayMs, reason });
+    await this.#sleep(delayMs, signal);
+  }
+}
+
+function checkBaseUrl(raw: string): string {
+  const example = 'the manager URL must end in /api/v1 (e.g. https://manager.example:8989/api/v1)';
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new UsageError(example);
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  if (!/^https?:$/.test(url.protocol) || !path.endsWith('/api/v1') || url.search !== '' || url.hash !== '') throw new UsageError(example);
+  if (url.username !== '' || url.password !== '') throw new UsageError('the manager URL must not carry a user or password; the token authenticates');
+  return `${url.origin}${path}`;
+}
+
+function refPath(ref: CertificateRef): string {
+  return 'name' in ref ? `/certificate/${encodeURIComponent(ref.name)}` : `/certificate/${encodeURIComponent(ref.issuer)}/${encodeURIComponent(ref.domain)}`;
+}
+
+function labelOf(ref: CertificateRef | CertificateParams): string {
+  if ('name' in ref && ref.name) return ref.name;
+  const { issuer, domain } = ref as { issuer: string; domain: string };
+  return `${issuer}/${domain}`;
+}
+
+/**
+ * The body as the Go client sends it (CONTRACT.md §3.2): `name, san, csr, days, renewal_days,
+ * dns_challenge, http_challenge, profile` only when non-empty; `bundle, revoke, labels, key_type` always.
+ */
+export function certificateBody(params: UpdateCertificateParams): Record<string, unknown> {
+  const body: Record<string, unknown> = { domain: params.domain, issuer: params.issuer };
+  const omitEmpty = (key: keyof UpdateCertificateParams) => {
+    const value = params[key];
+    if (value !== undefined && value !== '' && value !== 0) body[key] = value;
+  };
+  omitEmpty('name');
+  omitEmpty('san');
+  body.bundle = params.bundle ?? false;
+  omitEmpty('csr');
+  omitEmpty('days');
+  omitEmpty('renewal_days');
+  omitEmpty('dns_challenge');
+  omitEmpty('http_challenge');
+  body.revoke = params.revoke ?? false;
+  body.labels = params.labels ?? '';
+  body.key_type = params.key_type;
+  omitEmpty('profile');
+  return body;
+}
+
+function certMapOf(json: unknown, operation: string): CertMap {
+  if (!isObject(json) || typeof json.cert !== 'string') throw new BadResponseError(`${operation}: the answer has no certificate (cert)`);
+  return json as unknown as CertMap;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+const PREFIXED_CLASSES = { NETWORK: NetworkError, TIMEOUT: TimeoutError, TLS: TlsError, BAD_RESPONSE: BadResponseError } as const;
+
+/** Names the operation in a transport error, keeping its class and code. */
+function withOperation(err: unknown, operation: string): unknown {
+  if (!(err instanceof AcmecliError) || !(err.code in PREFIXED_CLASSES)) return err;
+  const Class = PREFIXED_CLASSES[err.code as keyof typeof PREFIXED_CLASSES];
+  return new Class(`${operation}: ${err.message}`, { cause: err });
+}
+
+function withAttempts(err: AcmecliError, attempts: number): AcmecliError {
+  const Class = PREFIXED_CLASSES[err.code as keyof typeof PREFIXED_CLASSES] ?? NetworkError;
+  return new Class(`${err.message} (after ${attempts} attempts)`, { cause: err });
+}
+
+function notRepeated(err: AcmecliError, method: Method): AcmecliError {
+  const Class = PREFIXED_CLASSES[err.code as keyof typeof PREFIXED_CLASSES] ?? NetworkError;
+  // The request may have reached the manager, which may still be ordering: the next listing shows it.
+  return new Class(`${err.message}; not repeated, since a ${method} may already have started an ACME order`, { cause: err });
+}
