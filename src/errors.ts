@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'HOOK' // a user's hook or deploy command failed
   | 'STATE' // the state directory (cache, lineages, locks)
   | 'LINEAGE' // one or more lineages failed; each is named in the summary
+  | 'AGENT' // agent --once: the exit status is the agent's own (1 errors, 3 manager unreachable)
   | 'ABORTED';
 
 export abstract class AcmecliError extends Error {
@@ -56,4 +57,15 @@ export const LineageFailedError = defineError('LINEAGE', 'LineageFailedError');
 
 export function isAcmecliError(err: unknown): err is AcmecliError {
   return err instanceof AcmecliError;
+}
+
+/** agent --once ended with a status of its own (1 errors, 3 manager unreachable); the log already said why. */
+export class AgentExitError extends AcmecliError {
+  readonly code = 'AGENT';
+  readonly exitCode: number;
+  constructor(message: string, options: { exitCode: number }) {
+    super(message);
+    this.name = 'AgentExitError';
+    this.exitCode = options.exitCode;
+  }
 }

@@ -29,6 +29,10 @@ export interface TransportOptions {
   maxBodyBytes?: number;
   /** RFC 8555 §6.1 requires https; plain http only for explicit local testing. */
   allowHttp?: boolean;
+  /** Client certificate for mutual TLS (PEM), e.g. an ACME Manager behind an mTLS proxy. */
+  clientCertificate?: { certPem: string; keyPem: string };
+  /** Turn off server certificate checks: only for --insecure-skip-verify, which warns every time. */
+  insecureSkipVerify?: boolean;
   /** From HTTPS_PROXY / HTTP_PROXY / NO_PROXY, read by the caller (this layer reads no environment). */
   proxy?: { httpsProxy?: string; httpProxy?: string; noProxy?: string };
 }
@@ -40,7 +44,11 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export function createHttpTransport(options: TransportOptions): { send: HttpSend; close: () => Promise<void> } {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const tls = options.extraCaPem ? { ca: [...rootCertificates, options.extraCaPem] } : {};
+  const tls = {
+    ...(options.extraCaPem ? { ca: [...rootCertificates, options.extraCaPem] } : {}),
+    ...(options.clientCertificate ? { cert: options.clientCertificate.certPem, key: options.clientCertificate.keyPem } : {}),
+    ...(options.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
+  };
   const connect = { ...tls, timeout: Math.min(timeoutMs, 15_000) };
   const timeouts = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 10_000 };
   const hasProxy = Boolean(options.proxy?.httpsProxy || options.proxy?.httpProxy);

@@ -1,7 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AcmeProblemError } from '../acme/problem.js';
-import { AcmecliError, UsageError } from '../errors.js';
+import { AcmecliError, AgentExitError, UsageError } from '../errors.js';
 import { addAccountCommands } from '../commands/account.js';
+import { addAgentCommands } from '../commands/agent.js';
+import { addManagerCommands } from '../commands/manager.js';
 import { addCertCommands } from '../commands/cert.js';
 import { addDnsCommands } from '../commands/dns.js';
 import { addKeyCommands } from '../commands/key.js';
@@ -49,7 +51,7 @@ export async function main(argv: readonly string[], io: CliIO, options: MainOpti
 export function buildProgram(ctx: CliContext): Command {
   const io = ctx.io;
   const program = new Command('acmecli')
-    .description('ACME (RFC 8555) toolkit: accounts, keys, DNS records. Online commands talk to the CA in --acme-url.')
+    .description('ACME (RFC 8555) toolkit: accounts, keys, DNS records, certificates, and a deploy agent for ACME Manager. Online commands talk to the CA in --acme-url.')
     .version(VERSION, '-V, --version', 'print the version')
     .addOption(new Option('-a, --acme-url <url|keyword>', 'ACME directory URL or keyword: letsencrypt, letsencrypt-staging, goog, goog-staging, zerossl, pebble (env ACMECLI_ACME_URL; default letsencrypt)'))
     .addOption(new Option('-k, --key <file>', 'account private key: PEM (PKCS#1, SEC1, PKCS#8), DER or JWK JSON (env ACMECLI_KEY)'))
@@ -80,6 +82,8 @@ Exit status: 0 success, 1 failure, 2 usage error, 3 CA unreachable (network, TLS
   addKeyCommands(program, ctx);
   addDnsCommands(program, ctx);
   addCertCommands(program, ctx);
+  addManagerCommands(program, ctx);
+  addAgentCommands(program, ctx);
 
   // Subcommands inherit the same error handling and output.
   const inherit = (command: Command) => {
@@ -112,6 +116,7 @@ function reportError(ctx: CliContext, err: unknown, argv: readonly string[]): nu
 }
 
 export function exitCodeFor(err: unknown): number {
+  if (err instanceof AgentExitError) return err.exitCode;
   if (err instanceof AcmecliError) {
     if (err.code === 'USAGE') return EXIT.usage;
     if (UNREACHABLE_CODES.has(err.code)) return EXIT.unreachable;

@@ -1,0 +1,273 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { basename, dirname } from 'node:path';
+import type { HttpSend } from '../acme/transport.js';
+import { ManagerClient } from '../manager/client.js';
+import { VaultClient } from '../manager/vault.js';
+import { listenOn, parseListenAddress } from '../solvers/listen-address.js';
+import { removeOrphanFiles } from './cleanup.js';
+import { loadClientConfig, realPath } from './config/load.js';
+import { checkCertificateDir } from './config/paths.js';
+import type { ClientConfig } from './config/schema.js';
+import type { Logger } from './logger.js';
+import { AgentMetrics } from './metrics.js';
+import { agentStatePath, readAgentState, writeAgentState, type AgentState } from './state.js';
+import { runSyncCycle, type CycleResult } from './sync.js';
+
+export interface AgentOptions {
+  configPath: string;
+  pullOnly: boolean;
+  intervalMs: number;
+  once: boolean;
+  cleanup: boolean;
+  cleanupIntervalMs: number;
+  metricsListen?: string | undefined;
+  managerUrl: string;
+  token: string;
+  insecureSkipVerify: boolean;
+  allowMassDelete: boolean;
+  stateHome: string;
+  env: Readonly<Record<string, string | undefined>>;
+  version: string;
+  log: Logger;
+  /** Makes the HTTP transport for a given per-request timeout (the caller holds CA, mTLS and proxy settings). */
+  makeSend: (timeoutMs: number) => { send: HttpSend; close: () => Promise<void> };
+  now?: () => Date;
+}
+
+/** Exit statuses of `agent --once`, documented in the README. */
+export const AGENT_EXIT = { ok: 0, errors: 1, unreachable: 3 } as const;
+
+const DEBOUNCE_MS = 500;
+
+/**
+ * The long-running agent: a sync at start, then every interval, on demand
+ * (SIGHUP/SIGUSR1 via syncNow) and when the config file changes; the manager
+ * being down changes nothing on disk and is retried with backoff.
+ */
+export class Agent {
+  readonly metrics: AgentMetrics;
+  readonly #options: AgentOptions;
+  readonly #statePath: string;
+  #state: AgentState | undefined;
+  #manager: ManagerClient | undefined;
+  #vault: VaultClient | undefined;
+  #closers: (() => Promise<void>)[] = [];
+  #running: Promise<CycleResult | undefined> | undefined;
+  #wake: (() => void) | undefined;
+  #stopping = false;
+  #watcher: FSWatcher | undefined;
+  #metricsServer: Server | undefined;
+  #failures = 0;
+
+  constructor(options: AgentOptions) {
+    this.#options = options;
+    this.metrics = new AgentMetrics(options.version);
+    this.metrics.role.set(options.pullOnly ? 2 : 1);
+    this.#statePath = agentStatePath(options.stateHome, options.configPath);
+  }
+
+  /** One cycle now, unless one is running (then that one's result). */
+  syncNow(): Promise<CycleResult | undefined> {
+    this.#running ??= this.#cycle().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  /** Wakes the loop for an immediate sync (signals, config change). */
+  trigger(): void {
+    this.#wake?.();
+  }
+
+  /** Finishes the cycle in progress (a file being written), then returns. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wake?.();
+    await this.#running?.catch(() => undefined);
+  }
+
+  /** `--once`: one cycle and an exit status for cron: 3 manager unreachable, 1 errors, 0 fine. */
+  async runOnce(): Promise<number> {
+    try {
+      const result = await this.syncNow();
+      if (!result) return AGENT_EXIT.errors;
+      if (!result.reachedManager) return AGENT_EXIT.unreachable;
+      return result.errors.length ? AGENT_EXIT.errors : AGENT_EXIT.ok;
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** The daemon loop; resolves when stop() was called. */
+  async runForever(): Promise<void> {
+    const { log } = this.#options;
+    if (this.#options.metricsListen) await this.#startMetrics(this.#options.metricsListen);
+    if (!this.#options.pullOnly) this.#watchConfig();
+    let lastCleanup = 0;
+    while (!this.#stopping) {
+      const result = await this.syncNow();
+      if (this.#options.cleanup && Date.now() - lastCleanup >= this.#options.cleanupIntervalMs && result?.reachedManager) {
+        lastCleanup = Date.now();
+        await this.#cleanup();
+      }
+      // Unreachable manager: retry sooner, backing off, but never later than the interval.
+      this.#failures = result?.reachedManager ? 0 : this.#failures + 1;
+      const waitMs = this.#failures === 0 ? this.#options.intervalMs : Math.min(this.#options.intervalMs, 5_000 * 2 ** Math.min(this.#failures - 1, 8));
+      if (this.#failures > 0) log.warn(`manager unreachable; next attempt in ${Math.round(waitMs / 1000)} s`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    this.#watcher?.close();
+    if (this.#metricsServer) await new Promise<void>((resolve) => this.#metricsServer!.close(() => resolve()));
+    await Promise.allSettled(this.#closers.map((c) => c()));
+    this.#closers = [];
+  }
+
+  async #cycle(): Promise<CycleResult | undefined> {
+    const { log } = this.#options;
+    const now = this.#options.now ?? (() => new Date());
+    let config: ClientConfig;
+    try {
+      config = await loadClientConfig(this.#options.configPath);
+      checkCertificateDir(config, this.#options.configPath, realPath);
+      this.metrics.configError.set(0);
+    } catch (err) {
+      this.metrics.configError.set(1);
+      log.error(`configuration error, nothing done this cycle: ${(err as Error).message}`);
+      return { reachedManager: true, errors: [(err as Error).message], changedFiles: [], created: 0, updated: 0, deleted: 0 };
+    }
+    for (const warning of config.warnings) log.warn(warning);
+    if (this.#options.insecureSkipVerify) log.warn('TLS certificate checks of the manager are off (--insecure-skip-verify)');
+    this.#state ??= await readAgentState(this.#statePath, this.#options.configPath);
+    const state = this.#state;
+    const manager = this.#managerFor(config);
+    // The owner is learnt once per token (GET /token/self) and kept on disk: a cycle in sync is then one request.
+    const tokenId = tokenIdOf(this.#options.token);
+    if (!state.owner || state.ownerTokenId !== tokenId) {
+      try {
+        state.owner = (await manager.whoami()).username;
+        state.ownerTokenId = tokenId;
+      } catch (err) {
+        if (!state.owner) {
+          log.error(`cannot reach the manager to learn this token's owner: ${(err as Error).message}`);
+          state.lastSyncAt = now().toISOString();
+          state.lastError = { at: now().toISOString(), message: (err as Error).message };
+          await writeAgentState(this.#statePath, state).catch(() => undefined);
+          return { reachedManager: false, errors: [(err as Error).message], changedFiles: [], created: 0, updated: 0, deleted: 0 };
+        }
+        // Offline-first: the owner seen before is still the owner.
+      }
+    }
+    const result = await runSyncCycle({
+      config,
+      manager,
+      vault: this.#vaultFor(config),
+      owner: state.owner!,
+      metrics: this.metrics,
+      log,
+      env: this.#options.env,
+      state,
+      pullOnly: this.#options.pullOnly,
+      allowMassDelete: this.#options.allowMassDelete,
+      now,
+    });
+    await writeAgentState(this.#statePath, state).catch((err: unknown) => log.error(`cannot save the agent state: ${(err as Error).message}`));
+    const summary = `sync done: ${result.created} created, ${result.updated} updated, ${result.deleted} deleted, ${result.changedFiles.length} files changed, ${result.errors.length} errors`;
+    if (result.errors.length) log.warn(summary, { owner: state.owner });
+    else log.info(summary, { owner: state.owner });
+    return result;
+  }
+
+  #managerFor(config: ClientConfig): ManagerClient {
+    if (this.#manager) return this.#manager;
+    const common = config.common;
+    const transport = this.#options.makeSend(Math.max(common.certificateTimeoutMs, 60_000));
+    this.#closers.push(transport.close);
+    this.#manager = new ManagerClient({
+      baseUrl: this.#options.managerUrl,
+      token: this.#options.token,
+      send: transport.send,
+      retry: { max: common.httpClientRetryMax, waitMinMs: common.httpClientRetryWaitMinMs, waitMaxMs: common.httpClientRetryWaitMaxMs, extraStatuses: common.httpClientRetryStatusCodes },
+      timeouts: { certificateMs: common.certificateTimeoutMs },
+      onRetry: (e) => this.#options.log.info(`retrying ${e.operation} after ${e.reason} in ${Math.round(e.delayMs / 100) / 10} s (attempt ${e.attempt + 1})`),
+    });
+    return this.#manager;
+  }
+
+  #vaultFor(config: ClientConfig): VaultClient | undefined {
+    const v = config.vault;
+    if (!v.url || !(config.common.certificateBackup || this.#options.pullOnly)) return undefined;
+    if (this.#vault) return this.#vault;
+    const transport = this.#options.makeSend(30_000);
+    this.#closers.push(transport.close);
+    this.#vault = new VaultClient({ url: v.url, roleId: v.roleId, secretId: v.secretId, mountPath: v.mountPath, secretEngine: v.secretEngine, send: transport.send, retry: { max: v.retryMax, waitMinMs: v.retryWaitMinMs, waitMaxMs: v.retryWaitMaxMs } });
+    return this.#vault;
+  }
+
+  async #cleanup(): Promise<void> {
+    try {
+      const config = await loadClientConfig(this.#options.configPath);
+      const list = await this.#managerFor(config).listMetadata();
+      const removed = await removeOrphanFiles(config, list);
+      for (const path of removed) this.#options.log.info(`removed orphan file ${path}`);
+    } catch (err) {
+      this.#options.log.error(`cleanup failed: ${(err as Error).message}`);
+    }
+  }
+
+  #watchConfig(): void {
+    const file = basename(this.#options.configPath);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      this.#watcher = watch(dirname(this.#options.configPath), (_event, name) => {
+        if (name !== file) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          this.#options.log.info('configuration file changed; syncing');
+          this.trigger();
+        }, DEBOUNCE_MS);
+      });
+    } catch (err) {
+      this.#options.log.warn(`cannot watch the configuration file: ${(err as Error).message}`);
+    }
+  }
+
+  async #startMetrics(address: string): Promise<void> {
+    const server = createServer((req, res) => {
+      if (req.url !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      this.metrics.registry.metrics().then(
+        (body) => res.writeHead(200, { 'content-type': this.metrics.registry.contentType }).end(body),
+        (err: unknown) => res.writeHead(500).end(String(err)),
+      );
+    });
+    const listen = parseListenAddress(address);
+    await listenOn(server, listen, '/metrics');
+    this.#metricsServer = server;
+    this.#options.log.info(`metrics on http://${listen.host?.includes(':') ? `[${listen.host}]` : listen.host ?? 'localhost'}:${this.metricsPort}/metrics`);
+  }
+
+  get metricsPort(): number | undefined {
+    const address = this.#metricsServer?.address();
+    return typeof address === 'object' && address ? address.port : undefined;
+  }
+}
+
+/** The id half of a bearer token (never the secret), to notice a token change. */
+function tokenIdOf(token: string): string {
+  const decoded = Buffer.from(token.trim(), 'base64').toString('utf8');
+  return decoded.slice(0, Math.max(0, decoded.indexOf(':')));
+}

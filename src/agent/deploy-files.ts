@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { writeFilesTogether, type FileToWrite } from '../state/atomic-write.js';
+
+export interface DeployPaths {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+export interface DeployModes {
+  dirMode: number;
+  fileMode: number;
+  keyFileMode: number;
+}
+
+export interface LocalFiles {
+  cert?: string;
+  key?: string;
+  ca?: string;
+}
+
+/** CONTRACT.md §3.3: the fingerprint is the hex SHA-256 of the exact PEM text. */
+export function fingerprintOf(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export async function readLocalFiles(paths: DeployPaths): Promise<LocalFiles> {
+  const read = (path: string) => readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  const [cert, key, ca] = await Promise.all([read(paths.cert), read(paths.key), read(paths.ca)]);
+  return { ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}), ...(ca !== undefined ? { ca } : {}) };
+}
+
+/**
+ * Writes what changed, all together (temporary files fsynced, then renamed in a
+ * row, key first), so a reader never pairs a new certificate with an old key.
+ * Existing files keep their mode and owner; new ones get the configured modes.
+ * Returns the paths written.
+ */
+export async function deployFiles(paths: DeployPaths, files: LocalFiles, modes: DeployModes): Promise<string[]> {
+  const list: FileToWrite[] = [];
+  if (files.key !== undefined) list.push({ path: paths.key, data: files.key, mode: modes.keyFileMode });
+  if (files.cert !== undefined) list.push({ path: paths.cert, data: files.cert, mode: modes.fileMode });
+  if (files.ca !== undefined) list.push({ path: paths.ca, data: files.ca, mode: modes.fileMode });
+  if (list.length === 0) return [];
+  await writeFilesTogether(list, modes.dirMode);
+  return list.map((f) => f.path);
+}
+
+export async function removeFiles(paths: DeployPaths): Promise<string[]> {
+  const removed: string[] = [];
+  for (const path of [paths.key, paths.cert, paths.ca]) {
+    try {
+      await rm(path);
+      removed.push(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return removed;
+}

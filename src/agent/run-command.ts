@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { splitCommandLine } from '../solvers/command-line.js';
+
+export interface CommandResult {
+  ok: boolean;
+  /** First word of the command: the `command` label of acme_manager_local_cmd_run_total. */
+  program: string;
+  detail: string;
+  output: string;
+}
+
+/**
+ * Runs a pre/post command: split into words without a shell (quotes allowed,
+ * unlike the Go client's split on single spaces), the paths that changed in
+ * ACMECLI_CHANGED (one per line), and on timeout the whole process group is killed.
+ */
+export async function runAgentCommand(commandLine: string, options: { env: Readonly<Record<string, string | undefined>>; changed: readonly string[]; timeoutMs: number }): Promise<CommandResult> {
+  let argv: string[];
+  try {
+    argv = splitCommandLine(commandLine);
+  } catch (err) {
+    return { ok: false, program: commandLine.split(' ')[0] ?? '', detail: (err as Error).message, output: '' };
+  }
+  const [program = '', ...args] = argv;
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
+  env.ACMECLI_CHANGED = options.changed.join('\n');
+  return new Promise((resolve) => {
+    let output = '';
+    let settled = false;
+    const finish = (result: Omit<CommandResult, 'program' | 'output'>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ ...result, program, output: output.trim() });
+    };
+    const child = spawn(program, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString('utf8')).slice(-4000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    const timer = setTimeout(() => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+      finish({ ok: false, detail: `timed out after ${Math.round(options.timeoutMs / 1000)} s and was killed` });
+    }, options.timeoutMs);
+    child.once('error', (err: NodeJS.ErrnoException) => finish({ ok: false, detail: err.code === 'ENOENT' ? 'not found' : err.code === 'EACCES' ? 'not executable' : err.message }));
+    child.once('close', (code, signal) => finish(code === 0 ? { ok: true, detail: 'exit 0' } : { ok: false, detail: signal ? `killed by ${signal}` : `exit ${code}` }));
+  });
+}

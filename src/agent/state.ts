@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../state/atomic-write.js';
+
+/** What the agent remembers about one certificate between cycles and restarts. */
+export interface CertificateState {
+  /** The metadata last seen from the manager (for `agent status` offline). */
+  fingerprint?: string;
+  expires?: string;
+  serial?: string;
+  encryption?: string;
+  issuer?: string;
+  domain?: string;
+  name?: string;
+  /** A 429 said to come back later: this certificate is left alone until then. */
+  skipUntil?: string;
+  skipReason?: string;
+  lastError?: string;
+}
+
+export interface AgentState {
+  configPath: string;
+  owner?: string;
+  /** The id of the token the owner was learnt with (never the secret). */
+  ownerTokenId?: string;
+  lastSyncAt?: string;
+  lastSuccessfulSyncAt?: string;
+  lastError?: { at: string; message: string };
+  certificates: Record<string, CertificateState>;
+  /** `delay_before_delete`: when each removed certificate may be deleted; on disk so a restart does not reset it. */
+  pendingDeletes: Record<string, string>;
+}
+
+/** Where the agent state for a config file lives: one JSON file per config, under the state directory. */
+export function agentStatePath(stateHome: string, configPath: string): string {
+  const absolute = resolve(configPath);
+  return join(stateHome, 'agent', `${createHash('sha256').update(absolute).digest('hex').slice(0, 16)}.json`);
+}
+
+export async function readAgentState(path: string, configPath: string): Promise<AgentState> {
+  try {
+    const state = JSON.parse(await readFile(path, 'utf8')) as AgentState;
+    return { ...state, certificates: state.certificates ?? {}, pendingDeletes: state.pendingDeletes ?? {} };
+  } catch {
+    // First run, or a damaged file: start empty; the manager is the source of truth.
+    return { configPath: resolve(configPath), certificates: {}, pendingDeletes: {} };
+  }
+}
+
+export async function writeAgentState(path: string, state: AgentState): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600, forceMode: true, dirMode: 0o700 });
+}

@@ -1,0 +1,487 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { certificateMatchesKey, describeCertificate } from '../certs/certificate.js';
+import { createCsr } from '../certs/csr.js';
+import { parseIdentifier } from '../certs/identifiers.js';
+import { accountKeyFromKeyObject } from '../keys/account-key.js';
+import { exportAccountKey } from '../keys/convert.js';
+import { generateAccountKey } from '../keys/generate.js';
+import type { ManagerClient } from '../manager/client.js';
+import { ManagerError } from '../manager/manager-error.js';
+import type { CertMap, ManagerCertificate, UpdateCertificateParams } from '../manager/types.js';
+import { backupPath, type VaultClient } from '../manager/vault.js';
+import type { CertificateConfig, ClientConfig } from './config/schema.js';
+import { certificateId, certificatePaths } from './config/paths.js';
+import { deployFiles, fingerprintOf, readLocalFiles, removeFiles, type DeployModes, type DeployPaths, type LocalFiles } from './deploy-files.js';
+import type { Logger } from './logger.js';
+import type { AgentMetrics } from './metrics.js';
+import { runAgentCommand } from './run-command.js';
+import type { AgentState, CertificateState } from './state.js';
+
+export interface SyncDeps {
+  config: ClientConfig;
+  manager: ManagerClient;
+  vault?: VaultClient | undefined;
+  owner: string;
+  metrics: AgentMetrics;
+  log: Logger;
+  env: Readonly<Record<string, string | undefined>>;
+  state: AgentState;
+  pullOnly: boolean;
+  allowMassDelete: boolean;
+  now: () => Date;
+}
+
+export interface CycleResult {
+  /** False when the manager could not be reached or answered garbage: nothing was changed. */
+  reachedManager: boolean;
+  errors: string[];
+  changedFiles: string[];
+  created: number;
+  updated: number;
+  deleted: number;
+}
+
+const DAY_MS = 86_400_000;
+const EXPIRY_ALARM_DAYS = 7;
+
+type Planned =
+  | { kind: 'create'; cert: CertificateConfig }
+  | { kind: 'reissue'; cert: CertificateConfig; server: ManagerCertificate; newKey: boolean; why: string }
+  | { kind: 'metadata'; cert: CertificateConfig; server: ManagerCertificate; why: string }
+  | { kind: 'delete'; server: ManagerCertificate };
+
+/**
+ * One sync cycle (CONTRACT.md §6.4–§6.6), changed where the Go client loses data:
+ * a certificate whose check failed keeps its server entry, deletions are bounded
+ * and their delay survives restarts, files are written atomically and together.
+ * Never throws: what went wrong is in the result and the logs.
+ */
+export async function runSyncCycle(deps: SyncDeps): Promise<CycleResult> {
+  const result: CycleResult = { reachedManager: false, errors: [], changedFiles: [], created: 0, updated: 0, deleted: 0 };
+  const now = deps.now();
+  let serverList: ManagerCertificate[];
+  try {
+    serverList = await deps.manager.listMetadata();
+    result.reachedManager = true;
+  } catch (err) {
+    const message = (err as Error).message;
+    result.errors.push(message);
+    deps.log.error(`cannot list certificates from the manager; nothing changes on disk: ${message}`, { owner: deps.owner });
+    await alarmOnExpiry(deps, now);
+    finishCycle(deps, result, now);
+    return result;
+  }
+
+  const plans: Planned[] = [];
+  const keep = new Set<ManagerCertificate>();
+  if (deps.pullOnly) {
+    for (const server of serverList) await guarded(deps, result, server, async () => void (await syncDeployed(deps, result, server, undefined)));
+  } else {
+    for (const cert of deps.config.certificates) {
+      const id = certificateId(cert);
+      const server = findServerEntry(serverList, cert);
+      if (server) keep.add(server);
+      delete deps.state.pendingDeletes[id]; // back in the config: a scheduled deletion no longer applies
+      if (isSkipped(deps, id, now)) continue;
+      await guarded(deps, result, server ?? cert, async () => {
+        const plan = await checkConfigured(deps, result, cert, server);
+        if (plan) plans.push(plan);
+      });
+    }
+    plans.push(...planDeletes(deps, result, serverList.filter((s) => !keep.has(s)), now));
+  }
+
+  if (plans.length > 0) await applyPlans(deps, result, plans);
+  else if (result.changedFiles.length > 0 && result.errors.length === 0) await runPostCommand(deps, result);
+  await updateExpiryMetrics(deps, now);
+  finishCycle(deps, result, now);
+  return result;
+}
+
+/** Runs one certificate's work; an error is logged and counted, and leaves the server entry alone. */
+async function guarded(deps: SyncDeps, result: CycleResult, who: { domain: string; issuer: string; name?: string | undefined }, work: () => Promise<void>): Promise<void> {
+  const id = certificateId({ name: who.name ?? '', issuer: who.issuer, domain: who.domain });
+  try {
+    await work();
+    const entry = (deps.state.certificates[id] ??= {});
+    delete entry.lastError;
+  } catch (err) {
+    const message = (err as Error).message;
+    result.errors.push(`${id}: ${message}`);
+    (deps.state.certificates[id] ??= {}).lastError = message;
+    if (err instanceof ManagerError && err.status === 429) skipUntilRetry(deps, id, err);
+    deps.log.error(message, { domain: who.domain, issuer: who.issuer, name: who.name, owner: deps.owner });
+  }
+}
+
+function findServerEntry(list: readonly ManagerCertificate[], cert: CertificateConfig): ManagerCertificate | undefined {
+  if (cert.name) return list.find((s) => s.name === cert.name);
+  return list.find((s) => !s.name && s.issuer === cert.issuer && s.domain === cert.domain);
+}
+
+function isSkipped(deps: SyncDeps, id: string, now: Date): boolean {
+  const until = deps.state.certificates[id]?.skipUntil;
+  if (!until || Date.parse(until) <= now.getTime()) return false;
+  deps.log.info(`skipped until ${until} (${deps.state.certificates[id]?.skipReason ?? 'asked to wait'})`, { name: id, owner: deps.owner });
+  return true;
+}
+
+/** CONTRACT.md §7 item 8: a 429 skips this certificate until its Retry-After (busy: the next cycle), without blocking the others. */
+function skipUntilRetry(deps: SyncDeps, id: string, err: ManagerError): void {
+  const entry = (deps.state.certificates[id] ??= {});
+  if (err.kind === 'rate-limited' && err.retryAfterMs !== undefined) {
+    entry.skipUntil = new Date(deps.now().getTime() + err.retryAfterMs).toISOString();
+    entry.skipReason = 'rate limited by the manager';
+  } else {
+    delete entry.skipUntil;
+  }
+}
+
+/** §6.4 step 2 for one configured certificate: local files first, then what to ask of the manager. */
+async function checkConfigured(deps: SyncDeps, result: CycleResult, cert: CertificateConfig, server: ManagerCertificate | undefined): Promise<Planned | undefined> {
+  if (!server) return { kind: 'create', cert };
+  if (cert.name && (server.domain !== cert.domain || server.issuer !== cert.issuer)) {
+    return { kind: 'reissue', cert, server, newKey: false, why: 'domain or issuer changed' };
+  }
+  const key = deps.config.common.certificateDeploy ? await syncDeployed(deps, result, server, cert) : 'ok';
+  if ((server.key_type ?? 'ec256').toLowerCase() !== cert.keyType) return { kind: 'reissue', cert, server, newKey: true, why: `key type ${server.key_type} → ${cert.keyType}` };
+  if (key === 'lost') return { kind: 'reissue', cert, server, newKey: true, why: 'the private key is lost and no backup pairs with the certificate' };
+  const differs = [
+    ['san', normaliseSan(server.san), normaliseSan(cert.san)],
+    ['days', server.days ?? 0, cert.days],
+    ['bundle', Boolean(server.bundle), cert.bundle],
+    ['dns_challenge', server.dns_challenge ?? '', cert.dnsChallenge],
+    ['http_challenge', server.http_challenge ?? '', cert.httpChallenge],
+    ['profile', server.profile ?? '', cert.profile],
+  ].filter(([, a, b]) => a !== b).map(([field]) => field);
+  if (differs.length) return { kind: 'reissue', cert, server, newKey: false, why: `${differs.join(', ')} changed` };
+  const metadata = [['renewal_days', server.renewal_days ?? '', cert.renewalDays], ['labels', server.labels ?? '', cert.labels]].filter(([, a, b]) => a !== b).map(([f]) => f);
+  // Unlike the Go client, both fields go in one update when both changed.
+  if (metadata.length) return { kind: 'metadata', cert, server, why: `${metadata.join(', ')} changed` };
+  return undefined;
+}
+
+function normaliseSan(san: string | undefined): string {
+  return (san ?? '').split(',').filter(Boolean).sort().join(',');
+}
+
+/**
+ * Brings the files of one server certificate up to date (§6.4 b–d, §6.6): the
+ * certificate by fingerprint, the CA file, the key (restored from Vault when it
+ * is missing or does not pair). Returns whether a usable key is on disk.
+ */
+async function syncDeployed(deps: SyncDeps, result: CycleResult, server: ManagerCertificate, cert: CertificateConfig | undefined): Promise<'ok' | 'lost'> {
+  const common = deps.config.common;
+  const identity = { name: server.name ?? '', issuer: server.issuer, domain: server.domain };
+  const paths = certificatePaths(common, identity);
+  const labels = { domain: server.domain, issuer: server.issuer, name: server.name ?? '' };
+  const local = await readLocalFiles(paths);
+  const update: LocalFiles = {};
+  let downloaded: CertMap | undefined;
+  const download = async () => (downloaded ??= await deps.manager.getCertificate(server.name ? { name: server.name } : { issuer: server.issuer, domain: server.domain }));
+
+  if (local.cert === undefined || fingerprintOf(local.cert) !== server.fingerprint) {
+    const full = await download();
+    update.cert = full.cert;
+    // §6.9: a download that does not hash to the metadata is reported, never "fixed" by re-issuing.
+    const mismatch = fingerprintOf(full.cert) !== server.fingerprint;
+    deps.metrics.metadataMismatch.set(labels, mismatch ? 1 : 0);
+    if (mismatch) deps.log.warn('downloaded certificate does not match the fingerprint in the metadata', { ...labels, owner: deps.owner });
+  } else {
+    deps.metrics.metadataMismatch.set(labels, 0);
+  }
+  const bundle = cert?.bundle ?? Boolean(server.bundle);
+  if (!bundle) {
+    const ca = update.cert !== undefined ? (await download()).ca_issuer : local.ca === undefined ? (await download()).ca_issuer : undefined;
+    if (ca !== undefined && ca !== '' && ca !== local.ca) update.ca = ca;
+  }
+
+  const certText = update.cert ?? local.cert!;
+  let keyState: 'ok' | 'lost' = 'ok';
+  if (!local.key || !keyPairs(local.key, certText)) {
+    const restored = await restoreKey(deps, server, certText);
+    if (restored) update.key = restored;
+    else keyState = 'lost';
+  }
+  if (keyState === 'lost' && !deps.pullOnly) return 'lost'; // re-issued with a new key: nothing half-updated is written
+  const written = await deployFiles(paths, update, modesOf(deps));
+  if (written.length) {
+    result.changedFiles.push(...written);
+    deps.log.info(`deployed ${written.join(', ')}`, { ...labels, owner: deps.owner });
+  }
+  rememberMetadata(deps, server);
+  if (keyState === 'lost') throw new Error(`the private key ${paths.key} is missing or does not match the certificate, and no Vault backup pairs with it`);
+  return 'ok';
+}
+
+function keyPairs(keyPem: string, certPem: string): boolean {
+  try {
+    return certificateMatchesKey(certPem, createPrivateKey(keyPem));
+  } catch {
+    return false;
+  }
+}
+
+/** §6.8: the backed-up key, accepted only if it pairs with the certificate. */
+async function restoreKey(deps: SyncDeps, server: ManagerCertificate, certPem: string): Promise<string | undefined> {
+  if (!deps.vault || !(deps.config.common.certificateBackup || deps.pullOnly)) return undefined;
+  const path = backupPath({ prefix: deps.config.vault.certificatePrefix, owner: deps.owner, issuer: server.issuer, domain: server.domain, ...(server.name ? { name: server.name } : {}) });
+  try {
+    const secret = await deps.vault.readSecret(path);
+    deps.metrics.vaultOperations.inc({ secret_type: 'unknown', operation: 'get', status: 'success' });
+    const key = typeof secret?.key === 'string' ? secret.key : undefined;
+    if (key && keyPairs(key, certPem)) {
+      deps.log.info('private key restored from the Vault backup', { domain: server.domain, issuer: server.issuer, name: server.name, owner: deps.owner });
+      return key;
+    }
+    return undefined;
+  } catch (err) {
+    deps.metrics.vaultOperations.inc({ secret_type: 'unknown', operation: 'get', status: 'failed' });
+    throw err;
+  }
+}
+
+/** §6.4 step 3, with a floor: never delete most of the owner's certificates in one go without being told to. */
+function planDeletes(deps: SyncDeps, result: CycleResult, orphans: ManagerCertificate[], now: Date): Planned[] {
+  if (orphans.length === 0) return [];
+  const total = orphans.length + deps.config.certificates.length;
+  if (!deps.allowMassDelete && orphans.length * 2 > Math.max(total, 1) && orphans.length > 1) {
+    const message = `refusing to delete ${orphans.length} certificates (more than half of this owner's) in one cycle: check the configuration, or pass --allow-mass-delete`;
+    result.errors.push(message);
+    deps.log.error(message, { owner: deps.owner });
+    return [];
+  }
+  const delayMs = deps.config.common.delayBeforeDeleteMs;
+  const plans: Planned[] = [];
+  for (const server of orphans) {
+    const id = certificateId({ name: server.name ?? '', issuer: server.issuer, domain: server.domain });
+    if (delayMs > 0) {
+      const at = deps.state.pendingDeletes[id];
+      if (!at) {
+        deps.state.pendingDeletes[id] = new Date(now.getTime() + delayMs).toISOString();
+        deps.log.info(`scheduled deletion for ${id} in ${deps.config.common.delayBeforeDelete}`, { domain: server.domain, issuer: server.issuer, name: server.name, owner: deps.owner });
+        continue;
+      }
+      if (Date.parse(at) > now.getTime()) continue;
+    }
+    plans.push({ kind: 'delete', server });
+  }
+  return plans;
+}
+
+/** §6.5: pre_cmd, then creates, re-issues, metadata updates and deletes; post_cmd once if files changed and nothing failed. */
+async function applyPlans(deps: SyncDeps, result: CycleResult, plans: Planned[]): Promise<void> {
+  const common = deps.config.common;
+  if (common.cmdEnabled && common.preCmdRun) {
+    const ok = await runCommand(deps, common.preCmdRun, common.preCmdTimeoutMs, []);
+    if (!ok) {
+      result.errors.push('pre_cmd failed: nothing was applied this cycle');
+      return;
+    }
+  }
+  for (const plan of plans) {
+    const who = plan.kind === 'create' ? plan.cert : plan.kind === 'delete' ? plan.server : plan.cert;
+    await guarded(deps, result, who, async () => {
+      switch (plan.kind) {
+        case 'create': return create(deps, result, plan.cert);
+        case 'reissue': return reissue(deps, result, plan.cert, plan.newKey, plan.why);
+        case 'metadata': return updateMetadata(deps, result, plan.cert, plan.server, plan.why);
+        case 'delete': return remove(deps, result, plan.server);
+      }
+    });
+  }
+  if (result.changedFiles.length > 0 && result.errors.length === 0) await runPostCommand(deps, result);
+}
+
+async function create(deps: SyncDeps, result: CycleResult, cert: CertificateConfig): Promise<void> {
+  const common = deps.config.common;
+  const paths = certificatePaths(common, cert);
+  const key = common.certificateKeyFileNoGenerate ? (await existingKey(paths, true))! : await newKey(cert);
+  const csr = await csrFor(cert, key.object);
+  const response = await deps.manager.createCertificate({ ...requestOf(cert), csr });
+  result.created++;
+  deps.metrics.certificateOperations.inc({ issuer: cert.issuer, operation: 'created' });
+  deps.log.info('created certificate', { domain: cert.domain, issuer: cert.issuer, name: cert.name, owner: deps.owner });
+  await afterIssue(deps, result, cert, paths, response, key.pem);
+}
+
+async function reissue(deps: SyncDeps, result: CycleResult, cert: CertificateConfig, wantNewKey: boolean, why: string): Promise<void> {
+  const paths = certificatePaths(deps.config.common, cert);
+  // A SAN change keeps the key, as the Go client does: the existing key file signs the new CSR.
+  const existing = wantNewKey ? undefined : await existingKey(paths, false);
+  const key = existing ?? (await newKey(cert));
+  const csr = await csrFor(cert, key.object);
+  const response = await deps.manager.updateCertificate({ ...requestOf(cert), csr, revoke: deps.config.common.revokeOnUpdate });
+  result.updated++;
+  deps.log.info(`certificate updated (${why})`, { domain: cert.domain, issuer: cert.issuer, name: cert.name, owner: deps.owner });
+  if (response.csr === csr) await afterIssue(deps, result, cert, paths, response, key.pem);
+}
+
+/** CONTRACT.md §7 item 7: resending the stored CSR changes only renewal_days and labels, without a new ACME order. */
+async function updateMetadata(deps: SyncDeps, result: CycleResult, cert: CertificateConfig, server: ManagerCertificate, why: string): Promise<void> {
+  if (!server.csr) throw new Error('the manager has no stored CSR for this certificate; cannot update its metadata alone');
+  await deps.manager.updateCertificate({ ...requestOf(cert), csr: server.csr, key_type: server.key_type ?? cert.keyType, revoke: false });
+  result.updated++;
+  deps.log.info(`certificate updated (${why})`, { domain: cert.domain, issuer: cert.issuer, name: cert.name, owner: deps.owner });
+}
+
+async function remove(deps: SyncDeps, result: CycleResult, server: ManagerCertificate): Promise<void> {
+  const id = certificateId({ name: server.name ?? '', issuer: server.issuer, domain: server.domain });
+  await deps.manager.deleteCertificate(server.name ? { name: server.name } : { issuer: server.issuer, domain: server.domain }, { revoke: deps.config.common.revokeOnDelete });
+  result.deleted++;
+  delete deps.state.pendingDeletes[id];
+  delete deps.state.certificates[id];
+  deps.metrics.certificateOperations.inc({ issuer: server.issuer, operation: 'deleted' });
+  deps.log.info('certificate deleted', { domain: server.domain, issuer: server.issuer, name: server.name, owner: deps.owner });
+  if (deps.config.common.certificateDeploy) {
+    const removed = await removeFiles(certificatePaths(deps.config.common, { name: server.name ?? '', issuer: server.issuer, domain: server.domain }));
+    result.changedFiles.push(...removed);
+    deps.metrics.metadataMismatch.remove({ domain: server.domain, issuer: server.issuer, name: server.name ?? '' });
+  }
+}
+
+/** Files and backup after the manager issued: key, certificate and CA written together. */
+async function afterIssue(deps: SyncDeps, result: CycleResult, cert: CertificateConfig, paths: DeployPaths, response: CertMap, keyPem: string): Promise<void> {
+  const common = deps.config.common;
+  if (common.certificateBackup && deps.vault) {
+    const path = backupPath({ prefix: deps.config.vault.certificatePrefix, owner: deps.owner, issuer: cert.issuer, domain: cert.domain, ...(cert.name ? { name: cert.name } : {}) });
+    try {
+      await deps.vault.writeSecret(path, { cert: response.cert, key: keyPem, ...(response.ca_issuer ? { ca_issuer: response.ca_issuer } : {}) });
+      deps.metrics.vaultOperations.inc({ secret_type: 'unknown', operation: 'put', status: 'success' });
+    } catch (err) {
+      deps.metrics.vaultOperations.inc({ secret_type: 'unknown', operation: 'put', status: 'failed' });
+      throw err;
+    }
+  }
+  if (common.certificateDeploy) {
+    const written = await deployFiles(paths, { key: keyPem, cert: response.cert, ...(!cert.bundle && response.ca_issuer ? { ca: response.ca_issuer } : {}) }, modesOf(deps));
+    result.changedFiles.push(...written);
+    deps.log.info(`deployed ${paths.cert}`, { domain: cert.domain, issuer: cert.issuer, name: cert.name, owner: deps.owner });
+  }
+  rememberMetadata(deps, { ...response, domain: cert.domain, issuer: cert.issuer, ...(cert.name ? { name: cert.name } : {}) });
+}
+
+function requestOf(cert: CertificateConfig): Omit<UpdateCertificateParams, 'csr'> {
+  return {
+    domain: cert.domain,
+    issuer: cert.issuer,
+    ...(cert.name ? { name: cert.name } : {}),
+    ...(cert.san ? { san: cert.san } : {}),
+    ...(cert.days ? { days: cert.days } : {}),
+    ...(cert.renewalDays ? { renewal_days: cert.renewalDays } : {}),
+    ...(cert.dnsChallenge ? { dns_challenge: cert.dnsChallenge } : {}),
+    ...(cert.httpChallenge ? { http_challenge: cert.httpChallenge } : {}),
+    ...(cert.profile ? { profile: cert.profile } : {}),
+    bundle: cert.bundle,
+    labels: cert.labels,
+    key_type: cert.keyType,
+  };
+}
+
+interface KeyMaterial {
+  object: KeyObject;
+  pem: string;
+}
+
+/** §6.7: EC keys as SEC1 `EC PRIVATE KEY`, RSA as PKCS#1 `RSA PRIVATE KEY`, what the Go client writes. */
+async function newKey(cert: CertificateConfig): Promise<KeyMaterial> {
+  if (cert.keyType === 'rsa8192') throw new Error('key_type rsa8192 is not supported by acmecli (use rsa4096)');
+  const object = await generateAccountKey(cert.keyType);
+  const pem = exportAccountKey(accountKeyFromKeyObject(object, 'new key', 'pkcs8'), 'pkcs1').toString('utf8');
+  return { object, pem };
+}
+
+async function existingKey(paths: DeployPaths, required: boolean): Promise<KeyMaterial | undefined> {
+  const { key } = await readLocalFiles(paths);
+  if (!key) {
+    if (required) throw new Error(`certificate_keyfile_no_generate is set but ${paths.key} does not exist`);
+    return undefined;
+  }
+  return { object: createPrivateKey(key), pem: key };
+}
+
+/** CN = domain, SAN = domain and `san` (adding the domain is harmless: the manager de-duplicates it). Sent as base64 of the PEM. */
+async function csrFor(cert: CertificateConfig, key: KeyObject): Promise<string> {
+  const identifiers = [cert.domain, ...cert.sanNames].map((name) => parseIdentifier(name));
+  const csr = await createCsr(key, identifiers);
+  return Buffer.from(csr.pem, 'utf8').toString('base64');
+}
+
+function modesOf(deps: SyncDeps): DeployModes {
+  const c = deps.config.common;
+  return { dirMode: c.certificateDirMode, fileMode: c.certificateFileMode, keyFileMode: c.certificateKeyFileMode };
+}
+
+function rememberMetadata(deps: SyncDeps, server: ManagerCertificate): void {
+  const id = certificateId({ name: server.name ?? '', issuer: server.issuer, domain: server.domain });
+  const entry: CertificateState = (deps.state.certificates[id] ??= {});
+  Object.assign(entry, {
+    issuer: server.issuer,
+    domain: server.domain,
+    ...(server.name ? { name: server.name } : {}),
+    ...(server.fingerprint ? { fingerprint: server.fingerprint } : {}),
+    ...(server.expires ? { expires: server.expires } : {}),
+    ...(server.serial ? { serial: server.serial } : {}),
+    ...(server.encryption ? { encryption: server.encryption } : {}),
+  });
+}
+
+async function runPostCommand(deps: SyncDeps, result: CycleResult): Promise<void> {
+  const common = deps.config.common;
+  if (common.cmdEnabled && common.postCmdRun) await runCommand(deps, common.postCmdRun, common.postCmdTimeoutMs, result.changedFiles);
+}
+
+async function runCommand(deps: SyncDeps, commandLine: string, timeoutMs: number, changed: readonly string[]): Promise<boolean> {
+  const outcome = await runAgentCommand(commandLine, { env: deps.env, changed, timeoutMs });
+  deps.metrics.commandRuns.inc({ command: outcome.program, status: outcome.ok ? 'success' : 'failed' });
+  if (outcome.ok) deps.log.info(`command '${commandLine}' successfully executed`, { owner: deps.owner });
+  else deps.log.error(`command '${commandLine}' failed: ${outcome.detail}${outcome.output ? `: ${outcome.output.split('\n').slice(-1)[0]}` : ''}`, { owner: deps.owner });
+  if (outcome.output) deps.log.debug(outcome.output, { owner: deps.owner });
+  return outcome.ok;
+}
+
+/** acme_manager_certificate_expiry for every deployed certificate: registered by the Go client, emitted here. */
+async function updateExpiryMetrics(deps: SyncDeps, now: Date): Promise<void> {
+  deps.metrics.certificateExpiry.reset();
+  for (const [id, entry] of Object.entries(deps.state.certificates)) {
+    const info = await deployedCertificate(deps, entry).catch(() => undefined);
+    if (!info) continue;
+    const daysLeft = Math.floor((info.notAfter.getTime() - now.getTime()) / DAY_MS);
+    deps.metrics.certificateExpiry.set({ issuer: entry.issuer ?? '', owner: deps.owner, domain: entry.domain ?? '', name: entry.name ?? '', expires: info.notAfter.toISOString(), encryption: entry.encryption ?? '', serial: info.serialHex }, daysLeft);
+    void id;
+  }
+}
+
+/** When the manager is out of reach, certificates close to expiry are an error every cycle (someone must look). */
+async function alarmOnExpiry(deps: SyncDeps, now: Date): Promise<void> {
+  await updateExpiryMetrics(deps, now);
+  for (const entry of Object.values(deps.state.certificates)) {
+    const info = await deployedCertificate(deps, entry).catch(() => undefined);
+    if (!info) continue;
+    const daysLeft = (info.notAfter.getTime() - now.getTime()) / DAY_MS;
+    if (daysLeft < EXPIRY_ALARM_DAYS) {
+      deps.log.error(`certificate expires in ${Math.max(0, Math.floor(daysLeft))} days and the manager cannot be reached`, { domain: entry.domain, issuer: entry.issuer, name: entry.name, owner: deps.owner });
+    }
+  }
+}
+
+async function deployedCertificate(deps: SyncDeps, entry: CertificateState) {
+  if (!entry.issuer || !entry.domain) return undefined;
+  const paths = certificatePaths(deps.config.common, { name: entry.name ?? '', issuer: entry.issuer, domain: entry.domain });
+  const { cert } = await readLocalFiles(paths);
+  return cert ? describeCertificate(cert, paths.cert) : undefined;
+}
+
+function finishCycle(deps: SyncDeps, result: CycleResult, now: Date): void {
+  const ok = result.reachedManager && result.errors.length === 0;
+  deps.state.lastSyncAt = now.toISOString();
+  if (ok) {
+    deps.state.lastSuccessfulSyncAt = now.toISOString();
+    delete deps.state.lastError;
+  } else {
+    deps.state.lastError = { at: now.toISOString(), message: result.errors[0] ?? 'unknown error' };
+  }
+  deps.metrics.lastSyncTimestamp.set(now.getTime() / 1000);
+  deps.metrics.lastSyncSuccess.set(ok ? 1 : 0);
+  if (ok) deps.metrics.lastSuccessfulSyncTimestamp.set(now.getTime() / 1000);
+}

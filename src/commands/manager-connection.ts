@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import { createHttpTransport } from '../acme/transport.js';
+import { IoError, UsageError } from '../errors.js';
+import { ManagerClient } from '../manager/client.js';
+import { parseBearerToken } from '../manager/token.js';
+import { describeFsError } from '../state/atomic-write.js';
+import type { CliContext } from '../cli/context.js';
+import { USER_AGENT } from '../cli/version.js';
+
+export const DEFAULT_MANAGER_URL = 'http://localhost:8989/api/v1';
+
+export interface ManagerConnectionOptions {
+  managerUrl?: string;
+  tokenFile?: string;
+  managerCaFile?: string;
+  clientCert?: string;
+  clientKey?: string;
+  insecureSkipVerify?: boolean;
+}
+
+/** The options every command that talks to an ACME Manager takes. The token never comes from argv. */
+export function addManagerConnectionOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--manager-url <url>', `manager API URL, including /api/v1 (env ACME_MANAGER_URL; default ${DEFAULT_MANAGER_URL})`))
+    .addOption(new Option('--token-file <file>', 'read the bearer token from FILE (else env ACME_MANAGER_TOKEN)'))
+    .addOption(new Option('--manager-ca-file <file>', 'extra CA certificate (PEM) to trust for the manager'))
+    .addOption(new Option('--client-cert <file>', 'client certificate (PEM) for mutual TLS'))
+    .addOption(new Option('--client-key <file>', 'key of --client-cert (PEM)'))
+    .addOption(new Option('--insecure-skip-verify', "do not check the manager's TLS certificate (warns every time)"));
+}
+
+export interface ManagerConnection {
+  url: string;
+  token: string;
+  makeSend: (timeoutMs: number) => ReturnType<typeof createHttpTransport>;
+}
+
+/** Reads token, CA and client certificate at the edge; the manager client gets values. */
+export async function resolveManagerConnection(ctx: CliContext, options: ManagerConnectionOptions): Promise<ManagerConnection> {
+  const env = ctx.io.env;
+  const url = (options.managerUrl ?? env.ACME_MANAGER_URL ?? DEFAULT_MANAGER_URL).replace(/\/+$/, '');
+  if (!/\/api\/v1$/.test(url)) throw new UsageError(`the manager URL must end in /api/v1 (e.g. https://manager.example:8989/api/v1), not ${url}`);
+  let tokenText = env.ACME_MANAGER_TOKEN;
+  if (options.tokenFile) tokenText = await readText(options.tokenFile, '--token-file');
+  if (!tokenText?.trim()) throw new UsageError('no manager token: set ACME_MANAGER_TOKEN or pass --token-file FILE');
+  const token = parseBearerToken(tokenText).token;
+  const extraCaPem = options.managerCaFile ? await readText(options.managerCaFile, '--manager-ca-file') : undefined;
+  if ((options.clientCert === undefined) !== (options.clientKey === undefined)) throw new UsageError('--client-cert and --client-key go together');
+  const clientCertificate = options.clientCert && options.clientKey
+    ? { certPem: await readText(options.clientCert, '--client-cert'), keyPem: await readText(options.clientKey, '--client-key') }
+    : undefined;
+  if (options.insecureSkipVerify) ctx.output.warn('TLS certificate checks of the manager are off (--insecure-skip-verify)');
+  const proxy = {
+    ...(env.HTTPS_PROXY || env.https_proxy ? { httpsProxy: env.HTTPS_PROXY || env.https_proxy } : {}),
+    ...(env.HTTP_PROXY || env.http_proxy ? { httpProxy: env.HTTP_PROXY || env.http_proxy } : {}),
+    ...(env.NO_PROXY || env.no_proxy ? { noProxy: env.NO_PROXY || env.no_proxy } : {}),
+  };
+  return {
+    url,
+    token,
+    makeSend: (timeoutMs) => createHttpTransport({
+      userAgent: USER_AGENT,
+      allowHttp: true,
+      timeoutMs,
+      ...(extraCaPem ? { extraCaPem } : {}),
+      ...(clientCertificate ? { clientCertificate } : {}),
+      ...(options.insecureSkipVerify ? { insecureSkipVerify: true } : {}),
+      proxy,
+    }),
+  };
+}
+
+/** A manager client for one-shot commands; the transport is closed with the context. */
+export async function managerClient(ctx: CliContext, options: ManagerConnectionOptions): Promise<{ client: ManagerClient; close: () => Promise<void> }> {
+  const connection = await resolveManagerConnection(ctx, options);
+  const transport = connection.makeSend(300_000);
+  return { client: new ManagerClient({ baseUrl: connection.url, token: connection.token, send: transport.send }), close: transport.close };
+}
+
+async function readText(path: string, flag: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new IoError(`cannot read ${flag} ${path}: ${describeFsError(err)}`, { cause: err });
+  }
+}
