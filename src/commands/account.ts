@@ -6,6 +6,8 @@ import { EAB_ALGORITHMS, type EabAlgorithm, type ExternalAccountBinding } from '
 import { AcmeProblemError } from '../acme/problem.js';
 import { UsageError } from '../errors.js';
 import { readAccountKeyFile } from '../keys/files.js';
+import { LineageStore } from '../state/lineage-store.js';
+import { resolve } from 'node:path';
 import { jwkThumbprint } from '../keys/thumbprint.js';
 import type { CliContext } from '../cli/context.js';
 import { confirmOrFail } from '../cli/prompt.js';
@@ -115,11 +117,13 @@ Examples:
       await ctx.output.step('rolling the account key over', async () => rolloverAccountKey(await ctx.client(), account, newKey));
       await ctx.rememberAccount(newThumbprint, account.url);
       await ctx.cache.forgetAccount(ctx.directoryUrl, account.thumbprint);
-      const result = { accountUrl: account.url, oldThumbprint: account.thumbprint, newThumbprint, newKeyFile: newKeyPath };
+      const lineagesMoved = await moveLineagesToKey(ctx, resolve(ctx.io.cwd, ctx.globals.key ?? ctx.io.env.ACMECLI_KEY ?? ''), resolve(ctx.io.cwd, newKeyPath));
+      const result = { accountUrl: account.url, oldThumbprint: account.thumbprint, newThumbprint, newKeyFile: newKeyPath, lineagesMoved };
       ctx.output.result(result, (r) => [
         `Account ${r.accountUrl} now uses the key in ${r.newKeyFile}.`,
         `Old thumbprint: ${r.oldThumbprint}`,
         `New thumbprint: ${r.newThumbprint}`,
+        ...(r.lineagesMoved.length ? [`Lineages now renewing with the new key: ${r.lineagesMoved.join(', ')}`] : []),
         'From now on pass -k with the new key; update stateless http-01 configurations with the new thumbprint.',
       ].join('\n'));
     });
@@ -155,4 +159,18 @@ async function withAccountHint<T>(ctx: CliContext, find: () => Promise<T>): Prom
     }
     throw err;
   }
+}
+
+/** After a rollover the old key has no account: lineages that renewed with it must use the new one. */
+async function moveLineagesToKey(ctx: CliContext, oldKeyPath: string, newKeyPath: string): Promise<string[]> {
+  const store = new LineageStore(ctx.stateHome);
+  const moved: string[] = [];
+  for (const name of await store.list()) {
+    const record = await store.read(name).catch(() => undefined);
+    if (!record || record.config.directoryUrl !== ctx.directoryUrl || record.config.accountKeyPath !== oldKeyPath) continue;
+    record.config.accountKeyPath = newKeyPath;
+    await store.write(record);
+    moved.push(name);
+  }
+  return moved;
 }

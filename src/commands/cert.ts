@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
+import { splitCommandLine } from '../solvers/command-line.js';
 import { Option, type Command } from 'commander';
 import { createAccount, validateContacts, type AccountRef } from '../acme/account.js';
 import { fetchRenewalInfo } from '../acme/ari.js';
@@ -12,7 +13,10 @@ import { certificateMatchesKey, describeCertificate, splitPemChain } from '../ce
 import { identifiersEqual, parseIdentifiers } from '../certs/identifiers.js';
 import { parseCsr } from '../certs/csr.js';
 import { parseRenewDays, parseRenewalInfo } from '../certs/renewal-time.js';
-import { IoError, LineageFailedError, UsageError } from '../errors.js';
+import { IoError, LineageFailedError, NetworkError, UsageError } from '../errors.js';
+
+/** Failures that say nothing about the lineage, only that its CA could not be reached: exit 3, try again later. */
+const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT', 'TLS']);
 import { typesAllowedFor } from '../issuance/challenge-tasks.js';
 import { runLineage, type LineageOutcome, type RunnerDeps } from '../issuance/lineage-runner.js';
 import { currentVersion, decideRenewal } from '../issuance/renewal-decision.js';
@@ -125,7 +129,7 @@ Examples:
       if (options.all && names.length > 0) throw new UsageError('give lineage names or --all, not both');
       const concurrency = Number(options.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be a whole number from 1 to 64');
-      const targets = options.all ? await store.list() : names.map(checkLineageName);
+      const targets = options.all ? await store.list() : [...new Set(names.map(checkLineageName))];
       const deps = await runnerDeps(ctx, { email: [], agreeTos: false });
       try {
         const outcomes = await mapLimited(targets, concurrency, (name) =>
@@ -330,7 +334,11 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
     keyType,
     reuseKey: Boolean(options.reuseKey),
     ...(csrFile ? { csrFile } : {}),
-    solvers: solvers.map((s) => (s.kind === 'webroot' && s.arg ? { ...s, arg: resolve(ctx.io.cwd, s.arg) } : s)),
+    solvers: solvers.map((s) => {
+      if (s.kind === 'webroot' && s.arg) return { ...s, arg: resolve(ctx.io.cwd, s.arg) };
+      if (s.kind === 'hook' && s.arg) return { ...s, arg: absoluteProgram(s.arg, ctx.io.cwd) };
+      return s;
+    }),
     challengeTypes,
     ...(dnsResolver ? { dnsResolver } : {}),
     ...(dnsTimeoutSeconds ? { dnsTimeoutSeconds } : {}),
@@ -339,7 +347,7 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
     ...(options.preferredChain ? { preferredChain: options.preferredChain } : {}),
     outDir: resolve(ctx.io.cwd, options.out),
     bundle: Boolean(options.bundle),
-    ...(options.deployHook ? { deployHook: options.deployHook } : {}),
+    ...(options.deployHook ? { deployHook: absoluteProgram(options.deployHook, ctx.io.cwd) } : {}),
     renewDays: options.renewDays,
   };
 }
@@ -353,13 +361,13 @@ interface AccountCreation {
 /** The runner's view of the world, built from the CLI context: clients, accounts (created when missing), progress. */
 async function runnerDeps(ctx: CliContext, creation: AccountCreation) {
   const store = new LineageStore(ctx.stateHome);
-  const registry = new SolverRegistry({ env: ctx.io.env, onWarning: (m) => ctx.output.warn(m) });
+  const registry = new SolverRegistry({ env: hookEnvironment(ctx.io.env), onWarning: (m) => ctx.output.warn(m) });
   const accounts = new Map<string, Promise<{ account: AccountRef; thumbprint: string }>>();
   const progress = makeProgress(ctx);
   const runner: RunnerDeps = {
     store,
     registry,
-    env: ctx.io.env,
+    env: hookEnvironment(ctx.io.env),
     now: () => new Date(),
     version: VERSION,
     connect: async (config) => {
@@ -378,6 +386,7 @@ async function runnerDeps(ctx: CliContext, creation: AccountCreation) {
     ariSupported: async (config) => Boolean((await ctx.cache.findDirectory(config.directoryUrl))?.directory.renewalInfo),
     onStep: progress.step,
     onInfo: (m) => ctx.output.info(m),
+    onWarning: (m) => ctx.output.warn(m),
   };
   return { runner, registry, finishProgress: progress.finish };
 }
@@ -437,12 +446,17 @@ function printOutcomes(ctx: CliContext, outcomes: LineageOutcome[], command: 'is
       return [o.message, `  certificate: ${o.files?.certificate}`, ...(o.files?.key ? [`  key:         ${o.files.key}`] : []), ...(o.files?.ca ? [`  CA chain:    ${o.files.ca}`] : [])].join('\n');
     }
     const lines = s.lineages.filter((o) => o.status !== 'not-due' || ctx.output.verbose).map((o) => `${o.status.padEnd(11)} ${o.message}`);
+    // Cron mails whatever is printed: a run where nothing was due prints nothing (unless --verbose).
+    if (lines.length === 0 && !ctx.output.verbose) return '';
     lines.push(`renew: ${Object.entries(s.counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'no lineages'}`);
     return lines.join('\n');
   });
   if (failed.length > 0) {
     // Exit 1: the summary above says which lineage failed and why; this line repeats the gist for cron mail.
     const names = failed.map((o) => o.name).join(', ');
+    if (failed.every((o) => UNREACHABLE.has(o.error?.code ?? ''))) {
+      throw new NetworkError(failed.length === 1 ? failed[0]!.message : `${failed.length} lineages could not reach their CA: ${names}`);
+    }
     throw new LineageFailedError(failed.length === 1 ? failed[0]!.message : `${failed.length} of ${outcomes.length} lineages failed: ${names}`);
   }
 }
@@ -486,4 +500,22 @@ async function readText(file: string): Promise<string> {
   } catch (err) {
     throw new IoError(`cannot read ${file}: ${describeFsError(err)}`, { cause: err });
   }
+}
+
+/** Secrets acmecli reads from its environment; hooks and deploy commands never inherit them. */
+const SECRET_VARIABLES = ['ACMECLI_EAB_HMAC_KEY', 'ACME_MANAGER_TOKEN'];
+
+function hookEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+  const copy: Record<string, string | undefined> = { ...env };
+  for (const name of SECRET_VARIABLES) delete copy[name];
+  return copy;
+}
+
+/** A hook given as ./hook.sh must still be found when cron runs `cert renew` from another folder. */
+function absoluteProgram(commandLine: string, cwd: string): string {
+  const words = splitCommandLine(commandLine);
+  const program = words[0];
+  if (!program || isAbsolute(program) || !program.includes('/')) return commandLine;
+  const rest = commandLine.trimStart().slice(commandLine.trimStart().indexOf(program) + program.length);
+  return `${JSON.stringify(resolve(cwd, program))}${rest}`;
 }

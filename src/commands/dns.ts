@@ -31,7 +31,7 @@ export function addDnsCommands(program: Command, ctx: CliContext): void {
     .description('Print CAA, dns-persist-01 and dns-account-01 records for ZONEs, bound to this account')
     .argument('[zone...]', `zones or names to cover (default: ${PLACEHOLDER_ZONE} as a placeholder)`)
     .option('--account-uri <uri>', 'the account URL (no network needed with --caa-identity)')
-    .option('--caa-identity <domain...>', "the CA's issuer domain name(s) for CAA (default: the directory's caaIdentities)")
+    .option('--caa-identity <domain>', "the CA's issuer domain name for CAA, repeatable (default: the directory's caaIdentities)", (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
     .option('--issuer-domain <domain>', 'issuer domain for dns-persist-01 (default: the directory\'s issuerDomainNames, else the first CAA identity)')
     .option('--validation-methods <list>', `restrict CAA to these methods, comma-separated (${Object.keys(CAA_VALIDATION_METHODS).slice(0, 5).join(', ')}, ...)`)
     .option('--wildcard', 'also allow wildcards: CAA issuewild and dns-persist-01 policy=wildcard')

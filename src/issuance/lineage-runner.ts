@@ -9,6 +9,7 @@ import { runDeployHook } from './deploy-hook.js';
 import type { IssuanceStep } from './obtain.js';
 import { currentVersion, decideRenewal, recordAriAnswer } from './renewal-decision.js';
 import { issueNextVersion, repairOutputs } from './run-lineage.js';
+import { outputPaths } from './output-files.js';
 import type { SolverRegistry } from './solver-registry.js';
 
 /** What the runner needs from the outside world; the CLI supplies it. */
@@ -23,6 +24,7 @@ export interface RunnerDeps {
   ariSupported: (config: LineageConfig) => Promise<boolean>;
   onStep?: (lineage: string, identifier: string, step: IssuanceStep, detail?: string) => void;
   onInfo?: (message: string) => void;
+  onWarning?: (message: string) => void;
   version: string;
 }
 
@@ -77,7 +79,7 @@ export async function runLineage(deps: RunnerDeps, mode: RunMode): Promise<Linea
 async function runLocked(deps: RunnerDeps, mode: RunMode, name: string): Promise<LineageOutcome> {
   const now = deps.now();
   let record = await deps.store.read(name);
-  const repaired = record ? await repairOutputs(deps.store, record) : false;
+  let repaired = record ? await repairOutputs(deps.store, record) : false;
   if (repaired) deps.onInfo?.(`${name}: output files did not match version ${record?.current}; restored them`);
 
   let basis: LineageOutcome['basis'];
@@ -85,6 +87,8 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string): Promise
     const changed = record && !sameRequest(record.config, mode.config);
     if (record) {
       record.config = mode.config;
+      // A new --out or --bundle takes effect now, from the current version, not at the next renewal.
+      if (await repairOutputs(deps.store, record)) repaired = true;
     } else {
       record = { config: mode.config, createdAt: now.toISOString(), acmecliVersion: deps.version, versions: [] };
     }
@@ -95,6 +99,7 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string): Promise
       const decision = decideRenewal(record, now, false);
       if (!decision.isDue) {
         await deps.store.write(record);
+        if (repaired) await deployRepaired(deps, record);
         return { name, status: 'not-due', message: `${name} is not due until ${decision.renewAt.toISOString()}; nothing to do (--force to issue anyway)`, renewAt: decision.renewAt.toISOString(), basis: decision.basis, repaired };
       }
       basis = decision.basis === 'no-certificate' ? 'new' : decision.basis;
@@ -109,6 +114,7 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string): Promise
         decision = decideRenewal(record, now, true);
       }
       if (!decision.isDue) {
+        if (repaired) await deployRepaired(deps, record);
         return { name, status: 'not-due', message: `${name}: not due until ${decision.renewAt.toISOString()} (${decision.basis === 'ari' ? 'the CA\'s renewal window' : 'renewal window'})`, renewAt: decision.renewAt.toISOString(), basis: decision.basis, repaired };
       }
       basis = decision.basis;
@@ -125,7 +131,10 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string): Promise
   const replaces = current?.ariCertId && (await deps.ariSupported(record.config)) ? current.ariCertId : undefined;
   const context = {
     store: deps.store, client, account, thumbprint, solvers, now: deps.now,
-    events: { onStep: (identifier: string, step: IssuanceStep, detail?: string) => deps.onStep?.(name, identifier, step, detail) },
+    events: {
+      onStep: (identifier: string, step: IssuanceStep, detail?: string) => deps.onStep?.(name, identifier, step, detail),
+      onWarning: (message: string) => deps.onWarning?.(`${name}: ${message}`),
+    },
   };
   let outcome;
   try {
@@ -181,4 +190,21 @@ function sameRequest(a: LineageConfig, b: LineageConfig): boolean {
 
 function describe(err: unknown): { code: string; message: string } {
   return { code: err instanceof AcmecliError ? err.code : 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * Files put back from the lineage are new on disk to whoever serves them (a kill -9
+ * may have come before the deploy hook ran): run the hook, as after an issuance.
+ */
+async function deployRepaired(deps: RunnerDeps, record: LineageRecord): Promise<void> {
+  const config = record.config;
+  if (!config.deployHook) return;
+  const current = currentVersion(record);
+  await runDeployHook({
+    command: config.deployHook,
+    paths: outputPaths(config.outDir, config.name, config.bundle, current?.hasKey ?? !config.csrFile),
+    domains: config.identifiers.map((i) => i.value),
+    lineage: config.name,
+    env: deps.env,
+  });
 }

@@ -15,6 +15,8 @@ export type IssuanceStep = 'order' | 'authorization' | 'challenge' | 'validation
 
 export interface ObtainEvents {
   onStep?(identifier: string, step: IssuanceStep, detail?: string): void;
+  /** Something the user should know that is not a failure (an unmatched --preferred-chain). */
+  onWarning?(message: string): void;
   /** The order exists at the CA: record it, so a crash leaves a trace. */
   onOrderCreated?(orderUrl: string): void;
 }
@@ -191,7 +193,8 @@ async function chooseChain(req: ObtainRequest, first: DownloadedChain): Promise<
     const issuer = issuerOf(alternate.pem);
     if (issuer === req.preferredChain) return { pem: alternate.pem, issuer };
   }
-  // certbot and lego fall back to the default chain when none matches; so do we.
+  // certbot and lego fall back to the default chain when none matches; so do we, and say so.
+  req.events?.onWarning?.(`no chain from the CA ends at an issuer named "${req.preferredChain}"; kept the default chain${firstIssuer ? ` (${firstIssuer})` : ''}`);
   return { pem: first.pem, ...(firstIssuer ? { issuer: firstIssuer } : {}) };
 }
 

@@ -96,6 +96,7 @@ describe('alternate chains (RFC 8555 §7.4.2, PEBBLE_ALTERNATE_ROOTS)', () => {
 
     const fallback = await runMain([...base, '-d', 'chain2.example.com', '--preferred-chain', 'No Such Root'], { env: home });
     expect(fallback.code, fallback.stderr).toBe(0);
+    expect(fallback.stderr).toMatch(/no chain from the CA ends at an issuer named "No Such Root"; kept the default chain/);
     const defaultChain = readFileSync(path.join(dir, 'out', 'chain2.example.com.ca.crt'), 'utf8');
     expect(chainIssuerNames(defaultChain).topIssuerCommonName).toBe(rootNames[0]);
   });

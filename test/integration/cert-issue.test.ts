@@ -98,12 +98,12 @@ describe('cert issue against Pebble, each challenge type for real', () => {
 
   test('dns-01 through a uacme-style hook, with the TXT checked in DNS first; the hook declines http-01', async () => {
     const hook = writeDnsHook(tempDir('hook'), pebble.challTestSrvUrl);
-    const outcome = expectIssued(await issue(['-d', 'dns.example.com', '--hook', hook.path, '--dns-resolver', pebble.dnsServer, '--out', path.join(work, 'dns')]));
+    // --challenge orders the types: the hook is asked for http-01 first, declines (exit 1), then answers dns-01.
+    const outcome = expectIssued(await issue(['-d', 'dns.example.com', '--hook', hook.path, '--challenge', 'http-01', '--challenge', 'dns-01', '--dns-resolver', pebble.dnsServer, '--out', path.join(work, 'dns')]));
     expect(outcome.challenges?.[0]).toMatchObject({ type: 'dns-01', solver: 'hook' });
     const calls = readFileSync(hook.log, 'utf8');
     expect(calls).toMatch(/^begin dns-01 dns\.example\.com name=_acme-challenge\.dns\.example\.com$/m);
     expect(calls).toMatch(/^done dns-01 dns\.example\.com/m);
-    // Solvers are tried against the types the CA offers; the hook declined http-01 before answering dns-01.
     expect(calls).toMatch(/^begin http-01 dns\.example\.com/m);
   });
 
