@@ -14,7 +14,7 @@ import { certificateId, certificatePaths } from './config/paths.js';
 import { deployFiles, fingerprintOf, readLocalFiles, removeFiles, type DeployModes, type DeployPaths, type LocalFiles } from './deploy-files.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
-import { runAgentCommand } from './run-command.js';
+import { runUserCommand } from '../process/run-command.js';
 import type { AgentState, CertificateState } from './state.js';
 
 export interface SyncDeps {
@@ -432,7 +432,8 @@ async function runPostCommand(deps: SyncDeps, result: CycleResult): Promise<void
 }
 
 async function runCommand(deps: SyncDeps, commandLine: string, timeoutMs: number, changed: readonly string[]): Promise<boolean> {
-  const outcome = await runAgentCommand(commandLine, { env: deps.env, changed, timeoutMs });
+  // ACMECLI_CHANGED: the paths this cycle wrote or removed, one per line.
+  const outcome = await runUserCommand(commandLine, { env: deps.env, extraEnv: { ACMECLI_CHANGED: changed.join('\n') }, timeoutMs });
   deps.metrics.commandRuns.inc({ command: outcome.program, status: outcome.ok ? 'success' : 'failed' });
   if (outcome.ok) deps.log.info(`command '${commandLine}' successfully executed`, { owner: deps.owner });
   else deps.log.error(`command '${commandLine}' failed: ${outcome.detail}${outcome.output ? `: ${outcome.output.split('\n').slice(-1)[0]}` : ''}`, { owner: deps.owner });

@@ -119,11 +119,7 @@ export class CliContext {
     if (!send) {
       const extraCaPem = await readCaFile(caFile);
       const env = this.io.env;
-      const proxy = {
-        ...(env.HTTPS_PROXY || env.https_proxy ? { httpsProxy: env.HTTPS_PROXY || env.https_proxy } : {}),
-        ...(env.HTTP_PROXY || env.http_proxy ? { httpProxy: env.HTTP_PROXY || env.http_proxy } : {}),
-        ...(env.NO_PROXY || env.no_proxy ? { noProxy: env.NO_PROXY || env.no_proxy } : {}),
-      };
+      const proxy = proxyFromEnvironment(env);
       const transport = createHttpTransport({
         userAgent: USER_AGENT,
         allowHttp: Boolean(this.#globals.allowHttp) || directoryUrl.startsWith('http:'),
@@ -234,4 +230,13 @@ async function readCaFile(path: string | undefined): Promise<string | undefined>
   }
   if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new KeyError(`--ca-file ${path} holds no PEM certificate`);
   return text;
+}
+
+/** HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case), read here at the edge for the transport. */
+export function proxyFromEnvironment(env: Readonly<Record<string, string | undefined>>): { httpsProxy?: string; httpProxy?: string; noProxy?: string } {
+  const pick = (name: string) => env[name] || env[name.toLowerCase()];
+  const httpsProxy = pick('HTTPS_PROXY');
+  const httpProxy = pick('HTTP_PROXY');
+  const noProxy = pick('NO_PROXY');
+  return { ...(httpsProxy ? { httpsProxy } : {}), ...(httpProxy ? { httpProxy } : {}), ...(noProxy ? { noProxy } : {}) };
 }

@@ -5,7 +5,7 @@ import { IoError, UsageError } from '../errors.js';
 import { ManagerClient } from '../manager/client.js';
 import { parseBearerToken } from '../manager/token.js';
 import { describeFsError } from '../state/atomic-write.js';
-import type { CliContext } from '../cli/context.js';
+import { proxyFromEnvironment, type CliContext } from '../cli/context.js';
 import { USER_AGENT } from '../cli/version.js';
 
 export const DEFAULT_MANAGER_URL = 'http://localhost:8989/api/v1';
@@ -51,11 +51,7 @@ export async function resolveManagerConnection(ctx: CliContext, options: Manager
     ? { certPem: await readText(options.clientCert, '--client-cert'), keyPem: await readText(options.clientKey, '--client-key') }
     : undefined;
   if (options.insecureSkipVerify) ctx.output.warn('TLS certificate checks of the manager are off (--insecure-skip-verify)');
-  const proxy = {
-    ...(env.HTTPS_PROXY || env.https_proxy ? { httpsProxy: env.HTTPS_PROXY || env.https_proxy } : {}),
-    ...(env.HTTP_PROXY || env.http_proxy ? { httpProxy: env.HTTP_PROXY || env.http_proxy } : {}),
-    ...(env.NO_PROXY || env.no_proxy ? { noProxy: env.NO_PROXY || env.no_proxy } : {}),
-  };
+  const proxy = proxyFromEnvironment(env);
   return {
     url,
     token,

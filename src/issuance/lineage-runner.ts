@@ -152,6 +152,7 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string): Promise
       domains: record.config.identifiers.map((i) => i.value),
       lineage: name,
       env: deps.env,
+      onOutput: (text) => deps.onInfo?.(text),
     });
   }
   return {
@@ -206,5 +207,6 @@ async function deployRepaired(deps: RunnerDeps, record: LineageRecord): Promise<
     domains: config.identifiers.map((i) => i.value),
     lineage: config.name,
     env: deps.env,
+    onOutput: (text) => deps.onInfo?.(text),
   });
 }

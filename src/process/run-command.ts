@@ -3,18 +3,19 @@ import { splitCommandLine } from '../solvers/command-line.js';
 
 export interface CommandResult {
   ok: boolean;
-  /** First word of the command: the `command` label of acme_manager_local_cmd_run_total. */
+  /** First word of the command (the `command` label of acme_manager_local_cmd_run_total). */
   program: string;
   detail: string;
   output: string;
 }
 
 /**
- * Runs a pre/post command: split into words without a shell (quotes allowed,
- * unlike the Go client's split on single spaces), the paths that changed in
- * ACMECLI_CHANGED (one per line), and on timeout the whole process group is killed.
+ * Runs a user's command (agent pre/post commands, cert deploy hooks): split into
+ * words without a shell (quotes allowed, unlike the Go client's split on single
+ * spaces), with `extraEnv` added, and on timeout its whole process group killed.
+ * Never throws: the result says how it went, with the end of its output.
  */
-export async function runAgentCommand(commandLine: string, options: { env: Readonly<Record<string, string | undefined>>; changed: readonly string[]; timeoutMs: number }): Promise<CommandResult> {
+export async function runUserCommand(commandLine: string, options: { env: Readonly<Record<string, string | undefined>>; extraEnv?: Record<string, string>; timeoutMs: number }): Promise<CommandResult> {
   let argv: string[];
   try {
     argv = splitCommandLine(commandLine);
@@ -24,7 +25,7 @@ export async function runAgentCommand(commandLine: string, options: { env: Reado
   const [program = '', ...args] = argv;
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
-  env.ACMECLI_CHANGED = options.changed.join('\n');
+  Object.assign(env, options.extraEnv);
   return new Promise((resolve) => {
     let output = '';
     let settled = false;
