@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { HttpSend } from '../acme/transport.js';
 import { ManagerClient } from '../manager/client.js';
 import { VaultClient } from '../manager/vault.js';
@@ -180,6 +180,7 @@ export class Agent {
       state,
       pullOnly: this.#options.pullOnly,
       allowMassDelete: this.#options.allowMassDelete,
+      pendingKeyDir: join(dirname(this.#statePath), 'pending-keys'),
       now,
     });
     await writeAgentState(this.#statePath, state).catch((err: unknown) => log.error(`cannot save the agent state: ${(err as Error).message}`));

@@ -1,4 +1,7 @@
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../state/atomic-write.js';
 import { certificateMatchesKey, describeCertificate } from '../certs/certificate.js';
 import { createCsr } from '../certs/csr.js';
 import { parseIdentifier } from '../certs/identifiers.js';
@@ -28,6 +31,8 @@ export interface SyncDeps {
   state: AgentState;
   pullOnly: boolean;
   allowMassDelete: boolean;
+  /** Where a new key waits (0600) while the manager issues for it: a crash then loses no key. */
+  pendingKeyDir: string;
   now: () => Date;
 }
 
@@ -224,6 +229,15 @@ function keyPairs(keyPem: string, certPem: string): boolean {
 
 /** §6.8: the backed-up key, accepted only if it pairs with the certificate. */
 async function restoreKey(deps: SyncDeps, server: ManagerCertificate, certPem: string): Promise<string | undefined> {
+  // A key made for an order that a crash interrupted before it reached the files.
+  for (const path of await pendingKeys(deps, server)) {
+    const pending = await readFile(path, 'utf8').catch(() => undefined);
+    if (pending && keyPairs(pending, certPem)) {
+      deps.log.info('private key recovered from an interrupted deploy', { domain: server.domain, issuer: server.issuer, name: server.name, owner: deps.owner });
+      await forgetPendingKeys(deps, server);
+      return pending;
+    }
+  }
   if (!deps.vault || !(deps.config.common.certificateBackup || deps.pullOnly)) return undefined;
   const path = backupPath({ prefix: deps.config.vault.certificatePrefix, owner: deps.owner, issuer: server.issuer, domain: server.domain, ...(server.name ? { name: server.name } : {}) });
   try {
@@ -298,6 +312,7 @@ async function create(deps: SyncDeps, result: CycleResult, cert: CertificateConf
   const paths = certificatePaths(common, cert);
   const key = common.certificateKeyFileNoGenerate ? (await existingKey(paths, true))! : await newKey(cert);
   const csr = await csrFor(cert, key.object);
+  await savePendingKey(deps, cert, key.pem);
   const response = await deps.manager.createCertificate({ ...requestOf(cert), csr });
   result.created++;
   deps.metrics.certificateOperations.inc({ issuer: cert.issuer, operation: 'created' });
@@ -311,6 +326,7 @@ async function reissue(deps: SyncDeps, result: CycleResult, cert: CertificateCon
   const existing = wantNewKey ? undefined : await existingKey(paths, false);
   const key = existing ?? (await newKey(cert));
   const csr = await csrFor(cert, key.object);
+  await savePendingKey(deps, cert, key.pem);
   const response = await deps.manager.updateCertificate({ ...requestOf(cert), csr, revoke: deps.config.common.revokeOnUpdate });
   result.updated++;
   deps.log.info(`certificate updated (${why})`, { domain: cert.domain, issuer: cert.issuer, name: cert.name, owner: deps.owner });
@@ -359,6 +375,31 @@ async function afterIssue(deps: SyncDeps, result: CycleResult, cert: Certificate
     deps.log.info(`deployed ${paths.cert}`, { domain: cert.domain, issuer: cert.issuer, name: cert.name, owner: deps.owner });
   }
   rememberMetadata(deps, { ...response, domain: cert.domain, issuer: cert.issuer, ...(cert.name ? { name: cert.name } : {}) });
+  await forgetPendingKeys(deps, cert);
+}
+
+/**
+ * Pending keys are named `<certificate hash>-<key hash>.pem`: several runs cut
+ * short in a row each leave their own, and whichever the manager issued for is found.
+ */
+function pendingKeyPrefix(who: { name?: string | undefined; issuer: string; domain: string }): string {
+  const id = certificateId({ name: who.name ?? '', issuer: who.issuer, domain: who.domain });
+  return `${createHash('sha256').update(id).digest('hex').slice(0, 24)}-`;
+}
+
+async function savePendingKey(deps: SyncDeps, cert: CertificateConfig, keyPem: string): Promise<void> {
+  const name = `${pendingKeyPrefix(cert)}${createHash('sha256').update(keyPem).digest('hex').slice(0, 16)}.pem`;
+  await writeFileAtomic(join(deps.pendingKeyDir, name), keyPem, { mode: 0o600, forceMode: true, dirMode: 0o700 });
+}
+
+async function pendingKeys(deps: SyncDeps, who: { name?: string | undefined; issuer: string; domain: string }): Promise<string[]> {
+  const prefix = pendingKeyPrefix(who);
+  const names = await readdir(deps.pendingKeyDir).catch(() => [] as string[]);
+  return names.filter((n) => n.startsWith(prefix)).map((n) => join(deps.pendingKeyDir, n));
+}
+
+async function forgetPendingKeys(deps: SyncDeps, who: { name?: string | undefined; issuer: string; domain: string }): Promise<void> {
+  for (const path of await pendingKeys(deps, who)) await rm(path, { force: true });
 }
 
 function requestOf(cert: CertificateConfig): Omit<UpdateCertificateParams, 'csr'> {
