@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { basename, dirname, join } from 'node:path';
 import type { HttpSend } from '../acme/transport.js';
 import { ManagerClient } from '../manager/client.js';
+import { ManagerError } from '../manager/manager-error.js';
 import { VaultClient } from '../manager/vault.js';
 import { listenOn, parseListenAddress } from '../solvers/listen-address.js';
 import { removeOrphanFiles } from './cleanup.js';
@@ -91,6 +92,7 @@ export class Agent {
   async runOnce(): Promise<number> {
     try {
       const result = await this.syncNow();
+      if (this.#options.cleanup && result?.reachedManager) await this.#cleanup();
       if (!result) return AGENT_EXIT.errors;
       if (!result.reachedManager) return AGENT_EXIT.unreachable;
       return result.errors.length ? AGENT_EXIT.errors : AGENT_EXIT.ok;
@@ -159,20 +161,29 @@ export class Agent {
         state.owner = (await manager.whoami()).username;
         state.ownerTokenId = tokenId;
       } catch (err) {
-        if (!state.owner) {
-          log.error(`cannot reach the manager to learn this token's owner: ${(err as Error).message}`);
+        const refused = isRefusal(err);
+        if (!state.owner || refused) {
+          log.error(`${refused ? 'the manager refused this token' : "cannot reach the manager to learn this token's owner"}: ${(err as Error).message}`);
           state.lastSyncAt = now().toISOString();
           state.lastError = { at: now().toISOString(), message: (err as Error).message };
           await writeAgentState(this.#statePath, state).catch(() => undefined);
-          return { reachedManager: false, errors: [(err as Error).message], changedFiles: [], created: 0, updated: 0, deleted: 0 };
+          return { reachedManager: refused, errors: [(err as Error).message], changedFiles: [], created: 0, updated: 0, deleted: 0 };
         }
         // Offline-first: the owner seen before is still the owner.
       }
     }
+    let vault: VaultClient | undefined;
+    try {
+      vault = this.#vaultFor(config);
+    } catch (err) {
+      this.metrics.configError.set(1);
+      log.error(`storage.vault: ${(err as Error).message}; nothing done this cycle`);
+      return { reachedManager: true, errors: [(err as Error).message], changedFiles: [], created: 0, updated: 0, deleted: 0 };
+    }
     const result = await runSyncCycle({
       config,
       manager,
-      vault: this.#vaultFor(config),
+      vault,
       owner: state.owner!,
       metrics: this.metrics,
       log,
@@ -271,4 +282,9 @@ export class Agent {
 function tokenIdOf(token: string): string {
   const decoded = Buffer.from(token.trim(), 'base64').toString('utf8');
   return decoded.slice(0, Math.max(0, decoded.indexOf(':')));
+}
+
+/** 401/403: the manager answered, and said no. Not an outage to wait out: cron should hear exit 1, not 3. */
+function isRefusal(err: unknown): boolean {
+  return err instanceof ManagerError && (err.kind === 'unauthorized' || err.kind === 'forbidden');
 }

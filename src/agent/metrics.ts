@@ -32,9 +32,9 @@ export class AgentMetrics {
     this.vaultOperations = new Counter({ name: 'acme_manager_vault_secret_operations_total', help: 'Vault secret operations', labelNames: ['secret_type', 'operation', 'status'], registers });
     this.requestsInFlight = new Gauge({ name: 'acme_manager_http_requests_in_flight', help: 'Always 0 in the client (kept for dashboards)', registers });
     this.certificateExpiry = new Gauge({ name: 'acme_manager_certificate_expiry', help: 'Whole days left before a deployed certificate expires', labelNames: ['issuer', 'owner', 'domain', 'name', 'expires', 'encryption', 'serial'], registers });
-    this.lastSyncTimestamp = new Gauge({ name: 'acme_manager_client_last_sync_timestamp_seconds', help: 'When the last sync cycle ended', registers });
+    this.lastSyncTimestamp = new Gauge({ name: 'acme_manager_client_last_sync_timestamp_seconds', help: 'When the last sync cycle started', registers });
     this.lastSyncSuccess = new Gauge({ name: 'acme_manager_client_last_sync_success', help: '1 when the last sync cycle reached the manager and had no error', registers });
-    this.lastSuccessfulSyncTimestamp = new Gauge({ name: 'acme_manager_client_last_successful_sync_timestamp_seconds', help: 'When the last successful sync cycle ended', registers });
+    this.lastSuccessfulSyncTimestamp = new Gauge({ name: 'acme_manager_client_last_successful_sync_timestamp_seconds', help: 'When the last successful sync cycle started', registers });
     collectDefaultMetrics({ register: this.registry });
     this.buildInfo.set({ version, revision: '', branch: '', goversion: `node${process.versions.node}`, goos: process.platform, goarch: process.arch, tags: 'acmecli' }, 1);
     this.requestsInFlight.set(0);

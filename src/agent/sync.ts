@@ -71,6 +71,8 @@ export async function runSyncCycle(deps: SyncDeps): Promise<CycleResult> {
   } catch (err) {
     const message = (err as Error).message;
     result.errors.push(message);
+    // A 401/403 is an answer (a revoked or expired token), not an outage: --once exits 1, not 3.
+    result.reachedManager = err instanceof ManagerError && (err.kind === 'unauthorized' || err.kind === 'forbidden');
     deps.log.error(`cannot list certificates from the manager; nothing changes on disk: ${message}`, { owner: deps.owner });
     await alarmOnExpiry(deps, now);
     finishCycle(deps, result, now);

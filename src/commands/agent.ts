@@ -6,7 +6,8 @@ import { Agent } from '../agent/daemon.js';
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from '../agent/logger.js';
 import { agentStatePath, readAgentState } from '../agent/state.js';
 import { agentStatus } from '../agent/status.js';
-import { AgentExitError } from '../errors.js';
+import { AgentExitError, UsageError } from '../errors.js';
+import { withoutSecrets } from '../process/run-command.js';
 import type { CliContext } from '../cli/context.js';
 import { VERSION } from '../cli/version.js';
 import { addManagerConnectionOptions, resolveManagerConnection, type ManagerConnectionOptions } from './manager-connection.js';
@@ -50,6 +51,8 @@ Examples:
   run.action(async (options: AgentRunOptions) => {
     const intervalMs = parseGoDuration(options.interval);
     const cleanupIntervalMs = parseGoDuration(options.cleanupInterval);
+    if (intervalMs <= 0 || cleanupIntervalMs <= 0) throw new UsageError('--interval and --cleanup-interval must be longer than zero');
+    if (options.once && options.metricsListen) ctx.output.warn('--metrics-listen is ignored with --once (nothing stays up to be scraped)');
     const config = await loadClientConfig(options.config);
     if (options.checkConfig) {
       if (config.common.certificateDeploy || options.pullOnly) checkCertificateDir(config, options.config, realPath);
@@ -72,7 +75,7 @@ Examples:
       insecureSkipVerify: Boolean(options.insecureSkipVerify),
       allowMassDelete: Boolean(options.allowMassDelete),
       stateHome: ctx.stateHome,
-      env: ctx.io.env,
+      env: withoutSecrets(ctx.io.env),
       version: VERSION,
       log,
       makeSend: connection.makeSend,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { splitCommandLine } from '../solvers/command-line.js';
+import { withoutSecrets } from '../process/run-command.js';
 import { Option, type Command } from 'commander';
 import { createAccount, validateContacts, type AccountRef } from '../acme/account.js';
 import { fetchRenewalInfo } from '../acme/ari.js';
@@ -361,13 +362,13 @@ interface AccountCreation {
 /** The runner's view of the world, built from the CLI context: clients, accounts (created when missing), progress. */
 async function runnerDeps(ctx: CliContext, creation: AccountCreation) {
   const store = new LineageStore(ctx.stateHome);
-  const registry = new SolverRegistry({ env: hookEnvironment(ctx.io.env), onWarning: (m) => ctx.output.warn(m) });
+  const registry = new SolverRegistry({ env: withoutSecrets(ctx.io.env), onWarning: (m) => ctx.output.warn(m) });
   const accounts = new Map<string, Promise<{ account: AccountRef; thumbprint: string }>>();
   const progress = makeProgress(ctx);
   const runner: RunnerDeps = {
     store,
     registry,
-    env: hookEnvironment(ctx.io.env),
+    env: withoutSecrets(ctx.io.env),
     now: () => new Date(),
     version: VERSION,
     connect: async (config) => {
@@ -500,15 +501,6 @@ async function readText(file: string): Promise<string> {
   } catch (err) {
     throw new IoError(`cannot read ${file}: ${describeFsError(err)}`, { cause: err });
   }
-}
-
-/** Secrets acmecli reads from its environment; hooks and deploy commands never inherit them. */
-const SECRET_VARIABLES = ['ACMECLI_EAB_HMAC_KEY', 'ACME_MANAGER_TOKEN'];
-
-function hookEnvironment(env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
-  const copy: Record<string, string | undefined> = { ...env };
-  for (const name of SECRET_VARIABLES) delete copy[name];
-  return copy;
 }
 
 /** A hook given as ./hook.sh must still be found when cron runs `cert renew` from another folder. */

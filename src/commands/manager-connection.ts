@@ -44,7 +44,14 @@ export async function resolveManagerConnection(ctx: CliContext, options: Manager
   let tokenText = env.ACME_MANAGER_TOKEN;
   if (options.tokenFile) tokenText = await readText(options.tokenFile, '--token-file');
   if (!tokenText?.trim()) throw new UsageError('no manager token: set ACME_MANAGER_TOKEN or pass --token-file FILE');
-  const token = parseBearerToken(tokenText).token;
+  let token: string;
+  try {
+    token = parseBearerToken(tokenText).token;
+  } catch (err) {
+    // The parser names ACME_MANAGER_TOKEN; a token read from a file is that file's fault.
+    if (options.tokenFile && err instanceof UsageError) throw new UsageError(`${options.tokenFile} does not hold an ACME Manager token (base64 of id:secret)`);
+    throw err;
+  }
   const extraCaPem = options.managerCaFile ? await readText(options.managerCaFile, '--manager-ca-file') : undefined;
   if ((options.clientCert === undefined) !== (options.clientKey === undefined)) throw new UsageError('--client-cert and --client-key go together');
   const clientCertificate = options.clientCert && options.clientKey

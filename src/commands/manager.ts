@@ -10,7 +10,6 @@ import { accountKeyFromKeyObject } from '../keys/account-key.js';
 import { exportAccountKey } from '../keys/convert.js';
 import { generateAccountKey } from '../keys/generate.js';
 import type { CertificateRef } from '../manager/types.js';
-import { checkLineageName } from '../state/lineage-store.js';
 import type { CliContext } from '../cli/context.js';
 import { addManagerConnectionOptions, managerClient, type ManagerConnectionOptions } from './manager-connection.js';
 
@@ -79,7 +78,9 @@ export function addManagerCommands(program: Command, ctx: CliContext): void {
       if (options.renewalDays) parseRenewDays(options.renewalDays);
       const days = options.days === undefined ? undefined : Number(options.days);
       if (days !== undefined && (!Number.isInteger(days) || days <= 0)) throw new UsageError('--days must be a whole number of days');
-      const fileName = checkLineageName(options.name ?? identifiers[0]!.value.replace(/^\*\./, '_wildcard.'));
+      // The agent's file names (CONTRACT.md §6.7): the name, else the domain, wildcards literal.
+      const fileName = options.name ?? identifiers[0]!.value;
+      if (/[/\\]|\.\./.test(fileName)) throw new UsageError(`--name ${JSON.stringify(fileName)} must not contain '/', '\\' or '..'`);
       const key = await generateAccountKey(keyType);
       const keyPem = exportAccountKey(accountKeyFromKeyObject(key, 'new key', 'pkcs8'), 'pkcs1').toString('utf8');
       const csr = await createCsr(key, identifiers);
@@ -93,7 +94,8 @@ export function addManagerCommands(program: Command, ctx: CliContext): void {
       const out = resolve(ctx.io.cwd, options.out);
       const paths = { cert: `${out}/${fileName}.crt`, key: `${out}/${fileName}.key`, ca: `${out}/${fileName}.ca.crt` };
       await deployFiles(paths, { key: keyPem, cert: cert.cert, ...(!options.bundle && cert.ca_issuer ? { ca: cert.ca_issuer } : {}) }, { dirMode: 0o700, fileMode: 0o644, keyFileMode: 0o600 });
-      ctx.output.result({ domain: cert.domain, issuer: cert.issuer, name: cert.name ?? null, expires: cert.expires ?? null, fingerprint: cert.fingerprint ?? null, files: paths },
+      const files = { cert: paths.cert, key: paths.key, ...(!options.bundle && cert.ca_issuer ? { ca: paths.ca } : {}) };
+      ctx.output.result({ domain: cert.domain, issuer: cert.issuer, name: cert.name ?? null, expires: cert.expires ?? null, fingerprint: cert.fingerprint ?? null, files },
         (r) => `Issued ${r.domain} through ${r.issuer} (expires ${r.expires})\n  certificate: ${r.files.cert}\n  key:         ${r.files.key}`);
     });
 

@@ -53,3 +53,12 @@ export async function runUserCommand(commandLine: string, options: { env: Readon
     child.once('close', (code, signal) => finish(code === 0 ? { ok: true, detail: 'exit 0' } : { ok: false, detail: signal ? `killed by ${signal}` : `exit ${code}` }));
   });
 }
+
+/** Secrets acmecli reads from its environment; no program it starts inherits them. */
+const SECRET_VARIABLES = ['ACMECLI_EAB_HMAC_KEY', 'ACME_MANAGER_TOKEN'];
+
+export function withoutSecrets(env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+  const copy: Record<string, string | undefined> = { ...env };
+  for (const name of SECRET_VARIABLES) delete copy[name];
+  return copy;
+}

@@ -48,7 +48,7 @@ function host(username: string, options: { pullOnly?: boolean; scope?: ('create'
   const home = path.join(dir, 'state');
   const hookLog = path.join(dir, 'post.log');
   const hook = path.join(dir, 'post.sh');
-  writeFileSync(hook, `#!/bin/sh\necho "post $ACMECLI_CHANGED" | tr '\\n' ' ' >> '${hookLog}'\necho >> '${hookLog}'\n`);
+  writeFileSync(hook, `#!/bin/sh\necho "post token=\${ACME_MANAGER_TOKEN:-none} $ACMECLI_CHANGED" | tr '\\n' ' ' >> '${hookLog}'\necho >> '${hookLog}'\n`);
   chmodSync(hook, 0o755);
   const token = manager.createToken({ username, scope: options.scope ?? ['create', 'read', 'update', 'delete'] });
   const h: Host = {
@@ -108,6 +108,8 @@ describe('acmecli agent against the ACME Manager stand-in', () => {
     expect(existsSync(path.join(h.certDir, 'api.ca.crt'))).toBe(false);
     expect(postRuns(h)).toHaveLength(1);
     expect(postRuns(h)[0]).toContain(`${unnamed}.crt`);
+    // Commands never inherit the manager token.
+    expect(postRuns(h)[0]).toContain('token=none');
 
     // In sync: one request (the metadata list), nothing written, no post_cmd.
     const before = manager.requests.length;
@@ -297,6 +299,17 @@ describe('acmecli agent against the ACME Manager stand-in', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  test('a token the manager refuses (expired) is exit 1, not "unreachable" (3)', async () => {
+    const h = host('kim');
+    h.write(`  - domain: t.kim.example\n    issuer: pebble\n`);
+    expect((await h.once()).code).toBe(0);
+    manager.expireToken(Buffer.from(h.token, 'base64').toString('utf8').split(':')[0]!);
+    const refused = await h.once();
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/401/);
+    expect(refused.stdout).not.toContain(h.token);
   });
 
   test('config errors name the file, line and key; a bad token is one clear line', async () => {

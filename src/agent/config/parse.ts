@@ -226,6 +226,8 @@ function buildCertificates(ctx: Context, node: Node | null, common: CommonConfig
     const keyTypeText = raw.key_type?.value ?? '';
     const keyType = (keyTypeText === '' ? DEFAULT_CONFIG_KEY_TYPE : keyTypeText.toLowerCase()) as ConfigKeyType;
     if (!CONFIG_KEY_TYPES.includes(keyType)) at('key_type', `unknown key type "${keyTypeText}" (${CONFIG_KEY_TYPES.join(', ')})`);
+    // The Go client accepts rsa8192; acmecli does not make 8192-bit keys (minutes to generate, refused by most CAs): say so at load, not every cycle.
+    if (keyType === 'rsa8192') at('key_type', 'rsa8192 is not supported by acmecli; use rsa4096');
 
     const labels = raw.labels?.value ?? '';
     if (labels !== '') {

@@ -314,6 +314,8 @@ describe('parseClientConfig: refusals name file:line and the key', () => {
   test.each([
     ['domain: a.example\nissuer: letsencrypt\nkey_type: ec512',
       'client-config.yml:8: certificate[1].key_type: unknown key type "ec512" (rsa2048, rsa3072, rsa4096, rsa8192, ec256, ec384)'],
+    ['domain: a.example\nissuer: letsencrypt\nkey_type: RSA8192',
+      'client-config.yml:8: certificate[1].key_type: rsa8192 is not supported by acmecli; use rsa4096'],
     ['issuer: letsencrypt', 'client-config.yml:6: certificate[1].domain: missing: every certificate needs a domain'],
     ['domain: a.example', 'client-config.yml:6: certificate[1].issuer: missing: every certificate needs an issuer (a key of the manager\'s issuer: map)'],
     ['domain: ""\nissuer: letsencrypt', 'client-config.yml:6: certificate[1].domain: missing: every certificate needs a domain'],
