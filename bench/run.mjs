@@ -26,6 +26,8 @@ ensurePinnedNode(import.meta.url);
 /** In the order they run. `load` returns the part's function. */
 const PARTS = [
   { name: 'startup', what: 'start-up time and peak RSS of offline commands', load: async () => (await import('./startup.mjs')).benchStartup },
+  { name: 'issuance', what: 'issuance against a local Pebble: 1 and 50 certificates, beside lego, certbot, uacme', load: async () => (await import('./issuance.mjs')).benchIssuance },
+  { name: 'agent', what: 'deploy agent against the ACME Manager stand-in: 200 certificates in sync, --once and a 1,000-cycle daemon', load: async () => (await import('./agent.mjs')).benchAgent },
 ];
 
 function usage() {

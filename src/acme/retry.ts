@@ -52,12 +52,14 @@ export interface PollSchedule {
   maxRetryAfterMs: number;
 }
 
-export const DEFAULT_POLL_SCHEDULE: PollSchedule = { initialDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 30_000 };
+// 50 ms first: a CA that validates at once (Pebble, and most HTTP checks) is seen on the first
+// poll instead of after a fixed sleep; doubling reaches seconds within a few polls for slow ones.
+export const DEFAULT_POLL_SCHEDULE: PollSchedule = { initialDelayMs: 50, maxDelayMs: 5_000, maxRetryAfterMs: 30_000 };
 
 /**
  * The wait before poll number `attempt` (1-based): the server's Retry-After when it
  * gave one (capped), otherwise a short start that doubles. RFC 8555 §7.5.1 lets
- * the server pace us with Retry-After; without it we start near 200 ms rather than
+ * the server pace us with Retry-After; without it we start at 50 ms rather than
  * the fixed seconds some clients sleep.
  */
 export function pollDelayMs(attempt: number, retryAfterMs: number | undefined, schedule: PollSchedule = DEFAULT_POLL_SCHEDULE): number {

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { rootCertificates } from 'node:tls';
+import { startDeadline } from './deadline.js';
 import { AbortedError, BadResponseError, NetworkError, TimeoutError, TlsError, UsageError } from '../errors.js';
 
 export interface HttpRequest {
@@ -68,8 +69,7 @@ export function createHttpTransport(options: TransportOptions): { send: HttpSend
 
   const send: HttpSend = async (req, signal) => {
     const url = parseUrl(req.url, options.allowHttp ?? false);
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    const deadline = startDeadline(timeoutMs, signal);
     try {
       const { undici, dispatcher } = await load();
       const res = await undici.request(url, {
@@ -77,15 +77,17 @@ export function createHttpTransport(options: TransportOptions): { send: HttpSend
         headers: { 'user-agent': options.userAgent, 'accept-language': 'en', ...req.headers },
         ...(req.body !== undefined ? { body: req.body } : {}),
         dispatcher,
-        signal: combined,
+        signal: deadline.signal,
         maxRedirections: 0,
       } as Parameters<typeof undici.request>[1]);
       const body = await readCapped(res.body, maxBodyBytes, req.url);
       return { status: res.statusCode, headers: res.headers as HttpResponse['headers'], body };
     } catch (err) {
-      if (deadline.aborted && !signal?.aborted) throw new TimeoutError(`no answer from ${url.host} within ${Math.round(timeoutMs / 1000)} s (${req.method} ${req.url})`, { cause: err });
+      if (deadline.timedOut && !signal?.aborted) throw new TimeoutError(`no answer from ${url.host} within ${Math.round(timeoutMs / 1000)} s (${req.method} ${req.url})`, { cause: err });
       if (signal?.aborted) throw new AbortedError('interrupted', { cause: err });
       throw classifyNetworkError(err, url);
+    } finally {
+      deadline.dispose();
     }
   };
   return { send, close: async () => { if (loaded) await (await loaded).dispatcher.close(); } };

@@ -139,6 +139,7 @@ export class Agent {
   async #cycle(): Promise<CycleResult | undefined> {
     const { log } = this.#options;
     const now = this.#options.now ?? (() => new Date());
+    const startedAt = Date.now();
     let config: ClientConfig;
     try {
       config = await loadClientConfig(this.#options.configPath);
@@ -195,7 +196,7 @@ export class Agent {
       now,
     });
     await writeAgentState(this.#statePath, state).catch((err: unknown) => log.error(`cannot save the agent state: ${(err as Error).message}`));
-    const summary = `sync done: ${result.created} created, ${result.updated} updated, ${result.deleted} deleted, ${result.changedFiles.length} files changed, ${result.errors.length} errors`;
+    const summary = `sync done in ${Date.now() - startedAt} ms: ${result.created} created, ${result.updated} updated, ${result.deleted} deleted, ${result.changedFiles.length} files changed, ${result.errors.length} errors`;
     if (result.errors.length) log.warn(summary, { owner: state.owner });
     else log.info(summary, { owner: state.owner });
     return result;

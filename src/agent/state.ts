@@ -17,6 +17,8 @@ export interface CertificateState {
   skipUntil?: string;
   skipReason?: string;
   lastError?: string;
+  /** Hashes of the key and certificate last found to pair (never the key itself): unchanged, they need no new check. */
+  pairChecked?: string;
 }
 
 export interface AgentState {

@@ -1,8 +1,8 @@
-import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
+import { X509Certificate, createHash, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../state/atomic-write.js';
-import { certificateMatchesKey, describeCertificate } from '../certs/certificate.js';
+import { certificateMatchesKey } from '../certs/certificate.js';
 import { createCsr } from '../certs/csr.js';
 import { parseIdentifier } from '../certs/identifiers.js';
 import { accountKeyFromKeyObject } from '../keys/account-key.js';
@@ -34,7 +34,12 @@ export interface SyncDeps {
   /** Where a new key waits (0600) while the manager issues for it: a crash then loses no key. */
   pendingKeyDir: string;
   now: () => Date;
+  /** Certificate text seen on disk this cycle, by certificate id (filled by the cycle; saves a second read). */
+  seenCertificates?: Map<string, string>;
 }
+
+/** How many certificates are checked at once: file reads overlap, the manager is not flooded. */
+const CHECK_CONCURRENCY = 8;
 
 export interface CycleResult {
   /** False when the manager could not be reached or answered garbage: nothing was changed. */
@@ -61,7 +66,8 @@ type Planned =
  * and their delay survives restarts, files are written atomically and together.
  * Never throws: what went wrong is in the result and the logs.
  */
-export async function runSyncCycle(deps: SyncDeps): Promise<CycleResult> {
+export async function runSyncCycle(given: SyncDeps): Promise<CycleResult> {
+  const deps: SyncDeps = { ...given, seenCertificates: new Map() };
   const result: CycleResult = { reachedManager: false, errors: [], changedFiles: [], created: 0, updated: 0, deleted: 0 };
   const now = deps.now();
   let serverList: ManagerCertificate[];
@@ -82,19 +88,21 @@ export async function runSyncCycle(deps: SyncDeps): Promise<CycleResult> {
   const plans: Planned[] = [];
   const keep = new Set<ManagerCertificate>();
   if (deps.pullOnly) {
-    for (const server of serverList) await guarded(deps, result, server, async () => void (await syncDeployed(deps, result, server, undefined)));
+    await forEachLimited(serverList, CHECK_CONCURRENCY, (server) => guarded(deps, result, server, async () => void (await syncDeployed(deps, result, server, undefined))));
   } else {
-    for (const cert of deps.config.certificates) {
+    const checked: (Planned | undefined)[] = new Array(deps.config.certificates.length);
+    await forEachLimited(deps.config.certificates, CHECK_CONCURRENCY, async (cert, index) => {
       const id = certificateId(cert);
       const server = findServerEntry(serverList, cert);
       if (server) keep.add(server);
       delete deps.state.pendingDeletes[id]; // back in the config: a scheduled deletion no longer applies
-      if (isSkipped(deps, id, now)) continue;
+      if (isSkipped(deps, id, now)) return;
       await guarded(deps, result, server ?? cert, async () => {
-        const plan = await checkConfigured(deps, result, cert, server);
-        if (plan) plans.push(plan);
+        checked[index] = await checkConfigured(deps, result, cert, server);
       });
-    }
+    });
+    // In the configuration's order, whatever order the checks finished in.
+    for (const plan of checked) if (plan) plans.push(plan);
     plans.push(...planDeletes(deps, result, serverList.filter((s) => !keep.has(s)), now));
   }
 
@@ -204,12 +212,18 @@ async function syncDeployed(deps: SyncDeps, result: CycleResult, server: Manager
   }
 
   const certText = update.cert ?? local.cert!;
+  const id = certificateId(identity);
+  deps.seenCertificates?.set(id, certText);
   let keyState: 'ok' | 'lost' = 'ok';
-  if (!local.key || !keyPairs(local.key, certText)) {
+  const entry = (deps.state.certificates[id] ??= {});
+  // Parsing the key each cycle is the slow part of an in-sync cycle: a pair checked before, unchanged since, is known good.
+  const pairStamp = local.key ? `${fingerprintOf(local.key).slice(0, 32)}:${fingerprintOf(certText)}` : '';
+  if (!local.key || (entry.pairChecked !== pairStamp && !keyPairs(local.key, certText))) {
     const restored = await restoreKey(deps, server, certText);
     if (restored) update.key = restored;
     else keyState = 'lost';
   }
+  if (keyState === 'ok') entry.pairChecked = `${fingerprintOf(update.key ?? local.key!).slice(0, 32)}:${fingerprintOf(certText)}`;
   if (keyState === 'lost' && !deps.pullOnly) return 'lost'; // re-issued with a new key: nothing half-updated is written
   const written = await deployFiles(paths, update, modesOf(deps));
   if (written.length) {
@@ -487,12 +501,11 @@ async function runCommand(deps: SyncDeps, commandLine: string, timeoutMs: number
 /** acme_manager_certificate_expiry for every deployed certificate: registered by the Go client, emitted here. */
 async function updateExpiryMetrics(deps: SyncDeps, now: Date): Promise<void> {
   deps.metrics.certificateExpiry.reset();
-  for (const [id, entry] of Object.entries(deps.state.certificates)) {
+  for (const entry of Object.values(deps.state.certificates)) {
     const info = await deployedCertificate(deps, entry).catch(() => undefined);
     if (!info) continue;
     const daysLeft = Math.floor((info.notAfter.getTime() - now.getTime()) / DAY_MS);
     deps.metrics.certificateExpiry.set({ issuer: entry.issuer ?? '', owner: deps.owner, domain: entry.domain ?? '', name: entry.name ?? '', expires: info.notAfter.toISOString(), encryption: entry.encryption ?? '', serial: info.serialHex }, daysLeft);
-    void id;
   }
 }
 
@@ -509,11 +522,14 @@ async function alarmOnExpiry(deps: SyncDeps, now: Date): Promise<void> {
   }
 }
 
-async function deployedCertificate(deps: SyncDeps, entry: CertificateState) {
+/** notAfter and serial of a deployed certificate, read with node's own X.509 parser (fast enough for every cycle). */
+async function deployedCertificate(deps: SyncDeps, entry: CertificateState): Promise<{ notAfter: Date; serialHex: string } | undefined> {
   if (!entry.issuer || !entry.domain) return undefined;
-  const paths = certificatePaths(deps.config.common, { name: entry.name ?? '', issuer: entry.issuer, domain: entry.domain });
-  const { cert } = await readLocalFiles(paths);
-  return cert ? describeCertificate(cert, paths.cert) : undefined;
+  const identity = { name: entry.name ?? '', issuer: entry.issuer, domain: entry.domain };
+  const cert = deps.seenCertificates?.get(certificateId(identity)) ?? (await readLocalFiles(certificatePaths(deps.config.common, identity))).cert;
+  if (!cert) return undefined;
+  const parsed = new X509Certificate(cert);
+  return { notAfter: new Date(parsed.validTo), serialHex: parsed.serialNumber.toLowerCase().replace(/^0+(?=.)/, '') };
 }
 
 function finishCycle(deps: SyncDeps, result: CycleResult, now: Date): void {
@@ -528,4 +544,14 @@ function finishCycle(deps: SyncDeps, result: CycleResult, now: Date): void {
   deps.metrics.lastSyncTimestamp.set(now.getTime() / 1000);
   deps.metrics.lastSyncSuccess.set(ok ? 1 : 0);
   if (ok) deps.metrics.lastSuccessfulSyncTimestamp.set(now.getTime() / 1000);
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      await work(items[index]!, index);
+    }
+  }));
 }

@@ -44,7 +44,7 @@ export class CliContext {
   #globals: GlobalOptions = {};
   #output: Output | undefined;
   #key: Promise<AccountKey> | undefined;
-  readonly #clients = new Map<string, AcmeClient>();
+  readonly #clients = new Map<string, Promise<AcmeClient>>();
   readonly #keys = new Map<string, Promise<AccountKey>>();
   readonly #closers: (() => Promise<void>)[] = [];
   /** Requests sent to CAs this run (shown with --verbose, counted by the benchmark). */
@@ -111,10 +111,18 @@ export class CliContext {
    * A client per directory (and extra CA), shared by everything in this run: one
    * nonce pool and one directory fetch, however many lineages renew at once.
    */
-  async clientFor(directoryUrl: string, caFile?: string): Promise<AcmeClient> {
+  clientFor(directoryUrl: string, caFile?: string): Promise<AcmeClient> {
     const cacheKey = `${directoryUrl}\u0000${caFile ?? ''}`;
-    const existing = this.#clients.get(cacheKey);
-    if (existing) return existing;
+    // The promise is kept, not the client: lineages renewed in parallel ask at the same moment and must share one.
+    let client = this.#clients.get(cacheKey);
+    if (!client) {
+      client = this.#makeClient(directoryUrl, caFile);
+      this.#clients.set(cacheKey, client);
+    }
+    return client;
+  }
+
+  async #makeClient(directoryUrl: string, caFile?: string): Promise<AcmeClient> {
     let send = this.sendOverride;
     if (!send) {
       const extraCaPem = await readCaFile(caFile);
@@ -143,7 +151,6 @@ export class CliContext {
         onRetry: (e) => output.info(`retrying ${e.url} after ${e.reason}${e.delayMs ? ` in ${(e.delayMs / 1000).toFixed(1)} s` : ''} (attempt ${e.attempt + 1})`),
       },
     });
-    this.#clients.set(cacheKey, client);
     return client;
   }
 

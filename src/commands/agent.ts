@@ -1,31 +1,10 @@
 import { Option, type Command } from 'commander';
-import { parseGoDuration } from '../agent/config/durations.js';
-import { loadClientConfig, realPath } from '../agent/config/load.js';
-import { checkCertificateDir } from '../agent/config/paths.js';
-import { Agent } from '../agent/daemon.js';
-import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from '../agent/logger.js';
-import { agentStatePath, readAgentState } from '../agent/state.js';
-import { agentStatus } from '../agent/status.js';
-import { AgentExitError, UsageError } from '../errors.js';
-import { withoutSecrets } from '../process/run-command.js';
+import { LOG_LEVELS } from '../agent/logger.js';
 import type { CliContext } from '../cli/context.js';
-import { VERSION } from '../cli/version.js';
-import { addManagerConnectionOptions, resolveManagerConnection, type ManagerConnectionOptions } from './manager-connection.js';
+import type { AgentRunOptions } from './agent-actions.js';
+import { addManagerConnectionOptions } from './manager-connection.js';
 
-interface AgentRunOptions extends ManagerConnectionOptions {
-  config: string;
-  pullOnly?: boolean;
-  interval: string;
-  once?: boolean;
-  checkConfig?: boolean;
-  cleanup?: boolean;
-  cleanupInterval: string;
-  metricsListen?: string;
-  logFormat: LogFormat;
-  logLevel: LogLevel;
-  allowMassDelete?: boolean;
-}
-
+// Only the command line is defined here; the actions load ./agent-actions.js (YAML, metrics, the sync engine) when they run.
 export function addAgentCommands(program: Command, ctx: CliContext): void {
   const group = program.command('agent').description('Keep this host\'s certificates deployed from an ACME Manager (a drop-in for acme-manager-client)');
 
@@ -48,75 +27,11 @@ Examples:
   acmecli agent --config client-config.yml --token-file /etc/acmecli/token --once
   acmecli agent --config client-config.yml --check-config`);
   addManagerConnectionOptions(run);
-  run.action(async (options: AgentRunOptions) => {
-    const intervalMs = parseGoDuration(options.interval);
-    const cleanupIntervalMs = parseGoDuration(options.cleanupInterval);
-    if (intervalMs <= 0 || cleanupIntervalMs <= 0) throw new UsageError('--interval and --cleanup-interval must be longer than zero');
-    if (options.once && options.metricsListen) ctx.output.warn('--metrics-listen is ignored with --once (nothing stays up to be scraped)');
-    const config = await loadClientConfig(options.config);
-    if (options.checkConfig) {
-      if (config.common.certificateDeploy || options.pullOnly) checkCertificateDir(config, options.config, realPath);
-      for (const warning of config.warnings) ctx.output.warn(warning);
-      ctx.output.result({ config: options.config, valid: true, certificates: config.certificates.length, warnings: config.warnings }, () => 'config file is valid');
-      return;
-    }
-    const connection = await resolveManagerConnection(ctx, options);
-    const log = createLogger({ format: options.logFormat, level: options.logLevel, write: (line) => ctx.io.writeStdout(line) });
-    const agent = new Agent({
-      configPath: options.config,
-      pullOnly: Boolean(options.pullOnly),
-      intervalMs,
-      once: Boolean(options.once),
-      cleanup: Boolean(options.cleanup),
-      cleanupIntervalMs,
-      metricsListen: options.metricsListen,
-      managerUrl: connection.url,
-      token: connection.token,
-      insecureSkipVerify: Boolean(options.insecureSkipVerify),
-      allowMassDelete: Boolean(options.allowMassDelete),
-      stateHome: ctx.stateHome,
-      env: withoutSecrets(ctx.io.env),
-      version: VERSION,
-      log,
-      makeSend: connection.makeSend,
-    });
-    if (options.once) {
-      const code = await agent.runOnce();
-      if (code !== 0) throw new AgentExitError(code === 3 ? 'the manager could not be reached; nothing was changed' : 'the sync had errors (see the log above)', { exitCode: code });
-      return;
-    }
-    const stop = () => void agent.stop();
-    const wake = () => agent.trigger();
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-    process.on('SIGHUP', wake);
-    process.on('SIGUSR1', wake);
-    try {
-      await agent.runForever();
-    } finally {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      process.off('SIGHUP', wake);
-      process.off('SIGUSR1', wake);
-    }
-  });
+  run.action(async (options: AgentRunOptions) => (await import('./agent-actions.js')).runAgentAction(ctx, options));
 
   group.command('status')
     .description('Show the deployed certificates, their expiry and the last sync, from local files and state (offline)')
     .option('--config <file>', 'the client-config.yml', 'client-config.yml')
     .addHelpText('after', '\nExample:\n  acmecli agent status --config /etc/acme-manager/client-config.yml')
-    .action(async (options: { config: string }) => {
-      const config = await loadClientConfig(options.config);
-      const state = await readAgentState(agentStatePath(ctx.stateHome, options.config), options.config);
-      const status = await agentStatus(config, state, new Date());
-      ctx.output.result(status, (s) => [
-        `Owner:              ${s.owner ?? '(never reached the manager)'}`,
-        `Last sync:          ${s.lastSyncAt ?? 'never'}`,
-        `Last good sync:     ${s.lastSuccessfulSyncAt ?? 'never'}${s.secondsSinceLastSuccess !== null ? ` (${Math.round(s.secondsSinceLastSuccess / 60)} min ago)` : ''}`,
-        ...(s.lastError ? [`Last error:         ${s.lastError.message} (${s.lastError.at})`] : []),
-        '',
-        ['CERTIFICATE', 'EXPIRES', 'DAYS', 'SERIAL', 'MATCHES MANAGER', 'PROBLEM'].join('\t'),
-        ...s.certificates.map((c) => [c.id, c.notAfter ?? '(not deployed)', c.daysLeft ?? '-', c.serial ?? '-', c.matchesManager === null ? '-' : c.matchesManager ? 'yes' : 'NO', c.lastError ?? (c.keyPresent || !c.deployed ? '' : 'key missing')].join('\t')),
-      ].join('\n'));
-    });
+    .action(async (options: { config: string }) => (await import('./agent-actions.js')).agentStatusAction(ctx, options));
 }

@@ -1,60 +1,14 @@
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
-import { splitCommandLine } from '../solvers/command-line.js';
-import { withoutSecrets } from '../process/run-command.js';
 import { Option, type Command } from 'commander';
-import { createAccount, validateContacts, type AccountRef } from '../acme/account.js';
-import { fetchRenewalInfo } from '../acme/ari.js';
-import { REVOCATION_REASONS, revokeCertificate } from '../acme/certificate.js';
-import { AcmeProblemError } from '../acme/problem.js';
-import { CHALLENGE_TYPES, type ChallengeType } from '../acme/solver.js';
-import type { Identifier } from '../acme/types.js';
-import { CERT_KEY_TYPE_NAMES, parseCertKeyType } from '../certs/cert-key-types.js';
-import { certificateMatchesKey, describeCertificate, splitPemChain } from '../certs/certificate.js';
-import { identifiersEqual, parseIdentifiers } from '../certs/identifiers.js';
-import { parseCsr } from '../certs/csr.js';
-import { parseRenewDays, parseRenewalInfo } from '../certs/renewal-time.js';
-import { IoError, LineageFailedError, NetworkError, UsageError } from '../errors.js';
-
-/** Failures that say nothing about the lineage, only that its CA could not be reached: exit 3, try again later. */
-const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT', 'TLS']);
-import { typesAllowedFor } from '../issuance/challenge-tasks.js';
-import { runLineage, type LineageOutcome, type RunnerDeps } from '../issuance/lineage-runner.js';
-import { currentVersion, decideRenewal } from '../issuance/renewal-decision.js';
-import { SolverRegistry } from '../issuance/solver-registry.js';
-import { parseResolverAddress } from '../solvers/dns-propagation.js';
-import { describeFsError } from '../state/atomic-write.js';
-import { LineageStore, checkLineageName, type LineageConfig, type SolverSpec } from '../state/lineage-store.js';
+import { REVOCATION_REASONS } from '../acme/certificate.js';
+import { EAB_ALGORITHMS } from '../acme/jws.js';
+import { CHALLENGE_TYPES } from '../acme/solver.js';
+import { CERT_KEY_TYPE_NAMES } from '../certs/cert-key-types.js';
+import type { SolverSpec } from '../state/lineage-store.js';
 import type { CliContext } from '../cli/context.js';
-import { confirmOrFail } from '../cli/prompt.js';
-import { VERSION } from '../cli/version.js';
-import { jwkThumbprint } from '../keys/thumbprint.js';
-import { EAB_ALGORITHMS, type EabAlgorithm } from '../acme/jws.js';
+import type { IssueOptions } from './cert-actions.js';
 
-interface IssueOptions {
-  domain?: string[];
-  keyType: string;
-  reuseKey?: boolean;
-  csr?: string;
-  challenge?: string[];
-  dnsResolver?: string;
-  dnsTimeout?: string;
-  profile?: string;
-  days?: string;
-  preferredChain?: string;
-  out: string;
-  name?: string;
-  bundle?: boolean;
-  deployHook?: string;
-  renewDays: string;
-  email?: string[];
-  agreeTos?: boolean;
-  eabKid?: string;
-  eabHmacKey?: string;
-  eabAlg: EabAlgorithm;
-  force?: boolean;
-}
-
+// Only the command line is defined here; each action loads ./cert-actions.js when it runs,
+// so `acmecli key thumbprint` does not pay for X.509 parsing and the issuance flow.
 export function addCertCommands(program: Command, ctx: CliContext): void {
   const group = program.command('cert').description('Obtain, renew, revoke and inspect certificates');
   // Solver options keep the order they were given in: that is the order they are tried.
@@ -99,19 +53,7 @@ Examples:
   acmecli -k account.pem cert issue -d example.com -d www.example.com --http-standalone --out /etc/ssl/acme --agree-tos --email admin@example.com
   acmecli -k account.pem cert issue -d '*.example.com' --hook /usr/share/uacme/nsupdate.sh --challenge dns-01 --dns-resolver 192.0.2.53 --out /etc/ssl/acme
   acmecli -k account.pem cert issue -d example.com --webroot /var/www/html --deploy-hook 'systemctl reload nginx'`)
-    .action(async (options: IssueOptions) => {
-      const config = await planIssue(ctx, options, [...solverOrder]);
-      const deps = await runnerDeps(ctx, { email: options.email ?? [], agreeTos: Boolean(options.agreeTos), eab: eabOptions(options, ctx.io.env.ACMECLI_EAB_HMAC_KEY) });
-      try {
-        // The account first, outside the lineage run, so EAB or terms-of-service refusals are usage errors (exit 2) like the rest.
-        await deps.runner.connect(config);
-        const outcome = await runLineage(deps.runner, { kind: 'issue', config, force: Boolean(options.force) });
-        deps.finishProgress();
-        printOutcomes(ctx, [outcome], 'issue');
-      } finally {
-        await deps.registry.closeAll();
-      }
-    });
+    .action(async (options: IssueOptions) => (await import('./cert-actions.js')).issueAction(ctx, options, [...solverOrder]));
 
   group.command('renew')
     .description('Renew the lineages that are due (ARI first, then the renewal window): the cron entry')
@@ -124,23 +66,7 @@ Examples:
 Examples:
   acmecli cert renew --all                      # in cron: quiet and quick when nothing is due
   acmecli cert renew example.com --force --json`)
-    .action(async (names: string[], options: { all?: boolean; force?: boolean; dryRun?: boolean; concurrency: string }) => {
-      const store = new LineageStore(ctx.stateHome);
-      if (!options.all && names.length === 0) throw new UsageError('name the lineages to renew, or pass --all');
-      if (options.all && names.length > 0) throw new UsageError('give lineage names or --all, not both');
-      const concurrency = Number(options.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be a whole number from 1 to 64');
-      const targets = options.all ? await store.list() : [...new Set(names.map(checkLineageName))];
-      const deps = await runnerDeps(ctx, { email: [], agreeTos: false });
-      try {
-        const outcomes = await mapLimited(targets, concurrency, (name) =>
-          runLineage(deps.runner, { kind: 'renew', name, force: Boolean(options.force), dryRun: Boolean(options.dryRun) }));
-        deps.finishProgress();
-        printOutcomes(ctx, outcomes, 'renew');
-      } finally {
-        await deps.registry.closeAll();
-      }
-    });
+    .action(async (names: string[], options: { all?: boolean; force?: boolean; dryRun?: boolean; concurrency: string }) => (await import('./cert-actions.js')).renewAction(ctx, names, options));
 
   group.command('revoke')
     .description('Revoke a certificate with the account key, or with the certificate\'s own key (RFC 8555 §7.6)')
@@ -148,366 +74,22 @@ Examples:
     .addOption(new Option('--reason <code>', `RFC 5280 reason: ${Object.entries(REVOCATION_REASONS).map(([n, c]) => `${c}=${n}`).join(', ')}`))
     .option('--cert-key <file>', "sign with the certificate's private key instead of the account key")
     .addHelpText('after', '\nExamples:\n  acmecli -k account.pem cert revoke /etc/ssl/acme/example.com.crt --reason 4\n  acmecli cert revoke example.com.crt --cert-key example.com.key --reason keyCompromise')
-    .action(async (file: string, options: { reason?: string; certKey?: string }) => {
-      const pem = await readText(file);
-      const leaf = splitPemChain(pem)[0];
-      if (!leaf) throw new UsageError(`${file} holds no PEM certificate`);
-      const info = describeCertificate(leaf, file);
-      const reason = parseReason(options.reason);
-      const client = await ctx.client();
-      let signer;
-      if (options.certKey) {
-        const key = await ctx.keyAt(options.certKey);
-        if (!certificateMatchesKey(leaf, key.privateKey)) throw new UsageError(`${options.certKey} is not the key of ${file}`);
-        signer = { key, identity: { jwk: key.publicJwk } };
-      } else {
-        const account = await ctx.account();
-        signer = { key: account.key, identity: { kid: account.url } };
-      }
-      const der = Buffer.from(leaf.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-      await ctx.output.step('revoking', () => revokeCertificate(client, signer, der, reason));
-      ctx.output.result({ file, serial: info.serialHex, revoked: true, reason: reason ?? null, signedWith: options.certKey ? 'certificate-key' : 'account-key' },
-        (r) => `Revoked ${r.file} (serial ${r.serial})${r.reason !== null ? `, reason ${r.reason}` : ''}.`);
-    });
+    .action(async (file: string, options: { reason?: string; certKey?: string }) => (await import('./cert-actions.js')).revokeAction(ctx, file, options));
 
   group.command('show')
     .description('Show a certificate: names, issuer, validity, serial, fingerprint, ARI CertID (offline)')
     .argument('<file>', 'a PEM certificate or chain')
     .addHelpText('after', '\nExample:\n  acmecli cert show /etc/ssl/acme/example.com.crt')
-    .action(async (file: string) => {
-      const chain = splitPemChain(await readText(file));
-      if (chain.length === 0) throw new UsageError(`${file} holds no PEM certificate`);
-      const info = describeCertificate(chain[0]!, file);
-      const result = {
-        file,
-        subject: info.subject,
-        dnsNames: info.dnsNames,
-        ipAddresses: info.ipAddresses,
-        issuer: info.issuer,
-        notBefore: info.notBefore.toISOString(),
-        notAfter: info.notAfter.toISOString(),
-        daysLeft: Math.floor((info.notAfter.getTime() - Date.now()) / 86_400_000),
-        serial: info.serialHex,
-        sha256Fingerprint: info.sha256Fingerprint,
-        ariCertId: info.ariCertId ?? null,
-        chainLength: chain.length,
-      };
-      ctx.output.result(result, (r) => [
-        `Subject:      ${r.subject}`,
-        `Names:        ${[...r.dnsNames, ...r.ipAddresses].join(', ')}`,
-        `Issuer:       ${r.issuer}`,
-        `Valid:        ${r.notBefore} to ${r.notAfter} (${r.daysLeft} days left)`,
-        `Serial:       ${r.serial}`,
-        `SHA-256:      ${r.sha256Fingerprint}`,
-        `ARI CertID:   ${r.ariCertId ?? '(no Authority Key Identifier)'}`,
-        `Chain:        ${r.chainLength} certificate${r.chainLength === 1 ? '' : 's'}`,
-      ].join('\n'));
-    });
+    .action(async (file: string) => (await import('./cert-actions.js')).showAction(ctx, file));
 
   group.command('ari')
     .description("Ask the CA for its renewal window for a certificate now (RFC 9773 renewalInfo)")
     .argument('<file>', 'a PEM certificate')
     .addHelpText('after', '\nExample:\n  acmecli -a letsencrypt cert ari /etc/ssl/acme/example.com.crt')
-    .action(async (file: string) => {
-      const leaf = splitPemChain(await readText(file))[0];
-      if (!leaf) throw new UsageError(`${file} holds no PEM certificate`);
-      const info = describeCertificate(leaf, file);
-      if (!info.ariCertId) throw new UsageError(`${file} has no Authority Key Identifier, so it has no ARI CertID`);
-      const answer = await fetchRenewalInfo(await ctx.client(), info.ariCertId);
-      if (!answer) throw new UsageError(`${ctx.directoryUrl} does not offer ACME Renewal Information (no renewalInfo in its directory)`);
-      const parsed = parseRenewalInfo(answer.renewalInfo);
-      const result = {
-        file,
-        ariCertId: info.ariCertId,
-        windowStart: parsed.suggestedWindow.start.toISOString(),
-        windowEnd: parsed.suggestedWindow.end.toISOString(),
-        explanationURL: parsed.explanationURL ?? null,
-        retryAfterSeconds: answer.retryAfterMs !== undefined ? Math.round(answer.retryAfterMs / 1000) : null,
-      };
-      ctx.output.result(result, (r) => [
-        `ARI CertID:   ${r.ariCertId}`,
-        `Renew between ${r.windowStart} and ${r.windowEnd}`,
-        ...(r.explanationURL ? [`Why:          ${r.explanationURL}`] : []),
-        ...(r.retryAfterSeconds !== null ? [`Ask again in: ${r.retryAfterSeconds} s`] : []),
-      ].join('\n'));
-    });
+    .action(async (file: string) => (await import('./cert-actions.js')).ariAction(ctx, file));
 
   group.command('list')
     .description('List lineages: names, expiry, next renewal, last result (offline)')
     .addHelpText('after', '\nExample:\n  acmecli cert list')
-    .action(async () => {
-      const store = new LineageStore(ctx.stateHome);
-      const now = new Date();
-      const rows = [];
-      for (const name of await store.list()) {
-        const record = await store.read(name).catch(() => undefined);
-        if (!record) continue;
-        const current = currentVersion(record);
-        const decision = decideRenewal(record, now, false);
-        rows.push({
-          name,
-          identifiers: record.config.identifiers.map((i) => i.value),
-          directoryUrl: record.config.directoryUrl,
-          notAfter: current?.notAfter ?? null,
-          serial: current?.serial ?? null,
-          nextRenewal: current ? decision.renewAt.toISOString() : null,
-          renewalBasis: current ? decision.basis : null,
-          versions: record.versions.length,
-          lastResult: record.lastResult ?? null,
-        });
-      }
-      ctx.output.result({ lineages: rows }, (r) => r.lineages.length === 0
-        ? 'No lineages yet: acmecli cert issue records one.'
-        : [
-            ['NAME', 'EXPIRES', 'NEXT RENEWAL', 'LAST RESULT'].join('\t'),
-            ...r.lineages.map((l) => [l.name, l.notAfter ?? '-', l.nextRenewal ? `${l.nextRenewal} (${l.renewalBasis})` : '-', l.lastResult ? `${l.lastResult.ok ? 'ok' : 'FAILED'}: ${l.lastResult.message}` : '-'].join('\t')),
-          ].join('\n'));
-    });
-}
-
-/** Everything `cert issue` can check before the CA sees an order. */
-async function planIssue(ctx: CliContext, options: IssueOptions, solvers: SolverSpec[]): Promise<LineageConfig> {
-  let identifiers: Identifier[] = options.domain?.length ? parseIdentifiers(options.domain) : [];
-  let csrFile: string | undefined;
-  if (options.csr) {
-    csrFile = resolve(ctx.io.cwd, options.csr);
-    const csr = await parseCsr(await readFile(csrFile).catch((err: unknown) => { throw new IoError(`cannot read ${options.csr}: ${describeFsError(err)}`); }), options.csr);
-    if (identifiers.length === 0) identifiers = csr.identifiers;
-    else if (!identifiersEqual(identifiers, csr.identifiers)) {
-      throw new UsageError(`the CSR ${options.csr} is for ${csr.identifiers.map((i) => i.value).join(', ')}, not ${identifiers.map((i) => i.value).join(', ')}`);
-    }
-    if (options.reuseKey) throw new UsageError('--reuse-key has no meaning with --csr: the key is yours');
-  }
-  if (identifiers.length === 0) throw new UsageError('name at least one identifier with -d');
-  const keyType = parseCertKeyType(options.keyType);
-  const first = identifiers[0]!.value;
-  const name = checkLineageName(options.name ?? first.replace(/^\*\./, '_wildcard.').replace(/:/g, '-'));
-
-  const challengeTypes = (options.challenge ?? []).map((type) => {
-    if (!(CHALLENGE_TYPES as readonly string[]).includes(type)) throw new UsageError(`unknown challenge type ${JSON.stringify(type)}: use ${CHALLENGE_TYPES.join(', ')}`);
-    return type as ChallengeType;
-  });
-  if (new Set(challengeTypes).size !== challengeTypes.length) throw new UsageError('--challenge lists a type twice');
-  const dnsResolver = options.dnsResolver ? parseResolverAddress(options.dnsResolver) : undefined;
-  const dnsTimeoutSeconds = options.dnsTimeout === undefined ? undefined : positiveNumber(options.dnsTimeout, '--dns-timeout');
-  const days = options.days === undefined ? undefined : positiveNumber(options.days, '--days');
-  parseRenewDays(options.renewDays);
-
-  // Every identifier must be provable by some allowed type with some solver, or the order would only fail.
-  const registry = new SolverRegistry({ env: ctx.io.env, onWarning: () => undefined });
-  const probes = solvers.map((spec) => registry.get(spec));
-  for (const identifier of identifiers) {
-    const wildcard = identifier.value.startsWith('*.');
-    const base = { type: identifier.type, value: wildcard ? identifier.value.slice(2) : identifier.value };
-    const byIdentifier = typesAllowedFor(base, wildcard);
-    const allowed = challengeTypes.length ? challengeTypes.filter((t) => byIdentifier.includes(t)) : byIdentifier;
-    if (allowed.length === 0) {
-      const need = wildcard ? 'a wildcard needs a DNS challenge (dns-01, dns-account-01, dns-persist-01)' : 'an IP address needs http-01 or tls-alpn-01 (RFC 8738)';
-      throw new UsageError(`${identifier.value}: ${need}, and --challenge allows only ${challengeTypes.join(', ')}`);
-    }
-    if (probes.length === 0) continue; // pre-authorised CAs need no solver; the flow says so if one is needed after all
-    const canSolve = allowed.some((type) => probes.some((solver) => solver.supports({ type, identifier: base, token: 'probe', keyAuthorization: 'probe.probe', wildcard, ...(type === 'dns-01' || type === 'dns-account-01' ? { txt: { name: '_acme-challenge.probe', value: 'probe' } } : {}) })));
-    if (!canSolve) {
-      const need = wildcard ? 'a wildcard needs a DNS challenge: pass --hook (dns-01) or --dns-persist' : identifier.type === 'ip' ? 'an IP address needs http-01 or tls-alpn-01' : `none of the solvers answers ${allowed.join(', ')}`;
-      throw new UsageError(`${identifier.value}: ${need}`);
-    }
-  }
-  await registry.prepared(solvers).finally(() => registry.closeAll()); // ports free, hooks executable, webroot writable: before any order
-
-  if (options.profile) {
-    const directory = await ctx.directory();
-    const profiles = directory.meta?.profiles;
-    if (!profiles || Object.keys(profiles).length === 0) throw new UsageError(`${ctx.directoryUrl} offers no ACME profiles, so --profile ${options.profile} cannot be used`);
-    if (!(options.profile in profiles)) throw new UsageError(`${ctx.directoryUrl} has no profile ${JSON.stringify(options.profile)}; it offers ${Object.keys(profiles).join(', ')}`);
-  }
-
-  const keyPath = ctx.globals.key ?? ctx.io.env.ACMECLI_KEY;
-  if (!keyPath) throw new UsageError('no account key: pass -k FILE (or set ACMECLI_KEY); make one with `acmecli key generate ec256 -o account.pem`');
-  await ctx.keyAt(keyPath);
-  const caFile = ctx.globals.caFile ?? ctx.io.env.ACMECLI_CA_FILE;
-  return {
-    name,
-    identifiers,
-    directoryUrl: ctx.directoryUrl,
-    ...(caFile ? { caFile: resolve(ctx.io.cwd, caFile) } : {}),
-    ...(ctx.globals.allowHttp ? { allowHttp: true } : {}),
-    accountKeyPath: resolve(ctx.io.cwd, keyPath),
-    keyType,
-    reuseKey: Boolean(options.reuseKey),
-    ...(csrFile ? { csrFile } : {}),
-    solvers: solvers.map((s) => {
-      if (s.kind === 'webroot' && s.arg) return { ...s, arg: resolve(ctx.io.cwd, s.arg) };
-      if (s.kind === 'hook' && s.arg) return { ...s, arg: absoluteProgram(s.arg, ctx.io.cwd) };
-      return s;
-    }),
-    challengeTypes,
-    ...(dnsResolver ? { dnsResolver } : {}),
-    ...(dnsTimeoutSeconds ? { dnsTimeoutSeconds } : {}),
-    ...(options.profile ? { profile: options.profile } : {}),
-    ...(days ? { days } : {}),
-    ...(options.preferredChain ? { preferredChain: options.preferredChain } : {}),
-    outDir: resolve(ctx.io.cwd, options.out),
-    bundle: Boolean(options.bundle),
-    ...(options.deployHook ? { deployHook: absoluteProgram(options.deployHook, ctx.io.cwd) } : {}),
-    renewDays: options.renewDays,
-  };
-}
-
-interface AccountCreation {
-  email: string[];
-  agreeTos: boolean;
-  eab?: { kid: string; hmacKey: string; alg: EabAlgorithm } | undefined;
-}
-
-/** The runner's view of the world, built from the CLI context: clients, accounts (created when missing), progress. */
-async function runnerDeps(ctx: CliContext, creation: AccountCreation) {
-  const store = new LineageStore(ctx.stateHome);
-  const registry = new SolverRegistry({ env: withoutSecrets(ctx.io.env), onWarning: (m) => ctx.output.warn(m) });
-  const accounts = new Map<string, Promise<{ account: AccountRef; thumbprint: string }>>();
-  const progress = makeProgress(ctx);
-  const runner: RunnerDeps = {
-    store,
-    registry,
-    env: withoutSecrets(ctx.io.env),
-    now: () => new Date(),
-    version: VERSION,
-    connect: async (config) => {
-      const client = await ctx.clientFor(config.directoryUrl, config.caFile);
-      const key = `${config.directoryUrl}\u0000${config.accountKeyPath}`;
-      let pending = accounts.get(key);
-      if (!pending) {
-        pending = ensureAccount(ctx, config, client, creation);
-        accounts.set(key, pending);
-      }
-      const { account, thumbprint } = await pending;
-      // The order needs the directory anyway; keeping it lets later renew runs see renewalInfo (ARI) without a request.
-      await ctx.cache.saveDirectory(config.directoryUrl, await client.directory()).catch(() => undefined);
-      return { client, account, thumbprint };
-    },
-    ariSupported: async (config) => Boolean((await ctx.cache.findDirectory(config.directoryUrl))?.directory.renewalInfo),
-    onStep: progress.step,
-    onInfo: (m) => ctx.output.info(m),
-    onWarning: (m) => ctx.output.warn(m),
-  };
-  return { runner, registry, finishProgress: progress.finish };
-}
-
-async function ensureAccount(ctx: CliContext, config: LineageConfig, client: Awaited<ReturnType<CliContext['clientFor']>>, creation: AccountCreation): Promise<{ account: AccountRef; thumbprint: string }> {
-  const key = await ctx.keyAt(config.accountKeyPath);
-  try {
-    const found = await ctx.accountAt(config.directoryUrl, client, key);
-    return { account: found, thumbprint: found.thumbprint };
-  } catch (err) {
-    if (!(err instanceof AcmeProblemError && err.is('accountDoesNotExist'))) throw err;
-  }
-  // One command from nothing to a certificate: no account yet, so make one.
-  const directory = await client.directory();
-  if (directory.meta?.externalAccountRequired && !creation.eab) throw new UsageError(`${config.directoryUrl} requires External Account Binding: pass --eab-kid and --eab-hmac-key`);
-  const tos = directory.meta?.termsOfService;
-  if (tos && !creation.agreeTos) await confirmOrFail(ctx.io, `This key has no account yet. Do you agree to the terms of service at ${tos}?`, '--agree-tos');
-  const contact = validateContacts(creation.email.map((e) => (e.startsWith('mailto:') ? e : `mailto:${e}`)));
-  const created = await createAccount(client, key, { contact, termsOfServiceAgreed: Boolean(tos), ...(creation.eab ? { externalAccountBinding: creation.eab } : {}) });
-  const thumbprint = await jwkThumbprint(key.publicJwk);
-  await ctx.cache.saveAccount(config.directoryUrl, thumbprint, created.url).catch(() => undefined);
-  ctx.output.info(`Created account ${created.url}`);
-  return { account: { url: created.url, key }, thumbprint };
-}
-
-function eabOptions(options: IssueOptions, envKey: string | undefined): AccountCreation['eab'] {
-  if (!options.eabKid && !options.eabHmacKey) return undefined;
-  const hmacKey = options.eabHmacKey ?? envKey;
-  if (!options.eabKid || !hmacKey) throw new UsageError('--eab-kid and --eab-hmac-key (or ACMECLI_EAB_HMAC_KEY) go together');
-  return { kid: options.eabKid, hmacKey, alg: options.eabAlg };
-}
-
-/** Per-identifier steps: one spinner line on a terminal, plain lines on stderr elsewhere, nothing with --json. */
-function makeProgress(ctx: CliContext) {
-  const output = ctx.output;
-  return {
-    step: (lineage: string, identifier: string, step: string, detail?: string) => {
-      if (output.json) return;
-      output.progress(`${lineage}: ${identifier}: ${step}${detail ? ` (${detail})` : ''}`);
-    },
-    finish: () => output.endProgress(),
-  };
-}
-
-function printOutcomes(ctx: CliContext, outcomes: LineageOutcome[], command: 'issue' | 'renew'): void {
-  const failed = outcomes.filter((o) => o.status === 'failed' || o.status === 'locked');
-  const summary = {
-    command,
-    ok: failed.length === 0,
-    counts: countBy(outcomes.map((o) => o.status)),
-    lineages: outcomes,
-  };
-  ctx.output.result(summary, (s) => {
-    if (command === 'issue' && s.lineages.length === 1) {
-      const o = s.lineages[0]!;
-      if (o.status !== 'issued') return o.message;
-      return [o.message, `  certificate: ${o.files?.certificate}`, ...(o.files?.key ? [`  key:         ${o.files.key}`] : []), ...(o.files?.ca ? [`  CA chain:    ${o.files.ca}`] : [])].join('\n');
-    }
-    const lines = s.lineages.filter((o) => o.status !== 'not-due' || ctx.output.verbose).map((o) => `${o.status.padEnd(11)} ${o.message}`);
-    // Cron mails whatever is printed: a run where nothing was due prints nothing (unless --verbose).
-    if (lines.length === 0 && !ctx.output.verbose) return '';
-    lines.push(`renew: ${Object.entries(s.counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'no lineages'}`);
-    return lines.join('\n');
-  });
-  if (failed.length > 0) {
-    // Exit 1: the summary above says which lineage failed and why; this line repeats the gist for cron mail.
-    const names = failed.map((o) => o.name).join(', ');
-    if (failed.every((o) => UNREACHABLE.has(o.error?.code ?? ''))) {
-      throw new NetworkError(failed.length === 1 ? failed[0]!.message : `${failed.length} lineages could not reach their CA: ${names}`);
-    }
-    throw new LineageFailedError(failed.length === 1 ? failed[0]!.message : `${failed.length} of ${outcomes.length} lineages failed: ${names}`);
-  }
-}
-
-function countBy(values: string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
-  return counts;
-}
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
-
-function parseReason(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (/^\d+$/.test(text) && Object.values(REVOCATION_REASONS).includes(Number(text) as never)) return Number(text);
-  const byName = (REVOCATION_REASONS as Record<string, number>)[text];
-  if (byName !== undefined) return byName;
-  throw new UsageError(`--reason ${JSON.stringify(text)}: use one of ${Object.entries(REVOCATION_REASONS).map(([n, c]) => `${c} (${n})`).join(', ')}`);
-}
-
-function positiveNumber(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, not ${JSON.stringify(text)}`);
-  return n;
-}
-
-async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    throw new IoError(`cannot read ${file}: ${describeFsError(err)}`, { cause: err });
-  }
-}
-
-/** A hook given as ./hook.sh must still be found when cron runs `cert renew` from another folder. */
-function absoluteProgram(commandLine: string, cwd: string): string {
-  const words = splitCommandLine(commandLine);
-  const program = words[0];
-  if (!program || isAbsolute(program) || !program.includes('/')) return commandLine;
-  const rest = commandLine.trimStart().slice(commandLine.trimStart().indexOf(program) + program.length);
-  return `${JSON.stringify(resolve(cwd, program))}${rest}`;
+    .action(async () => (await import('./cert-actions.js')).listAction(ctx));
 }

@@ -58,6 +58,8 @@ export async function issueNextVersion(ctx: IssueContext, record: LineageRecord,
     csrDer = (await createCsr(key.privateKey, config.identifiers)).der;
   }
 
+  // Saved while the order runs; awaited before the final save so it can never land after it.
+  let pendingWrite: Promise<void> = Promise.resolve();
   const result = await obtainCertificate({
     client: ctx.client,
     account: ctx.account,
@@ -76,7 +78,7 @@ export async function issueNextVersion(ctx: IssueContext, record: LineageRecord,
       onOrderCreated: (url) => {
         ctx.events?.onOrderCreated?.(url);
         record.pendingOrderUrl = url;
-        void store.write(record).catch(() => undefined);
+        pendingWrite = store.write(record).catch(() => undefined);
       },
     },
     ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -108,6 +110,7 @@ export async function issueNextVersion(ctx: IssueContext, record: LineageRecord,
   delete record.pendingOrderUrl;
   delete record.ari;
   record.lastResult = { at: version.issuedAt, ok: true, message: `issued version ${number}, serial ${info.serialHex}` };
+  await pendingWrite;
   await store.write(record); // the commit point: from here on, repair writes this version out
 
   const paths = outputPaths(config.outDir, config.name, config.bundle, hasKey);

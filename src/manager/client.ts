@@ -1,4 +1,5 @@
 import { sleep as defaultSleep } from '../acme/retry.js';
+import { startDeadline } from '../acme/deadline.js';
 import type { HttpRequest, HttpResponse, HttpSend } from '../acme/transport.js';
 import { AcmecliError, BadResponseError, NetworkError, TimeoutError, TlsError, UsageError } from '../errors.js';
 import { backoffDelayMs, isRetryableFailure, isRetryableStatus, type BackoffPolicy } from './backoff.js';
@@ -205,12 +206,14 @@ export class ManagerClient {
   }
 
   async #sendOnce(req: HttpRequest, call: Call, signal: AbortSignal | undefined): Promise<HttpResponse> {
-    const deadline = AbortSignal.timeout(call.timeoutMs);
+    const deadline = startDeadline(call.timeoutMs, signal);
     try {
-      return await this.#send(req, signal ? AbortSignal.any([signal, deadline]) : deadline);
+      return await this.#send(req, deadline.signal);
     } catch (err) {
-      if (deadline.aborted && !signal?.aborted) throw new TimeoutError(`${call.operation}: no answer within ${call.timeoutMs < 1000 ? `${call.timeoutMs} ms` : `${Math.round(call.timeoutMs / 1000)} s`}`, { cause: err });
+      if (deadline.timedOut && !signal?.aborted) throw new TimeoutError(`${call.operation}: no answer within ${call.timeoutMs < 1000 ? `${call.timeoutMs} ms` : `${Math.round(call.timeoutMs / 1000)} s`}`, { cause: err });
       throw withOperation(err, call.operation);
+    } finally {
+      deadline.dispose();
     }
   }
 

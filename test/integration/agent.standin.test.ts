@@ -276,7 +276,7 @@ describe('acmecli agent against the ACME Manager stand-in', () => {
     };
     try {
       const port = (await waitFor(/metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/))[1];
-      await waitFor(/sync done: 1 created/);
+      await waitFor(/sync done in \d+ ms: 1 created/);
       const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       const samples = new Map(body.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
       expect(samples.get('acme_manager_client_role')).toBe(1);

@@ -38,8 +38,8 @@ test.each([
 });
 
 test('polling starts short, doubles, is capped, and obeys Retry-After up to a cap', () => {
-  expect(pollDelayMs(1, undefined)).toBe(200);
-  expect(pollDelayMs(2, undefined)).toBe(400);
+  expect(pollDelayMs(1, undefined)).toBe(50);
+  expect(pollDelayMs(2, undefined)).toBe(100);
   expect(pollDelayMs(10, undefined)).toBe(5000);
   expect(pollDelayMs(1, 3000)).toBe(3000);
   expect(pollDelayMs(1, 3_600_000)).toBe(30_000);

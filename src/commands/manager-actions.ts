@@ -1,0 +1,90 @@
+// The work behind `acmecli manager …`, loaded only when one of these commands runs.
+import { resolve } from 'node:path';
+import { deployFiles } from '../agent/deploy-files.js';
+import { parseIdentifier } from '../certs/identifiers.js';
+import { parseCertKeyType } from '../certs/cert-key-types.js';
+import { createCsr } from '../certs/csr.js';
+import { parseRenewDays } from '../certs/renewal-time.js';
+import { UsageError } from '../errors.js';
+import { accountKeyFromKeyObject } from '../keys/account-key.js';
+import { exportAccountKey } from '../keys/convert.js';
+import { generateAccountKey } from '../keys/generate.js';
+import type { CertificateRef } from '../manager/types.js';
+import type { CliContext } from '../cli/context.js';
+import { managerClient, type ManagerConnectionOptions } from './manager-connection.js';
+
+export async function whoamiAction(ctx: CliContext, options: ManagerConnectionOptions): Promise<void> {
+  const self = await withClient(ctx, options, (c) => c.whoami());
+  ctx.output.result({ username: self.username, scope: self.scope, expires: self.expires }, (r) => `Owner:   ${r.username}\nScopes:  ${r.scope.join(', ')}\nExpires: ${r.expires}`);
+}
+
+export async function listAction(ctx: CliContext, options: ManagerConnectionOptions): Promise<void> {
+  const list = await withClient(ctx, options, (c) => c.listMetadata());
+  ctx.output.result({ certificates: list }, (r) => r.certificates.length === 0 ? 'No certificates.' : [
+    ['NAME', 'ISSUER', 'DOMAIN', 'SAN', 'EXPIRES', 'RENEWAL'].join('\t'),
+    ...r.certificates.map((c) => [c.name || '-', c.issuer, c.domain, c.san || '-', c.expires ?? '-', c.renewal_date ?? '-'].join('\t')),
+  ].join('\n'));
+}
+
+export async function showAction(ctx: CliContext, ref: string, options: ManagerConnectionOptions): Promise<void> {
+  const cert = await withClient(ctx, options, (c) => c.getCertificate(parseRef(ref)));
+  ctx.output.result(cert, (c) => [
+    `Domain:      ${c.domain}`, `Issuer:      ${c.issuer}`, ...(c.name ? [`Name:        ${c.name}`] : []),
+    `SAN:         ${c.san || '-'}`, `Expires:     ${c.expires ?? '-'}`, `Renewal:     ${c.renewal_date ?? '-'}`,
+    `Serial:      ${c.serial ?? '-'}`, `Fingerprint: ${c.fingerprint ?? '-'}`, `Key type:    ${c.key_type ?? '-'}`, `Labels:      ${c.labels || '-'}`,
+  ].join('\n'));
+}
+
+export async function requestAction(ctx: CliContext, options: ManagerConnectionOptions & { domain?: string[]; issuer: string; name?: string; keyType: string; bundle?: boolean; renewalDays?: string; days?: string; labels?: string; profile?: string; out: string }): Promise<void> {
+  const names = options.domain ?? [];
+  if (names.length === 0) throw new UsageError('name the domain with -d (then any SANs with more -d)');
+  const identifiers = names.map((n) => parseIdentifier(n));
+  const keyType = parseCertKeyType(options.keyType);
+  if (options.renewalDays) parseRenewDays(options.renewalDays);
+  const days = options.days === undefined ? undefined : Number(options.days);
+  if (days !== undefined && (!Number.isInteger(days) || days <= 0)) throw new UsageError('--days must be a whole number of days');
+  // The agent's file names (CONTRACT.md §6.7): the name, else the domain, wildcards literal.
+  const fileName = options.name ?? identifiers[0]!.value;
+  if (/[/\\]|\.\./.test(fileName)) throw new UsageError(`--name ${JSON.stringify(fileName)} must not contain '/', '\\' or '..'`);
+  const key = await generateAccountKey(keyType);
+  const keyPem = exportAccountKey(accountKeyFromKeyObject(key, 'new key', 'pkcs8'), 'pkcs1').toString('utf8');
+  const csr = await createCsr(key, identifiers);
+  const [domain, ...san] = identifiers.map((i) => i.value);
+  const cert = await withClient(ctx, options, (c) => c.createCertificate({
+    domain: domain!, issuer: options.issuer, csr: Buffer.from(csr.pem).toString('base64'), key_type: keyType,
+    ...(options.name ? { name: options.name } : {}), ...(san.length ? { san: san.join(',') } : {}),
+    ...(days ? { days } : {}), ...(options.renewalDays ? { renewal_days: options.renewalDays } : {}),
+    ...(options.profile ? { profile: options.profile } : {}), bundle: Boolean(options.bundle), labels: options.labels ?? '',
+  }));
+  const out = resolve(ctx.io.cwd, options.out);
+  const paths = { cert: `${out}/${fileName}.crt`, key: `${out}/${fileName}.key`, ca: `${out}/${fileName}.ca.crt` };
+  await deployFiles(paths, { key: keyPem, cert: cert.cert, ...(!options.bundle && cert.ca_issuer ? { ca: cert.ca_issuer } : {}) }, { dirMode: 0o700, fileMode: 0o644, keyFileMode: 0o600 });
+  const files = { cert: paths.cert, key: paths.key, ...(!options.bundle && cert.ca_issuer ? { ca: paths.ca } : {}) };
+  ctx.output.result({ domain: cert.domain, issuer: cert.issuer, name: cert.name ?? null, expires: cert.expires ?? null, fingerprint: cert.fingerprint ?? null, files },
+    (r) => `Issued ${r.domain} through ${r.issuer} (expires ${r.expires})\n  certificate: ${r.files.cert}\n  key:         ${r.files.key}`);
+}
+
+export async function deleteAction(ctx: CliContext, ref: string, options: ManagerConnectionOptions & { revoke?: boolean }): Promise<void> {
+  const target = parseRef(ref);
+  await withClient(ctx, options, (c) => c.deleteCertificate(target, { revoke: Boolean(options.revoke) }));
+  ctx.output.result({ deleted: ref, revoked: Boolean(options.revoke) }, (r) => `Deleted ${r.deleted}${r.revoked ? ' (revoked)' : ''}.`);
+}
+
+async function withClient<T>(ctx: CliContext, options: ManagerConnectionOptions, work: (client: Awaited<ReturnType<typeof managerClient>>['client']) => Promise<T>): Promise<T> {
+  const { client, close } = await managerClient(ctx, options);
+  try {
+    return await work(client);
+  } finally {
+    await close();
+  }
+}
+
+function parseRef(ref: string): CertificateRef {
+  const slash = ref.indexOf('/');
+  if (slash < 0) return { name: ref };
+  const issuer = ref.slice(0, slash);
+  const domain = ref.slice(slash + 1);
+  if (!issuer || !domain || domain.includes('/')) throw new UsageError(`${JSON.stringify(ref)} is neither NAME nor ISSUER/DOMAIN`);
+  return { issuer, domain };
+}
+
