@@ -19,6 +19,8 @@ export interface CertificateState {
   lastError?: string;
   /** Hashes of the key and certificate last found to pair (never the key itself): unchanged, they need no new check. */
   pairChecked?: string;
+  /** What the deployed certificate file says, for the expiry metric, keyed by the file's hash. */
+  parsed?: { fingerprint: string; notAfter: string; serialHex: string };
 }
 
 export interface AgentState {

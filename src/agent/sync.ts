@@ -528,8 +528,13 @@ async function deployedCertificate(deps: SyncDeps, entry: CertificateState): Pro
   const identity = { name: entry.name ?? '', issuer: entry.issuer, domain: entry.domain };
   const cert = deps.seenCertificates?.get(certificateId(identity)) ?? (await readLocalFiles(certificatePaths(deps.config.common, identity))).cert;
   if (!cert) return undefined;
-  const parsed = new X509Certificate(cert);
-  return { notAfter: new Date(parsed.validTo), serialHex: parsed.serialNumber.toLowerCase().replace(/^0+(?=.)/, '') };
+  // Parsed once per certificate text, then remembered by its hash: an in-sync cycle parses nothing.
+  const fingerprint = fingerprintOf(cert);
+  if (entry.parsed?.fingerprint !== fingerprint) {
+    const parsed = new X509Certificate(cert);
+    entry.parsed = { fingerprint, notAfter: new Date(parsed.validTo).toISOString(), serialHex: parsed.serialNumber.toLowerCase().replace(/^0+(?=.)/, '') };
+  }
+  return { notAfter: new Date(entry.parsed.notAfter), serialHex: entry.parsed.serialHex };
 }
 
 function finishCycle(deps: SyncDeps, result: CycleResult, now: Date): void {
