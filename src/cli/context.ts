@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { AcmeClient } from '../acme/client.js';
 import { findAccountByKey, type AccountRef } from '../acme/account.js';
 import { createHttpTransport, type HttpSend } from '../acme/transport.js';
@@ -111,7 +112,9 @@ export class CliContext {
    * A client per directory (and extra CA), shared by everything in this run: one
    * nonce pool and one directory fetch, however many lineages renew at once.
    */
-  clientFor(directoryUrl: string, caFile?: string): Promise<AcmeClient> {
+  clientFor(directoryUrl: string, caFileGiven?: string): Promise<AcmeClient> {
+    // Relative or absolute, one CA file is one client (lineages store absolute paths).
+    const caFile = caFileGiven ? resolve(this.io.cwd, caFileGiven) : undefined;
     const cacheKey = `${directoryUrl}\u0000${caFile ?? ''}`;
     // The promise is kept, not the client: lineages renewed in parallel ask at the same moment and must share one.
     let client = this.#clients.get(cacheKey);

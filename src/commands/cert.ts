@@ -53,7 +53,11 @@ Examples:
   acmecli -k account.pem cert issue -d example.com -d www.example.com --http-standalone --out /etc/ssl/acme --agree-tos --email admin@example.com
   acmecli -k account.pem cert issue -d '*.example.com' --hook /usr/share/uacme/nsupdate.sh --challenge dns-01 --dns-resolver 192.0.2.53 --out /etc/ssl/acme
   acmecli -k account.pem cert issue -d example.com --webroot /var/www/html --deploy-hook 'systemctl reload nginx'`)
-    .action(async (options: IssueOptions) => (await import('./cert-actions.js')).issueAction(ctx, options, [...solverOrder]));
+    .action(async (options: IssueOptions) => {
+      // The directory request (and its TLS handshake) starts before the issuance code loads.
+      void ctx.client().then((c) => c.directory()).catch(() => undefined);
+      await (await import('./cert-actions.js')).issueAction(ctx, options, [...solverOrder]);
+    });
 
   group.command('renew')
     .description('Renew the lineages that are due (ARI first, then the renewal window): the cron entry')

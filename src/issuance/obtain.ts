@@ -26,7 +26,8 @@ export interface ObtainRequest {
   account: AccountRef;
   thumbprint: string;
   identifiers: Identifier[];
-  csrDer: Uint8Array;
+  /** The CSR, or its promise: made while the challenges run, it is only needed at finalize. */
+  csrDer: Uint8Array | Promise<Uint8Array>;
   solvers: readonly ChallengeSolver[];
   /** `--challenge`: limits and orders the types; empty means every type a solver supports, in the solvers' order. */
   challengeTypes?: readonly ChallengeType[];
@@ -87,12 +88,12 @@ export async function obtainCertificate(req: ObtainRequest): Promise<ObtainResul
   step(all, 'finalize');
   let order: OrderRef;
   try {
-    order = await finalizeOrder(req.client, req.account, created, req.csrDer);
+    order = await finalizeOrder(req.client, req.account, created, await req.csrDer);
   } catch (err) {
     // orderNotReady: a CA that is slow to notice the last authorization; look again once.
     if (!(err instanceof AcmeProblemError && err.is('orderNotReady'))) throw err;
     const settled = await pollOrderUntilSettled(req.client, req.account, created, pollOptions(req));
-    order = await finalizeOrder(req.client, req.account, settled, req.csrDer);
+    order = await finalizeOrder(req.client, req.account, settled, await req.csrDer);
   }
   order = await pollOrderUntilSettled(req.client, req.account, order, pollOptions(req));
   if (order.order.status !== 'valid' || !order.order.certificate) {

@@ -46,16 +46,18 @@ export async function issueNextVersion(ctx: IssueContext, record: LineageRecord,
   const hasKey = !config.csrFile;
   const files = store.versionFiles(config.name, number, hasKey);
 
-  let csrDer: Uint8Array;
+  let csrDer: Promise<Uint8Array>;
   let keyPem: string | undefined;
   if (config.csrFile) {
-    csrDer = (await parseCsr(await readFile(config.csrFile), config.csrFile)).der;
+    csrDer = Promise.resolve((await parseCsr(await readFile(config.csrFile), config.csrFile)).der);
   } else {
     keyPem = await certificateKeyPem(ctx, record);
     // The key is on disk before the order exists: a crash after issuance must not lose it.
     await writeFileAtomic(files.key!, keyPem, { mode: 0o600, forceMode: true, dirMode: 0o700 });
     const key = parseAccountKey(keyPem, files.key!);
-    csrDer = (await createCsr(key.privateKey, config.identifiers)).der;
+    // Signed while the order and challenges run (loading X.509 code takes a moment); awaited at finalize.
+    csrDer = createCsr(key.privateKey, config.identifiers).then((csr) => csr.der);
+    csrDer.catch(() => undefined); // a failure surfaces at finalize, not as an unhandled rejection
   }
 
   // Saved while the order runs; awaited before the final save so it can never land after it.
