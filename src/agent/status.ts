@@ -1,4 +1,4 @@
-import { describeCertificate } from '../certs/certificate.js';
+import { X509Certificate } from 'node:crypto';
 import type { ClientConfig } from './config/schema.js';
 import { certificateId, certificatePaths } from './config/paths.js';
 import { fingerprintOf, readLocalFiles } from './deploy-files.js';
@@ -43,9 +43,10 @@ export async function agentStatus(config: ClientConfig, state: AgentState, now: 
     const paths = certificatePaths(config.common, identity);
     const local = await readLocalFiles(paths).catch(() => ({}) as { cert?: string; key?: string });
     const remembered = state.certificates[id];
-    let info: ReturnType<typeof describeCertificate> | undefined;
+    let info: { notAfter: Date; serialHex: string } | undefined;
     try {
-      info = local.cert ? describeCertificate(local.cert, paths.cert) : undefined;
+      const parsed = local.cert ? new X509Certificate(local.cert) : undefined;
+      info = parsed ? { notAfter: new Date(parsed.validTo), serialHex: parsed.serialNumber.toLowerCase().replace(/^0+(?=.)/, '') } : undefined;
     } catch {
       info = undefined;
     }

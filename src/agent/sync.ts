@@ -2,9 +2,6 @@ import { X509Certificate, createHash, createPrivateKey, type KeyObject } from 'n
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../state/atomic-write.js';
-import { certificateMatchesKey } from '../certs/certificate.js';
-import { createCsr } from '../certs/csr.js';
-import { parseIdentifier } from '../certs/identifiers.js';
 import { accountKeyFromKeyObject } from '../keys/account-key.js';
 import { exportAccountKey } from '../keys/convert.js';
 import { generateAccountKey } from '../keys/generate.js';
@@ -235,9 +232,10 @@ async function syncDeployed(deps: SyncDeps, result: CycleResult, server: Manager
   return 'ok';
 }
 
+/** node's own X.509 check: an in-sync daemon never loads the X.509 library used for CSRs. */
 function keyPairs(keyPem: string, certPem: string): boolean {
   try {
-    return certificateMatchesKey(certPem, createPrivateKey(keyPem));
+    return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
   } catch {
     return false;
   }
@@ -459,6 +457,8 @@ async function existingKey(paths: DeployPaths, required: boolean): Promise<KeyMa
 
 /** CN = domain, SAN = domain and `san` (adding the domain is harmless: the manager de-duplicates it). Sent as base64 of the PEM. */
 async function csrFor(cert: CertificateConfig, key: KeyObject): Promise<string> {
+  // Loaded only when a certificate is created or re-issued.
+  const [{ createCsr }, { parseIdentifier }] = await Promise.all([import('../certs/csr.js'), import('../certs/identifiers.js')]);
   const identifiers = [cert.domain, ...cert.sanNames].map((name) => parseIdentifier(name));
   const csr = await createCsr(key, identifiers);
   return Buffer.from(csr.pem, 'utf8').toString('base64');
