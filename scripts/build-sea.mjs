@@ -164,7 +164,7 @@ async function main() {
     useSnapshot: false,
     // A small young generation and a bounded old one keep a long-running agent near 100 MB instead of
     // letting V8 grow its heap to a few hundred MB of garbage between collections (bench/RESULTS.md).
-    execArgv: ['--max-semi-space-size=2', '--max-old-space-size=192'],
+    execArgv: ['--max-semi-space-size=2', '--max-old-space-size=384'],
   };
   await writeFile(out.config, JSON.stringify(seaConfig, null, 2) + '\n');
   try {
