@@ -222,6 +222,11 @@ async function syncDeployed(deps: SyncDeps, result: CycleResult, server: Manager
   }
   if (keyState === 'ok') entry.pairChecked = `${fingerprintOf(update.key ?? local.key!).slice(0, 32)}:${fingerprintOf(certText)}`;
   if (keyState === 'lost' && !deps.pullOnly) return 'lost'; // re-issued with a new key: nothing half-updated is written
+  if (keyState === 'lost') {
+    // Pull-only cannot re-issue: a new certificate beside a key it does not pair with would break the server. Keep the old pair.
+    delete update.cert;
+    delete update.ca;
+  }
   const written = await deployFiles(paths, update, modesOf(deps));
   if (written.length) {
     result.changedFiles.push(...written);
@@ -273,7 +278,8 @@ async function restoreKey(deps: SyncDeps, server: ManagerCertificate, certPem: s
 function planDeletes(deps: SyncDeps, result: CycleResult, orphans: ManagerCertificate[], now: Date): Planned[] {
   if (orphans.length === 0) return [];
   const total = orphans.length + deps.config.certificates.length;
-  if (!deps.allowMassDelete && orphans.length * 2 > Math.max(total, 1) && orphans.length > 1) {
+  // An empty or truncated config (a template tool writing in place) must not delete a host's only certificate.
+  if (!deps.allowMassDelete && orphans.length * 2 > Math.max(total, 1)) {
     const message = `refusing to delete ${orphans.length} certificates (more than half of this owner's) in one cycle: check the configuration, or pass --allow-mass-delete`;
     result.errors.push(message);
     deps.log.error(message, { owner: deps.owner });

@@ -99,7 +99,7 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string): Promise
       const decision = decideRenewal(record, now, false);
       if (!decision.isDue) {
         await deps.store.write(record);
-        if (repaired) await deployRepaired(deps, record);
+        if (repaired || record.deployPending === record.current) await deployCurrent(deps, record);
         return { name, status: 'not-due', message: `${name} is not due until ${decision.renewAt.toISOString()}; nothing to do (--force to issue anyway)`, renewAt: decision.renewAt.toISOString(), basis: decision.basis, repaired };
       }
       basis = decision.basis === 'no-certificate' ? 'new' : decision.basis;
@@ -114,7 +114,7 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string): Promise
         decision = decideRenewal(record, now, true);
       }
       if (!decision.isDue) {
-        if (repaired) await deployRepaired(deps, record);
+        if (repaired || record.deployPending === record.current) await deployCurrent(deps, record);
         return { name, status: 'not-due', message: `${name}: not due until ${decision.renewAt.toISOString()} (${decision.basis === 'ari' ? 'the CA\'s renewal window' : 'renewal window'})`, renewAt: decision.renewAt.toISOString(), basis: decision.basis, repaired };
       }
       basis = decision.basis;
@@ -145,16 +145,7 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string): Promise
     outcome = await issueNextVersion(context, record);
   }
 
-  if (record.config.deployHook) {
-    await runDeployHook({
-      command: record.config.deployHook,
-      paths: outcome.paths,
-      domains: record.config.identifiers.map((i) => i.value),
-      lineage: name,
-      env: deps.env,
-      onOutput: (text) => deps.onInfo?.(text),
-    });
-  }
+  if (record.config.deployHook) await deployCurrent(deps, record);
   return {
     name,
     status: 'issued',
@@ -194,10 +185,11 @@ function describe(err: unknown): { code: string; message: string } {
 }
 
 /**
- * Files put back from the lineage are new on disk to whoever serves them (a kill -9
- * may have come before the deploy hook ran): run the hook, as after an issuance.
+ * Runs the deploy hook for the current version, and remembers once it succeeded:
+ * files repaired after a kill -9, or a hook that failed or never ran, get it on
+ * the next run instead of waiting for the next renewal.
  */
-async function deployRepaired(deps: RunnerDeps, record: LineageRecord): Promise<void> {
+async function deployCurrent(deps: RunnerDeps, record: LineageRecord): Promise<void> {
   const config = record.config;
   if (!config.deployHook) return;
   const current = currentVersion(record);
@@ -209,4 +201,8 @@ async function deployRepaired(deps: RunnerDeps, record: LineageRecord): Promise<
     env: deps.env,
     onOutput: (text) => deps.onInfo?.(text),
   });
+  if (record.deployPending !== undefined) {
+    delete record.deployPending;
+    await deps.store.write(record);
+  }
 }

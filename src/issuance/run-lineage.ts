@@ -41,7 +41,7 @@ export interface IssueOutcome {
 export async function issueNextVersion(ctx: IssueContext, record: LineageRecord, options: { replaces?: string } = {}): Promise<IssueOutcome> {
   const { store } = ctx;
   const config = record.config;
-  const number = await store.nextVersionNumber(record);
+  const number = await store.claimNextVersion(record);
   const folder = store.versionFolder(config.name, number);
   const hasKey = !config.csrFile;
   const files = store.versionFiles(config.name, number, hasKey);
@@ -109,6 +109,7 @@ export async function issueNextVersion(ctx: IssueContext, record: LineageRecord,
   };
   record.versions.push(version);
   record.current = number;
+  if (config.deployHook) record.deployPending = number;
   delete record.pendingOrderUrl;
   delete record.ari;
   record.lastResult = { at: version.issuedAt, ok: true, message: `issued version ${number}, serial ${info.serialHex}` };

@@ -33,6 +33,9 @@ export async function runUserCommand(commandLine: string, options: { env: Readon
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      // Let go of pipes a background child may still hold, or acmecli itself could not exit.
+      child.stdout.destroy();
+      child.stderr.destroy();
       resolve({ ...result, program, output: output.trim() });
     };
     const child = spawn(program, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -50,7 +53,13 @@ export async function runUserCommand(commandLine: string, options: { env: Readon
       finish({ ok: false, detail: `timed out after ${Math.round(options.timeoutMs / 1000)} s and was killed` });
     }, options.timeoutMs);
     child.once('error', (err: NodeJS.ErrnoException) => finish({ ok: false, detail: err.code === 'ENOENT' ? 'not found' : err.code === 'EACCES' ? 'not executable' : err.message }));
-    child.once('close', (code, signal) => finish(code === 0 ? { ok: true, detail: 'exit 0' } : { ok: false, detail: signal ? `killed by ${signal}` : `exit ${code}` }));
+    const outcome = (code: number | null, signal: NodeJS.Signals | null) => (code === 0 ? { ok: true, detail: 'exit 0' } : { ok: false, detail: signal ? `killed by ${signal}` : `exit ${code}` });
+    child.once('close', (code, signal) => finish(outcome(code, signal)));
+    // A command that starts a daemon in the background (`nohup app &`) exits while the daemon keeps our
+    // pipes open: 'close' would wait for the daemon. Give its output half a second after 'exit', then go on.
+    child.once('exit', (code, signal) => {
+      setTimeout(() => finish(outcome(code, signal)), 500).unref();
+    });
   });
 }
 

@@ -55,6 +55,8 @@ export interface LineageRecord {
   versions: LineageVersion[];
   /** The version the output files must hold; repaired from on every run. */
   current?: number;
+  /** A version whose deploy hook has not succeeded yet (it failed, or a crash came first): run it next time. */
+  deployPending?: number;
   /** An order placed and not yet finished (a crash leaves it here; the next run simply places a new one). */
   pendingOrderUrl?: string;
   lastResult?: { at: string; ok: boolean; message: string };
@@ -154,6 +156,23 @@ export class LineageStore {
       // no versions yet
     }
     return Math.max(recorded, onDisk) + 1;
+  }
+
+  /**
+   * Claims the next version folder by creating it (mkdir fails if it exists), so two
+   * runs that both got past the lock (a stale lock taken over twice) never write
+   * into one folder: each version stays one key and its own certificate.
+   */
+  async claimNextVersion(record: LineageRecord): Promise<number> {
+    await mkdir(join(this.folder(record.config.name), 'versions'), { recursive: true, mode: 0o700 });
+    for (let number = await this.nextVersionNumber(record); ; number++) {
+      try {
+        await mkdir(this.versionFolder(record.config.name, number), { mode: 0o700 });
+        return number;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new StateError(`cannot create a version folder for ${record.config.name}: ${describeFsError(err)}`, { cause: err });
+      }
+    }
   }
 
   async removeVersionFolder(name: string, number: number): Promise<void> {

@@ -188,6 +188,18 @@ describe('acmecli agent against the ACME Manager stand-in', () => {
     expect(manager.certificates('dave').size).toBe(1);
   });
 
+  test('an emptied config does not delete the only certificate', async () => {
+    const h = host('olga');
+    h.write(`  - domain: only.olga.example\n    issuer: pebble\n`);
+    expect((await h.once()).code).toBe(0);
+    h.write('');
+    const r = await h.once();
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/refusing to delete 1 certificates/);
+    expect(manager.certificates('olga').size).toBe(1);
+    expect(existsSync(path.join(h.certDir, 'pebble', 'only.olga.example.crt'))).toBe(true);
+  });
+
   test('server-side renewal is picked up, with post_cmd once; pull-only on a second host restores the key from Vault', async () => {
     const full = host('erin');
     full.write(`  - domain: r.erin.example\n    issuer: pebble\n`);

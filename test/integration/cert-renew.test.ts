@@ -164,6 +164,25 @@ describe('cert renew against a Pebble issuing 5-year certificates', () => {
     expect(readFileSync(hookLog, 'utf8')).not.toContain('ACMECLI_EAB_HMAC_KEY');
   });
 
+  test('a deploy hook that failed runs again on the next run, even when nothing is due', async () => {
+    const { work, run } = await setup(pebble);
+    const marker = path.join(work, 'hook-may-succeed');
+    const hookLog = path.join(work, 'hook.log');
+    const hook = path.join(work, 'flaky.sh');
+    writeFileSync(hook, `#!/bin/sh\necho run >> '${hookLog}'\n[ -e '${marker}' ] || exit 1\n`);
+    chmodSync(hook, 0o755);
+    const issued = await run(['cert', 'issue', '-d', 'flaky.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', path.join(work, 'out'), '--agree-tos', '--deploy-hook', hook]);
+    expect(issued.code).toBe(1);
+    expect(issued.stderr).toMatch(/deploy hook for flaky\.example\.com failed \(exit 1\)/);
+    writeFileSync(marker, '');
+    const next = await run(['cert', 'renew', 'flaky.example.com', '--json']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(readFileSync(hookLog, 'utf8').trim().split('\n')).toHaveLength(2);
+    // Once it succeeded, it is not run again.
+    expect((await run(['cert', 'renew', 'flaky.example.com'])).code).toBe(0);
+    expect(readFileSync(hookLog, 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
   test('a torn write (new key, old certificate) is repaired from the lineage on the next run', async () => {
     const { work, run } = await setup(pebble);
     const out = path.join(work, 'out');
