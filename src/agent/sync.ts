@@ -15,6 +15,7 @@ import { deployFiles, fingerprintOf, readLocalFiles, removeFiles, type DeployMod
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 import { runUserCommand } from '../process/run-command.js';
+import { mapLimited } from '../concurrency/map-limited.js';
 import type { AgentState, CertificateState } from './state.js';
 
 export interface SyncDeps {
@@ -85,10 +86,10 @@ export async function runSyncCycle(given: SyncDeps): Promise<CycleResult> {
   const plans: Planned[] = [];
   const keep = new Set<ManagerCertificate>();
   if (deps.pullOnly) {
-    await forEachLimited(serverList, CHECK_CONCURRENCY, (server) => guarded(deps, result, server, async () => void (await syncDeployed(deps, result, server, undefined))));
+    await mapLimited(serverList, CHECK_CONCURRENCY, (server) => guarded(deps, result, server, async () => void (await syncDeployed(deps, result, server, undefined))));
   } else {
     const checked: (Planned | undefined)[] = new Array(deps.config.certificates.length);
-    await forEachLimited(deps.config.certificates, CHECK_CONCURRENCY, async (cert, index) => {
+    await mapLimited(deps.config.certificates, CHECK_CONCURRENCY, async (cert, index) => {
       const id = certificateId(cert);
       const server = findServerEntry(serverList, cert);
       if (server) keep.add(server);
@@ -555,14 +556,4 @@ function finishCycle(deps: SyncDeps, result: CycleResult, now: Date): void {
   deps.metrics.lastSyncTimestamp.set(now.getTime() / 1000);
   deps.metrics.lastSyncSuccess.set(ok ? 1 : 0);
   if (ok) deps.metrics.lastSuccessfulSyncTimestamp.set(now.getTime() / 1000);
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      await work(items[index]!, index);
-    }
-  }));
 }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { splitCommandLine } from '../solvers/command-line.js';
 import { withoutSecrets } from '../process/run-command.js';
+import { mapLimited } from '../concurrency/map-limited.js';
 import { createAccount, validateContacts, type AccountRef } from '../acme/account.js';
 import { fetchRenewalInfo } from '../acme/ari.js';
 import { REVOCATION_REASONS, revokeCertificate } from '../acme/certificate.js';
@@ -395,18 +396,6 @@ function countBy(values: string[]): Record<string, number> {
   return counts;
 }
 
-async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
 
 function parseReason(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
