@@ -24,7 +24,7 @@ import { readFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BenchError, cleanEnv, mdTable, textTable } from './lib.mjs';
+import { BenchError, cleanEnv, mdTable, textTable, errorText, tailOf, oneLineOf } from './lib.mjs';
 
 // ACMECLI_BENCH_QUICK=1: a smaller run, to try the bench itself.
 const QUICK = Boolean(process.env.ACMECLI_BENCH_QUICK);
@@ -524,14 +524,5 @@ function tally(list) {
   return [...counts].map(([r, n]) => `${n}× \`${r}\``).join(', ');
 }
 
-function errorText(error) {
-  return error instanceof BenchError ? error.message : String(error?.stack ?? error);
-}
 
-function tailOf(text, lines = 6) {
-  return String(text ?? '').trimEnd().split('\n').slice(-lines).join('\n');
-}
 
-function oneLineOf(text) {
-  return String(text ?? '').replace(/\s*\n\s*/g, ' ').trim().slice(0, 400);
-}

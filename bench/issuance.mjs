@@ -33,7 +33,7 @@ import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promise
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { BenchError, cleanEnv, findTool, mdTable, textTable } from './lib.mjs';
+import { BenchError, cleanEnv, findTool, mdTable, textTable, errorText, tailOf, oneLineOf } from './lib.mjs';
 
 // ACMECLI_BENCH_QUICK=1: 2 runs and 4 "fifty" certificates, to try the bench itself.
 const QUICK = Boolean(process.env.ACMECLI_BENCH_QUICK);
@@ -645,17 +645,8 @@ async function mustExist(files) {
   if (missing.length) throw new BenchError(`expected files are missing: ${missing.join(', ')}`);
 }
 
-function errorText(error) {
-  return error instanceof BenchError ? error.message : String(error?.stack ?? error);
-}
 
-function tailOf(text, lines = 6) {
-  return String(text ?? '').trimEnd().split('\n').slice(-lines).join('\n');
-}
 
-function oneLineOf(text) {
-  return String(text ?? '').replace(/\s*\n\s*/g, ' ').trim().slice(0, 400);
-}
 
 function shq(word) {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${String(word).replace(/'/g, `'\\''`)}'`;

@@ -155,3 +155,15 @@ export function stddev(xs) {
   const m = mean(xs);
   return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 }
+
+export function errorText(error) {
+  return error instanceof BenchError ? error.message : String(error?.stack ?? error);
+}
+
+export function tailOf(text, lines = 6) {
+  return String(text ?? '').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+export function oneLineOf(text) {
+  return String(text ?? '').replace(/\s*\n\s*/g, ' ').trim().slice(0, 400);
+}
