@@ -58,6 +58,11 @@ export async function resolveManagerConnection(ctx: CliContext, options: Manager
     ? { certPem: await readText(options.clientCert, '--client-cert'), keyPem: await readText(options.clientKey, '--client-key') }
     : undefined;
   if (options.insecureSkipVerify) ctx.output.warn('TLS certificate checks of the manager are off (--insecure-skip-verify)');
+  const host = new URL(url).hostname;
+  // The Go client's default is plain http on localhost; anywhere else the bearer token would cross the network in clear text.
+  if (url.startsWith('http:') && !['localhost', '127.0.0.1', '[::1]', '::1'].includes(host)) {
+    ctx.output.warn(`the manager URL is plain http to ${host}: the bearer token crosses the network unencrypted; use https`);
+  }
   const proxy = proxyFromEnvironment(env);
   return {
     url,

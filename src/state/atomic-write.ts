@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { chmod, chown, link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { IoError } from '../errors.js';
 
@@ -44,9 +44,16 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
       await handle.close();
     }
     await chmod(temporary, mode); // the umask may have narrowed or widened nothing, but be exact
-    await rename(temporary, path);
+    if (options.exclusive) {
+      // link() fails if the name exists, so two runs racing for one new file cannot both "win".
+      await link(temporary, path);
+      await rm(temporary, { force: true });
+    } else {
+      await rename(temporary, path);
+    }
   } catch (err) {
     await rm(temporary, { force: true }).catch(() => undefined);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new IoError(`${path} already exists (use --force to replace it)`, { cause: err });
     throw new IoError(`cannot write ${path}: ${describeFsError(err)}`, { cause: err });
   }
 }
