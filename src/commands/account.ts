@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
 import {
-  createAccount, deactivateAccount, fetchAccount, rolloverAccountKey, updateAccountContacts, validateContacts,
+  deactivateAccount, fetchAccount, rolloverAccountKey, updateAccountContacts, validateContacts,
 } from '../acme/account.js';
-import { EAB_ALGORITHMS, type EabAlgorithm, type ExternalAccountBinding } from '../acme/jws.js';
+import { EAB_ALGORITHMS, type EabAlgorithm } from '../acme/jws.js';
 import { AcmeProblemError } from '../acme/problem.js';
 import { UsageError } from '../errors.js';
 import { readAccountKeyFile } from '../keys/files.js';
@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { jwkThumbprint } from '../keys/thumbprint.js';
 import type { CliContext } from '../cli/context.js';
 import { confirmOrFail } from '../cli/prompt.js';
+import { eabFromOptions, setUpAccount } from '../cli/account-setup.js';
 
 export function addAccountCommands(program: Command, ctx: CliContext): void {
   const group = program.command('account').description('ACME account operations (online: talk to the CA)');
@@ -62,18 +63,15 @@ Examples:
     .action(async (contacts: string[], options: { agreeTos?: boolean; eabKid?: string; eabHmacKey?: string; eabAlg: EabAlgorithm }) => {
       const contact = validateContacts(contacts);
       const externalAccountBinding = eabFromOptions(options, ctx.io.env.ACMECLI_EAB_HMAC_KEY);
-      const key = await ctx.accountKey();
-      const client = await ctx.client();
-      const directory = await ctx.directory();
-      if (directory.meta?.externalAccountRequired && !externalAccountBinding) {
-        throw new UsageError(`${ctx.directoryUrl} requires External Account Binding: pass --eab-kid and --eab-hmac-key from the CA`);
-      }
-      const tos = directory.meta?.termsOfService;
-      if (tos && !options.agreeTos) await confirmOrFail(ctx.io, `Do you agree to the terms of service at ${tos}?`, '--agree-tos');
-      const created = await ctx.output.step('creating the account', () =>
-        createAccount(client, key, { contact, termsOfServiceAgreed: Boolean(tos), ...(externalAccountBinding ? { externalAccountBinding } : {}) }));
-      const thumbprint = await jwkThumbprint(key.publicJwk);
-      await ctx.rememberAccount(thumbprint, created.url);
+      const created = await setUpAccount(ctx, {
+        directoryUrl: ctx.directoryUrl,
+        client: await ctx.client(),
+        key: await ctx.accountKey(),
+        contact,
+        agreeTos: Boolean(options.agreeTos),
+        eab: externalAccountBinding,
+      });
+      const thumbprint = created.thumbprint;
       const result = {
         directoryUrl: ctx.directoryUrl,
         accountUrl: created.url,
@@ -139,14 +137,6 @@ Examples:
       await ctx.cache.forgetAccount(ctx.directoryUrl, account.thumbprint);
       ctx.output.result({ accountUrl: account.url, status: updated.status }, (r) => `Account ${r.accountUrl} is ${r.status}.`);
     });
-}
-
-function eabFromOptions(options: { eabKid?: string; eabHmacKey?: string; eabAlg: EabAlgorithm }, envHmacKey: string | undefined): ExternalAccountBinding | undefined {
-  const hmacKey = options.eabHmacKey ?? envHmacKey;
-  if (!options.eabKid && !options.eabHmacKey) return undefined;
-  if (!options.eabKid) throw new UsageError('--eab-hmac-key needs --eab-kid');
-  if (!hmacKey) throw new UsageError('--eab-kid needs --eab-hmac-key (or ACMECLI_EAB_HMAC_KEY)');
-  return { kid: options.eabKid, hmacKey, alg: options.eabAlg };
 }
 
 /** accountDoesNotExist is common and its fix is one command away: say which. */

@@ -4,7 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { splitCommandLine } from '../solvers/command-line.js';
 import { withoutSecrets } from '../process/run-command.js';
 import { mapLimited } from '../concurrency/map-limited.js';
-import { createAccount, validateContacts, type AccountRef } from '../acme/account.js';
+import { validateContacts, type AccountRef } from '../acme/account.js';
 import { fetchRenewalInfo } from '../acme/ari.js';
 import { REVOCATION_REASONS, revokeCertificate } from '../acme/certificate.js';
 import { AcmeProblemError } from '../acme/problem.js';
@@ -27,9 +27,8 @@ import { parseResolverAddress } from '../solvers/dns-propagation.js';
 import { describeFsError } from '../state/atomic-write.js';
 import { LineageStore, checkLineageName, type LineageConfig, type SolverSpec } from '../state/lineage-store.js';
 import type { CliContext } from '../cli/context.js';
-import { confirmOrFail } from '../cli/prompt.js';
+import { eabFromOptions, setUpAccount } from '../cli/account-setup.js';
 import { VERSION } from '../cli/version.js';
-import { jwkThumbprint } from '../keys/thumbprint.js';
 import type { EabAlgorithm } from '../acme/jws.js';
 
 export interface IssueOptions {
@@ -58,7 +57,7 @@ export interface IssueOptions {
 
 export async function issueAction(ctx: CliContext, options: IssueOptions, solverOrder: SolverSpec[]): Promise<void> {
   const config = await planIssue(ctx, options, [...solverOrder]);
-  const deps = await runnerDeps(ctx, { email: options.email ?? [], agreeTos: Boolean(options.agreeTos), eab: eabOptions(options, ctx.io.env.ACMECLI_EAB_HMAC_KEY) });
+  const deps = await runnerDeps(ctx, { email: options.email ?? [], agreeTos: Boolean(options.agreeTos), eab: eabFromOptions(options, ctx.io.env.ACMECLI_EAB_HMAC_KEY) });
   try {
     // The account first, outside the lineage run, so EAB or terms-of-service refusals are usage errors (exit 2) like the rest.
     await deps.runner.connect(config);
@@ -329,23 +328,13 @@ async function ensureAccount(ctx: CliContext, config: LineageConfig, client: Awa
     if (!(err instanceof AcmeProblemError && err.is('accountDoesNotExist'))) throw err;
   }
   // One command from nothing to a certificate: no account yet, so make one.
-  const directory = await client.directory();
-  if (directory.meta?.externalAccountRequired && !creation.eab) throw new UsageError(`${config.directoryUrl} requires External Account Binding: pass --eab-kid and --eab-hmac-key`);
-  const tos = directory.meta?.termsOfService;
-  if (tos && !creation.agreeTos) await confirmOrFail(ctx.io, `This key has no account yet. Do you agree to the terms of service at ${tos}?`, '--agree-tos');
   const contact = validateContacts(creation.email.map((e) => (e.startsWith('mailto:') ? e : `mailto:${e}`)));
-  const created = await createAccount(client, key, { contact, termsOfServiceAgreed: Boolean(tos), ...(creation.eab ? { externalAccountBinding: creation.eab } : {}) });
-  const thumbprint = await jwkThumbprint(key.publicJwk);
-  await ctx.cache.saveAccount(config.directoryUrl, thumbprint, created.url).catch(() => undefined);
+  const created = await setUpAccount(ctx, {
+    directoryUrl: config.directoryUrl, client, key, contact, agreeTos: creation.agreeTos, eab: creation.eab,
+    question: 'This key has no account yet. Do you agree to',
+  });
   ctx.output.info(`Created account ${created.url}`);
-  return { account: { url: created.url, key }, thumbprint };
-}
-
-function eabOptions(options: IssueOptions, envKey: string | undefined): AccountCreation['eab'] {
-  if (!options.eabKid && !options.eabHmacKey) return undefined;
-  const hmacKey = options.eabHmacKey ?? envKey;
-  if (!options.eabKid || !hmacKey) throw new UsageError('--eab-kid and --eab-hmac-key (or ACMECLI_EAB_HMAC_KEY) go together');
-  return { kid: options.eabKid, hmacKey, alg: options.eabAlg };
+  return { account: { url: created.url, key }, thumbprint: created.thumbprint };
 }
 
 /** Per-identifier steps: one spinner line on a terminal, plain lines on stderr elsewhere, nothing with --json. */

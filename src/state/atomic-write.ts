@@ -16,7 +16,8 @@ export interface AtomicWriteOptions {
 
 /**
  * Writes `data` to `path` so that a reader sees the old content or the new, never
- * a mix: a temporary file in the same folder, fsync, rename. Throws IoError.
+ * a mix: a temporary file in the same folder, fsync, rename (link for `exclusive`,
+ * which fails if the name was taken meanwhile). Throws IoError.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const folder = dirname(path);
@@ -25,25 +26,10 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   } catch (err) {
     throw new IoError(`cannot create folder ${folder}: ${describeFsError(err)}`, { cause: err });
   }
-  let existingMode: number | undefined;
+  if (options.exclusive && (await stat(path).then(() => true, () => false))) throw new IoError(`${path} already exists (use --force to replace it)`);
+  let temporary: string | undefined;
   try {
-    const st = await stat(path);
-    if (options.exclusive) throw new IoError(`${path} already exists (use --force to replace it)`);
-    existingMode = st.mode & 0o7777;
-  } catch (err) {
-    if (err instanceof IoError) throw err;
-  }
-  const mode = options.forceMode || existingMode === undefined ? (options.mode ?? 0o644) : existingMode;
-  const temporary = join(folder, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temporary, 'wx', mode);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await chmod(temporary, mode); // the umask may have narrowed or widened nothing, but be exact
+    temporary = await stageFile({ path, data, mode: options.mode ?? 0o644, ...(options.forceMode ? { forceMode: true } : {}) });
     if (options.exclusive) {
       // link() fails if the name exists, so two runs racing for one new file cannot both "win".
       await link(temporary, path);
@@ -52,7 +38,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
       await rename(temporary, path);
     }
   } catch (err) {
-    await rm(temporary, { force: true }).catch(() => undefined);
+    if (temporary) await rm(temporary, { force: true }).catch(() => undefined);
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new IoError(`${path} already exists (use --force to replace it)`, { cause: err });
     throw new IoError(`cannot write ${path}: ${describeFsError(err)}`, { cause: err });
   }
@@ -87,36 +73,51 @@ export interface FileToWrite {
  */
 export async function writeFilesTogether(files: readonly FileToWrite[], dirMode = 0o755): Promise<void> {
   const staged: { temporary: string; path: string }[] = [];
+  let current = files[0]?.path ?? '';
   try {
     for (const file of files) {
-      const folder = dirname(file.path);
-      await mkdir(folder, { recursive: true, mode: dirMode });
-      let mode = file.mode;
-      let owner: { uid: number; gid: number } | undefined;
-      try {
-        const existing = await stat(file.path);
-        if (!file.forceMode) mode = existing.mode & 0o7777;
-        owner = { uid: existing.uid, gid: existing.gid };
-      } catch {
-        // new file: the mode asked for, and our own owner
-      }
-      const temporary = join(folder, `.${basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
-      const handle = await open(temporary, 'wx', mode);
-      staged.push({ temporary, path: file.path });
-      try {
-        await handle.writeFile(file.data);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await chmod(temporary, mode);
-      // A replaced file keeps its owner (a key readable by the web server's group stays so); only root can, and only root needs to.
-      if (owner && (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.())) await chown(temporary, owner.uid, owner.gid).catch(() => undefined);
+      current = file.path;
+      await mkdir(dirname(file.path), { recursive: true, mode: dirMode });
+      staged.push({ temporary: await stageFile(file), path: file.path });
     }
-    for (const { temporary, path } of staged) await rename(temporary, path);
+    for (const { temporary, path } of staged) {
+      current = path;
+      await rename(temporary, path);
+    }
   } catch (err) {
     await Promise.all(staged.map(({ temporary }) => rm(temporary, { force: true }).catch(() => undefined)));
-    const failed = files[staged.length]?.path ?? files[0]?.path ?? '';
-    throw new IoError(`cannot write ${failed}: ${describeFsError(err)}`, { cause: err });
+    throw new IoError(`cannot write ${current}: ${describeFsError(err)}`, { cause: err });
   }
+}
+
+/**
+ * Writes `file` to a temporary name beside it, fsynced, with its final mode: the
+ * mode asked for when the file is new (or `forceMode`), else the existing file's
+ * mode and owner, so a key made readable to a web server's group stays so
+ * (changing the owner needs root, and only root needs it). Returns the temporary path.
+ */
+async function stageFile(file: FileToWrite): Promise<string> {
+  let mode = file.mode;
+  let owner: { uid: number; gid: number } | undefined;
+  try {
+    const existing = await stat(file.path);
+    if (!file.forceMode) mode = existing.mode & 0o7777;
+    owner = { uid: existing.uid, gid: existing.gid };
+  } catch {
+    // a new file: the mode asked for, and our own owner
+  }
+  const temporary = join(dirname(file.path), `.${basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temporary, 'wx', mode);
+  try {
+    await handle.writeFile(file.data);
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  await handle.close();
+  await chmod(temporary, mode); // open() applied the umask; the mode is exactly what was asked
+  if (owner && (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.())) await chown(temporary, owner.uid, owner.gid).catch(() => undefined);
+  return temporary;
 }
