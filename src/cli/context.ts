@@ -11,7 +11,7 @@ import { readAccountKeyFile } from '../keys/files.js';
 import { jwkThumbprint } from '../keys/thumbprint.js';
 import { AccountCache } from '../state/account-cache.js';
 import { describeFsError } from '../state/atomic-write.js';
-import { resolveStateHome } from '../state/home.js';
+import { locateStateHome, type StateHome } from '../state/home.js';
 import type { CliIO } from './io.js';
 import { Output } from './output.js';
 import { USER_AGENT } from './version.js';
@@ -75,7 +75,12 @@ export class CliContext {
   }
 
   get stateHome(): string {
-    return resolveStateHome(this.io.env);
+    return this.stateHomeLocation.path;
+  }
+
+  /** The state folder and the rule that chose it (ACMECLI_HOME, XDG_STATE_HOME, root, HOME). */
+  get stateHomeLocation(): StateHome {
+    return locateStateHome(this.io.env);
   }
 
   get cache(): AccountCache {

@@ -26,6 +26,7 @@ import { SolverRegistry } from '../issuance/solver-registry.js';
 import { parseResolverAddress } from '../solvers/dns-propagation.js';
 import { describeFsError } from '../state/atomic-write.js';
 import { LineageStore, checkLineageName, type LineageConfig, type SolverSpec } from '../state/lineage-store.js';
+import { describeStateHomeRule } from '../state/home.js';
 import type { CliContext } from '../cli/context.js';
 import { eabFromOptions, setUpAccount } from '../cli/account-setup.js';
 import { VERSION } from '../cli/version.js';
@@ -164,7 +165,8 @@ export async function ariAction(ctx: CliContext, file: string): Promise<void> {
 }
 
 export async function listAction(ctx: CliContext): Promise<void> {
-  const store = new LineageStore(ctx.stateHome);
+  const home = ctx.stateHomeLocation;
+  const store = new LineageStore(home.path);
   const now = new Date();
   const rows = [];
   for (const name of await store.list()) {
@@ -185,7 +187,8 @@ export async function listAction(ctx: CliContext): Promise<void> {
     });
   }
   ctx.output.result({ lineages: rows }, (r) => r.lineages.length === 0
-    ? 'No lineages yet: acmecli cert issue records one.'
+    // A wrong state folder (a cron job or unit without the issuing user's HOME) must never look like "nothing to do".
+    ? `No lineages in ${store.root} (${describeStateHomeRule(home)}): acmecli cert issue records one.`
     : [
         ['NAME', 'EXPIRES', 'NEXT RENEWAL', 'LAST RESULT'].join('\t'),
         ...r.lineages.map((l) => [l.name, l.notAfter ?? '-', l.nextRenewal ? `${l.nextRenewal} (${l.renewalBasis})` : '-', l.lastResult ? `${l.lastResult.ok ? 'ok' : 'FAILED'}: ${l.lastResult.message}` : '-'].join('\t')),
