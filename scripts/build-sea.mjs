@@ -66,7 +66,30 @@ function formatEsbuildMessage(m) {
   return `${where}${m.text}`;
 }
 
-async function bundle(entryFile, version) {
+/**
+ * The commit and date `acmecli version` reports. The date is SOURCE_DATE_EPOCH (reproducible builds),
+ * else the commit's date, never the wall clock: two builds of one commit are the same bundle, so the
+ * stamp below still skips rebuilding the executable. Outside git both are "unknown".
+ */
+function buildProvenance() {
+  const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  let commit = 'unknown';
+  let commitEpoch;
+  try {
+    commit = git('rev-parse', '--short=12', 'HEAD');
+    commitEpoch = Number(git('log', '-1', '--format=%ct', 'HEAD'));
+    if (git('status', '--porcelain', '--untracked-files=no') !== '') commit += '-dirty';
+  } catch {
+    // Not a git checkout (a source tarball): say so rather than guess.
+  }
+  const sourceDate = process.env.SOURCE_DATE_EPOCH;
+  if (sourceDate !== undefined && !/^\d+$/.test(sourceDate)) throw new BuildError(`SOURCE_DATE_EPOCH must be seconds since 1970, not ${JSON.stringify(sourceDate)}`);
+  const epoch = sourceDate !== undefined ? Number(sourceDate) : commitEpoch;
+  const buildDate = epoch !== undefined && Number.isFinite(epoch) ? new Date(epoch * 1000).toISOString().replace('.000Z', 'Z') : 'unknown';
+  return { commit, buildDate };
+}
+
+async function bundle(entryFile, version, provenance) {
   const esbuild = await import('esbuild');
   // A virtual entry that calls run(): the module itself only exports it.
   const importPath = './' + path.relative(root, entryFile).split(path.sep).join('/');
@@ -94,7 +117,11 @@ async function bundle(entryFile, version) {
       sourcemap: false,
       metafile: true,
       logLevel: 'silent',
-      define: { __ACMECLI_VERSION__: JSON.stringify(version) },
+      define: {
+        __ACMECLI_VERSION__: JSON.stringify(version),
+        __ACMECLI_COMMIT__: JSON.stringify(provenance.commit),
+        __ACMECLI_BUILD_DATE__: JSON.stringify(provenance.buildDate),
+      },
     });
   } catch (error) {
     const first = error?.errors?.[0];
@@ -138,7 +165,7 @@ async function main() {
   await mkdir(dist, { recursive: true });
   await rm(out.bundle, { force: true });
 
-  await bundle(entryFile, pkg.version);
+  await bundle(entryFile, pkg.version, buildProvenance());
 
   // The blob is not byte-for-byte reproducible (code cache), so the binary is
   // rebuilt only when what goes into it changed: the bundle and the Node binary.

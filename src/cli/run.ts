@@ -1,11 +1,19 @@
-import { VERSION } from './version.js';
+import { VERSION, formatVersionInfo, versionInfo } from './version.js';
+
+const VERSION_FLAGS = new Set(['--version', '-V']);
+const VERBOSE_FLAGS = new Set(['--verbose', '-v']);
 
 /** The process entry, shared by bin/acmecli.js and the single executable. */
 export async function run(): Promise<void> {
   const argv = process.argv.slice(2);
   // Scripts call `acmecli --version` in loops: answer it before the CLI (commander, chalk, our commands) loads.
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  if (argv.length === 1 && VERSION_FLAGS.has(argv[0]!)) {
     process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  // `--version --verbose` is `acmecli version`: commander alone would print the bare version.
+  if (argv.length === 2 && argv.some((a) => VERSION_FLAGS.has(a)) && argv.some((a) => VERBOSE_FLAGS.has(a))) {
+    process.stdout.write(`${formatVersionInfo(versionInfo())}\n`);
     return;
   }
   // `acmecli ... | head` closes the pipe early: that is the reader's choice, not an error.

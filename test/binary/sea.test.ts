@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -57,4 +58,21 @@ test('a closed stdout pipe is not an error', async () => {
   const r = await runCli(['--help'], { cwd: work, bin: 'dist', binaryPath: binary, closeStdoutEarly: true });
   expect(r.stderr).not.toMatch(/EPIPE/);
   expect(r.code).toBe(0);
+});
+
+test('acmecli version (and --version --verbose) says what was built and what runs it, for bug reports', async () => {
+  const head = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+  const r = await run(['version', '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  const info = JSON.parse(r.stdout) as Record<string, string>;
+  expect(info.version).toBe(version);
+  expect(info.commit).toMatch(new RegExp(`^${head}(-dirty)?$`));
+  expect(info.buildDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  // The Node inside the executable (PATH has none), not the one running the tests by accident.
+  expect(info.node).toMatch(/^v24\./);
+  expect(info.platform).toBe(`${process.platform}-${process.arch}`);
+  expect(info.openssl).toMatch(/^\d+\.\d+\.\d+/);
+  const verbose = await run(['--version', '--verbose']);
+  expect(verbose.code).toBe(0);
+  expect(verbose.stdout).toBe([`acmecli ${version}`, `commit:     ${info.commit}`, `built:      ${info.buildDate}`, `node:       ${info.node}`, `platform:   ${info.platform}`, `openssl:    ${info.openssl}`, ''].join('\n'));
 });
