@@ -37,7 +37,8 @@ export async function readLocalFiles(paths: DeployPaths): Promise<LocalFiles> {
 /**
  * Writes what changed, all together (temporary files fsynced, then renamed in a
  * row, key first), so a reader never pairs a new certificate with an old key.
- * Existing files keep their mode and owner; new ones get the configured modes.
+ * Existing files keep their mode and owner when inheritedModeAndOwner trusts them;
+ * new ones (and untrusted ones) get the configured modes.
  * Returns the paths written.
  */
 export async function deployFiles(paths: DeployPaths, files: LocalFiles, modes: DeployModes): Promise<string[]> {

@@ -29,7 +29,8 @@ export function outputPaths(outDir: string, name: string, bundle: boolean, hasKe
 function contents(paths: OutputPaths, files: CertificateFiles, bundle: boolean): FileToWrite[] {
   const list: FileToWrite[] = [];
   // Key first: a reader that sees the new certificate then always finds the new key already there.
-  // A new key file is 0600; an existing one keeps the mode (and owner) the operator gave it, e.g. 0640 root:ssl-cert.
+  // A new key file is 0600; an existing one keeps the mode (and owner) the operator gave it, e.g. 0640 root:ssl-cert,
+  // when inheritedModeAndOwner trusts it (no symlink, owner root or us, nothing for the world).
   if (paths.key && files.keyPem) list.push({ path: paths.key, data: files.keyPem, mode: 0o600 });
   list.push({ path: paths.certificate, data: bundle ? files.leafPem + files.chainPem : files.leafPem, mode: 0o644 });
   if (paths.ca) list.push({ path: paths.ca, data: files.chainPem, mode: 0o644 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { chmod, chown, link, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { IoError } from '../errors.js';
 
@@ -91,21 +92,27 @@ export async function writeFilesTogether(files: readonly FileToWrite[], dirMode 
 }
 
 /**
- * Writes `file` to a temporary name beside it, fsynced, with its final mode: the
- * mode asked for when the file is new (or `forceMode`), else the existing file's
- * mode and owner, so a key made readable to a web server's group stays so
- * (changing the owner needs root, and only root needs it). Returns the temporary path.
+ * What an existing file at a path we are about to replace may pass on to the new
+ * file. The operator's mode and owner (a key made 0640 root:ssl-cert for a web
+ * server) are kept only when the file is a regular file (a symlink planted at the
+ * name is replaced, never followed), owned by root or by us, and grants nothing to
+ * the world. Anything else was not set by someone we trust, or exposes a key: the
+ * new file gets the mode asked for and our own owner. `forceMode` (private keys in
+ * our own folders) always takes the mode asked for. The one rule for every writer.
+ */
+export function inheritedModeAndOwner(existing: Pick<Stats, 'mode' | 'uid' | 'gid'> & { isFile(): boolean } | undefined, asked: { mode: number; forceMode?: boolean }, ownUid: number | undefined): { mode: number; owner?: { uid: number; gid: number } } {
+  const trusted = existing !== undefined && existing.isFile() && (existing.uid === 0 || existing.uid === ownUid) && (existing.mode & 0o007) === 0;
+  if (!trusted) return { mode: asked.mode };
+  return { mode: asked.forceMode ? asked.mode : existing.mode & 0o777, owner: { uid: existing.uid, gid: existing.gid } };
+}
+
+/**
+ * Writes `file` to a temporary name beside it, fsynced, with its final mode and
+ * owner (see inheritedModeAndOwner). Returns the temporary path.
  */
 async function stageFile(file: FileToWrite): Promise<string> {
-  let mode = file.mode;
-  let owner: { uid: number; gid: number } | undefined;
-  try {
-    const existing = await stat(file.path);
-    if (!file.forceMode) mode = existing.mode & 0o7777;
-    owner = { uid: existing.uid, gid: existing.gid };
-  } catch {
-    // a new file: the mode asked for, and our own owner
-  }
+  const existing = await lstat(file.path).catch(() => undefined); // lstat: a symlink is not the file it points at
+  const { mode, owner } = inheritedModeAndOwner(existing, file, process.getuid?.());
   const temporary = join(dirname(file.path), `.${basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(temporary, 'wx', mode);
   try {
