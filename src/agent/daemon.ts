@@ -38,7 +38,7 @@ export interface AgentOptions {
   now?: () => Date;
 }
 
-/** Exit statuses of `agent --once`, documented in the README. */
+/** Exit statuses of `agent --once`, documented in docs/reference/exit-status.md. */
 export const AGENT_EXIT = { ok: 0, errors: 1, unreachable: 3 } as const;
 
 const DEBOUNCE_MS = 500;

@@ -12,7 +12,7 @@ import { CliContext } from './context.js';
 import type { CliIO } from './io.js';
 import { VERSION } from './version.js';
 
-/** Exit statuses, documented in the README. */
+/** Exit statuses, documented in docs/reference/exit-status.md. */
 export const EXIT = {
   ok: 0,
   /** The CA refused, a key or file is bad, a hook failed: anything that retrying as is will not fix. */
