@@ -1,5 +1,6 @@
 // The work behind `acmecli cert …`, loaded only when a cert command runs: it brings X.509 parsing and the issuance flow.
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { splitCommandLine } from '../solvers/command-line.js';
 import { withoutSecrets } from '../process/run-command.js';
@@ -25,8 +26,9 @@ import { currentVersion, decideRenewal } from '../issuance/renewal-decision.js';
 import { SolverRegistry } from '../issuance/solver-registry.js';
 import { parseResolverAddress } from '../solvers/dns-propagation.js';
 import { describeFsError } from '../state/atomic-write.js';
-import { LineageStore, checkLineageName, type LineageConfig, type SolverSpec } from '../state/lineage-store.js';
+import { LineageStore, checkLineageName, type LineageConfig, type LineageRecord, type SolverSpec } from '../state/lineage-store.js';
 import { describeStateHomeRule } from '../state/home.js';
+import { outputPaths } from '../issuance/output-files.js';
 import type { CliContext } from '../cli/context.js';
 import { eabFromOptions, setUpAccount } from '../cli/account-setup.js';
 import { VERSION } from '../cli/version.js';
@@ -76,7 +78,7 @@ export async function renewAction(ctx: CliContext, names: string[], options: { a
   if (options.all && names.length > 0) throw new UsageError('give lineage names or --all, not both');
   const concurrency = Number(options.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be a whole number from 1 to 64');
-  const targets = options.all ? await store.list() : [...new Set(names.map(checkLineageName))];
+  const targets = options.all ? await store.listIssued() : [...new Set(names.map(checkLineageName))];
   const deps = await runnerDeps(ctx, { email: [], agreeTos: false });
   try {
     const outcomes = await mapLimited(targets, concurrency, (name) =>
@@ -108,6 +110,44 @@ export async function revokeAction(ctx: CliContext, file: string, options: { rea
   await ctx.output.step('revoking', () => revokeCertificate(client, signer, der, reason));
   ctx.output.result({ file, serial: info.serialHex, revoked: true, reason: reason ?? null, signedWith: options.certKey ? 'certificate-key' : 'account-key' },
     (r) => `Revoked ${r.file} (serial ${r.serial})${r.reason !== null ? `, reason ${r.reason}` : ''}.`);
+}
+
+/**
+ * `cert delete NAME`: the lineage leaves the state folder under its lock, so no
+ * `cert renew` sees it again. The deployed files stay (a web server may still
+ * use them) unless --remove-files; then only our own file names in its --out go.
+ */
+export async function deleteAction(ctx: CliContext, name: string, options: { removeFiles?: boolean }): Promise<void> {
+  const store = new LineageStore(ctx.stateHome);
+  checkLineageName(name);
+  const known = await store.listIssued();
+  if (!known.includes(name)) throw new UsageError(`no lineage named ${name}${known.length ? ` (lineages: ${known.join(', ')})` : ' (there are none)'}`);
+  const unlock = await store.lock(name);
+  let record: LineageRecord | undefined;
+  try {
+    record = await store.read(name);
+    if (!record) throw new UsageError(`no lineage named ${name}`);
+    await store.remove(name);
+  } finally {
+    await unlock();
+  }
+  const config = record.config;
+  const deployed = Object.values(outputPaths(config.outDir, config.name, config.bundle, !config.csrFile)).filter((p): p is string => typeof p === 'string');
+  const present = deployed.filter((p) => existsSync(p));
+  const removedFiles: string[] = [];
+  if (options.removeFiles) {
+    for (const file of present) {
+      // unlink removes a symlink itself, never what it points at.
+      await rm(file, { force: true }).catch((err: unknown) => { throw new IoError(`deleted lineage ${name}, but cannot remove ${file}: ${describeFsError(err)}`, { cause: err }); });
+      removedFiles.push(file);
+    }
+  }
+  const result = { name, deleted: true, versions: record.versions.length, removedFiles, keptFiles: options.removeFiles ? [] : present };
+  ctx.output.result(result, (r) => [
+    `Deleted lineage ${r.name} (${r.versions} version${r.versions === 1 ? '' : 's'} and their keys); cert renew will not touch it again.`,
+    ...(r.removedFiles.length ? ['Removed:', ...r.removedFiles.map((f) => `  ${f}`)] : []),
+    ...(r.keptFiles.length ? ['Left in place (--remove-files removes them):', ...r.keptFiles.map((f) => `  ${f}`)] : []),
+  ].join('\n'));
 }
 
 export async function showAction(ctx: CliContext, file: string): Promise<void> {
@@ -169,7 +209,7 @@ export async function listAction(ctx: CliContext): Promise<void> {
   const store = new LineageStore(home.path);
   const now = new Date();
   const rows = [];
-  for (const name of await store.list()) {
+  for (const name of await store.listIssued()) {
     const record = await store.read(name).catch(() => undefined);
     if (!record) continue;
     const current = currentVersion(record);

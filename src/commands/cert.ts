@@ -80,6 +80,13 @@ Examples:
     .addHelpText('after', '\nExamples:\n  acmecli -k account.pem cert revoke /etc/ssl/acme/example.com.crt --reason 4\n  acmecli cert revoke example.com.crt --cert-key example.com.key --reason keyCompromise')
     .action(async (file: string, options: { reason?: string; certKey?: string }) => (await import('./cert-actions.js')).revokeAction(ctx, file, options));
 
+  group.command('delete')
+    .description('Delete a lineage: cert renew never touches it again; its deployed files stay unless --remove-files')
+    .argument('<name>', 'the lineage (see acmecli cert list)')
+    .option('--remove-files', 'also remove NAME.crt, NAME.key and the other files it wrote in its --out folder')
+    .addHelpText('after', '\nExamples:\n  acmecli cert delete old.example.com\n  acmecli cert delete old.example.com --remove-files --json')
+    .action(async (name: string, options: { removeFiles?: boolean }) => (await import('./cert-actions.js')).deleteAction(ctx, name, options));
+
   group.command('show')
     .description('Show a certificate: names, issuer, validity, serial, fingerprint, ARI CertID (offline)')
     .argument('<file>', 'a PEM certificate or chain')

@@ -66,7 +66,11 @@ export async function runLineage(deps: RunnerDeps, mode: RunMode): Promise<Linea
   } catch (err) {
     const outcome: LineageOutcome = { name, status: 'failed', message: `${name}: ${(err as Error).message}`, error: describe(err) };
     const record = await deps.store.read(name).catch(() => undefined);
-    if (record) {
+    if (!record || !currentVersion(record)) {
+      // Like certbot, a lineage exists once it has a certificate: a first issuance that
+      // fails leaves no lineage, key or version folder for `cert renew --all` to retry forever.
+      await deps.store.remove(name).catch(() => undefined);
+    } else {
       record.lastResult = { at: deps.now().toISOString(), ok: false, message: outcome.message };
       await deps.store.write(record).catch(() => undefined);
     }
@@ -105,7 +109,7 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string): Promise
       basis = decision.basis === 'no-certificate' ? 'new' : decision.basis;
     }
   } else {
-    if (!record) throw new StateError(`no lineage named ${name} (see acmecli cert list)`);
+    if (!record || !currentVersion(record)) throw new StateError(`no lineage named ${name} (see acmecli cert list)`);
     if (mode.force) basis = 'forced';
     else {
       let decision = decideRenewal(record, now, await deps.ariSupported(record.config));

@@ -42,6 +42,34 @@ export async function issueNextVersion(ctx: IssueContext, record: LineageRecord,
   const { store } = ctx;
   const config = record.config;
   const number = await store.claimNextVersion(record);
+  let committed: CommittedVersion;
+  try {
+    committed = await obtainVersion(ctx, record, number, options);
+  } catch (err) {
+    // Nothing committed: this version's folder and its key go, so a failed renewal leaves
+    // nothing behind and keys never pile up (a kill -9 leaves the folder; nextVersionNumber steps past it).
+    await store.removeVersionFolder(config.name, number).catch(() => undefined);
+    throw err;
+  }
+  const { version, info, result, leafPem, chainPem, keyPem } = committed;
+  const paths = outputPaths(config.outDir, config.name, config.bundle, version.hasKey);
+  await writeOutputs(paths, { leafPem, chainPem, ...(keyPem ? { keyPem } : {}) }, config.bundle);
+  return { version, paths, certificate: info, challenges: result.challenges, ...(result.chainIssuer ? { chainIssuer: result.chainIssuer } : {}) };
+}
+
+interface CommittedVersion {
+  version: LineageVersion;
+  info: CertificateInfo;
+  result: Awaited<ReturnType<typeof obtainCertificate>>;
+  leafPem: string;
+  chainPem: string;
+  keyPem?: string | undefined;
+}
+
+/** Key, CSR, order, the version folder written whole, then `current` moved to it: the commit point. */
+async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: number, options: { replaces?: string }): Promise<CommittedVersion> {
+  const { store } = ctx;
+  const config = record.config;
   const folder = store.versionFolder(config.name, number);
   const hasKey = !config.csrFile;
   const files = store.versionFiles(config.name, number, hasKey);
@@ -115,10 +143,7 @@ export async function issueNextVersion(ctx: IssueContext, record: LineageRecord,
   record.lastResult = { at: version.issuedAt, ok: true, message: `issued version ${number}, serial ${info.serialHex}` };
   await pendingWrite;
   await store.write(record); // the commit point: from here on, repair writes this version out
-
-  const paths = outputPaths(config.outDir, config.name, config.bundle, hasKey);
-  await writeOutputs(paths, { leafPem, chainPem, ...(keyPem ? { keyPem } : {}) }, config.bundle);
-  return { version, paths, certificate: info, challenges: result.challenges, ...(result.chainIssuer ? { chainIssuer: result.chainIssuer } : {}) };
+  return { version, info, result, leafPem, chainPem, keyPem };
 }
 
 /** Reuses the current version's key when asked (and there is one), else makes a new one. */

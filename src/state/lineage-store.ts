@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { StateError, UsageError } from '../errors.js';
 import type { Identifier } from '../acme/types.js';
@@ -173,6 +174,39 @@ export class LineageStore {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new StateError(`cannot create a version folder for ${record.config.name}: ${describeFsError(err)}`, { cause: err });
       }
     }
+  }
+
+  /**
+   * The lineages that exist: a folder with a lineage.json whose current version
+   * has a certificate. Like certbot, a lineage exists once it has a certificate;
+   * a folder a failed first issuance or a lock left behind is not one.
+   */
+  async listIssued(): Promise<string[]> {
+    const names: string[] = [];
+    for (const name of await this.list()) {
+      const record = await this.read(name).catch(() => undefined);
+      if (record && record.versions.some((v) => v.number === record.current)) names.push(name);
+    }
+    return names;
+  }
+
+  /**
+   * Removes a lineage's folder (state, versions, keys). The folder is first
+   * renamed to a hidden name `list()` never shows, so a crash halfway leaves no
+   * half-lineage for `cert renew --all`; rm does not follow symlinks inside it.
+   */
+  async remove(name: string): Promise<void> {
+    const folder = this.folder(name);
+    const tombstone = join(this.root, `.deleted-${name}-${randomBytes(4).toString('hex')}`);
+    try {
+      await rename(folder, tombstone);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw new StateError(`cannot remove ${folder}: ${describeFsError(err)}`, { cause: err });
+    }
+    await rm(tombstone, { recursive: true, force: true }).catch((err: unknown) => {
+      throw new StateError(`cannot remove ${tombstone}: ${describeFsError(err)}`, { cause: err });
+    });
   }
 
   async removeVersionFolder(name: string, number: number): Promise<void> {

@@ -1,0 +1,127 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { runMain } from '../support/in-process.js';
+import { closeServer, serveOn, tempDir } from '../support/cert-fixtures.js';
+
+let pebble: PebbleInstance;
+let server: Server | undefined;
+
+beforeAll(async () => {
+  // No authorization reuse: every renewal must answer its challenge again.
+  pebble = await startPebble({ env: { PEBBLE_AUTHZREUSE: '0' } });
+});
+afterAll(async () => pebble?.stop());
+afterEach(async () => {
+  await closeServer(server);
+  server = undefined;
+});
+
+interface ListJson {
+  lineages: { name: string; identifiers: string[] }[];
+}
+interface RunJson {
+  ok: boolean;
+  counts: Record<string, number>;
+  lineages: { name: string; status: string; serial?: string; message: string }[];
+}
+
+/** A fresh account key and state folder against this Pebble. */
+async function setup(prefix: string) {
+  const work = tempDir(prefix);
+  const home = path.join(work, 'home');
+  const key = path.join(work, 'account.pem');
+  expect((await runMain(['key', 'generate', 'ec256', '-o', key])).code).toBe(0);
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    runMain(['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, '-k', key, ...args], { env: { ACMECLI_HOME: home, ...env } });
+  const standalone = ['--http-standalone', `127.0.0.1:${pebble.httpPort}`];
+  return { work, home, key, run, standalone };
+}
+
+/** A web server on Pebble's validation port serving `root` (the webroot solver's counterpart). */
+async function serveWebroot(root: string): Promise<Server> {
+  return serveOn(pebble.httpPort, (urlPath) => {
+    const file = path.join(root, urlPath);
+    return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  });
+}
+
+describe('cert delete', () => {
+  test('removes the lineage from list and renew, keeps the deployed files, refuses an unknown name', async () => {
+    const { work, home, run, standalone } = await setup('delete');
+    const out = path.join(work, 'out');
+    for (const name of ['keep.example.com', 'gone.example.com']) {
+      const r = await run(['cert', 'issue', '-d', name, ...standalone, '--out', out, '--agree-tos']);
+      expect(r.code, r.stderr).toBe(0);
+    }
+
+    const unknown = await run(['cert', 'delete', 'nope.example.com']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknown.stderr).toMatch(/no lineage named nope\.example\.com/);
+
+    const deleted = await run(['cert', 'delete', 'gone.example.com', '--json']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.json()).toMatchObject({ name: 'gone.example.com', deleted: true, removedFiles: [] });
+    expect(existsSync(path.join(home, 'lineages', 'gone.example.com'))).toBe(false);
+    // The web server may still be using them: without --remove-files they stay.
+    expect(existsSync(path.join(out, 'gone.example.com.crt'))).toBe(true);
+    expect(existsSync(path.join(out, 'gone.example.com.key'))).toBe(true);
+
+    const list = await run(['cert', 'list', '--json']);
+    expect(list.json<ListJson>().lineages.map((l) => l.name)).toEqual(['keep.example.com']);
+    const renew = await run(['cert', 'renew', '--all', '--force', '--json']);
+    expect(renew.code, renew.stderr).toBe(0);
+    expect(renew.json<RunJson>().lineages.map((l) => l.name)).toEqual(['keep.example.com']);
+    const again = await run(['cert', 'delete', 'gone.example.com']);
+    expect(again.code).toBe(2);
+
+    const removed = await run(['cert', 'delete', 'keep.example.com', '--remove-files']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout).toMatch(/Deleted lineage keep\.example\.com/);
+    expect(readdirSync(out).filter((f) => f.startsWith('keep.example.com'))).toEqual([]);
+    expect(readdirSync(out).filter((f) => f.startsWith('gone.example.com')).length).toBeGreaterThan(0);
+    expect((await run(['cert', 'list'])).stdout).toMatch(/No lineages yet/);
+  });
+});
+
+describe('a failed issuance leaves nothing behind', () => {
+  test('a first issuance that fails: no lineage, no key, and cert renew --all has nothing to retry', async () => {
+    const { work, home, run } = await setup('firstfail');
+    const root = path.join(work, 'www');
+    mkdirSync(root);
+    // Nothing serves the webroot: the CA's validation fails.
+    const r = await run(['cert', 'issue', '-d', 'fails.example.com', '--webroot', root, '--out', path.join(work, 'out'), '--agree-tos']);
+    expect(r.code).toBe(1);
+    expect(existsSync(path.join(home, 'lineages', 'fails.example.com'))).toBe(false);
+    expect(existsSync(path.join(work, 'out', 'fails.example.com.key'))).toBe(false);
+    expect((await run(['cert', 'list', '--json'])).json<ListJson>().lineages).toEqual([]);
+    const renew = await run(['cert', 'renew', '--all']);
+    expect(renew.code, renew.stderr).toBe(0);
+    expect(renew.stdout + renew.stderr).toBe('');
+  });
+
+  test('a failed renewal removes its key and version folder; the current version stays', async () => {
+    const { work, home, run } = await setup('renewfail');
+    const root = path.join(work, 'www');
+    mkdirSync(root);
+    server = await serveWebroot(root);
+    const issued = await run(['cert', 'issue', '-d', 'renewfail.example.com', '--webroot', root, '--out', path.join(work, 'out'), '--agree-tos', '--json']);
+    expect(issued.code, issued.stderr).toBe(0);
+    await closeServer(server);
+    server = undefined;
+
+    const versions = path.join(home, 'lineages', 'renewfail.example.com', 'versions');
+    expect(readdirSync(versions)).toEqual(['1']);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const renew = await run(['cert', 'renew', 'renewfail.example.com', '--force', '--json']);
+      expect(renew.code).toBe(1);
+      expect(renew.json<RunJson>().lineages[0]!.status).toBe('failed');
+    }
+    expect(readdirSync(versions)).toEqual(['1']);
+    const list = await run(['cert', 'list', '--json']);
+    expect(list.json<ListJson>().lineages.map((l) => l.name)).toEqual(['renewfail.example.com']);
+  });
+});
