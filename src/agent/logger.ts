@@ -1,3 +1,5 @@
+import { printableJson, printableLine } from '../printable.js';
+
 /** Log levels, in order of importance. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -19,7 +21,9 @@ const SECRET_KEYS = /token|secret|password|hmac|private|key_pem/i;
  * The Go client's log lines, so existing log pipelines keep parsing them:
  * logfmt `ts=… level=… msg="…" domain=… issuer=… name=… owner=…`, or one JSON
  * object per line with the same keys (CONTRACT.md §6.13). No caller= field: it
- * names Go files that do not exist here.
+ * names Go files that do not exist here. Control characters in messages and values
+ * (often from the manager or the CA) are escaped here, so no log line can hold a
+ * raw ESC or bidi override.
  */
 export function createLogger(options: { format: LogFormat; level: LogLevel; write: (line: string) => void; now?: () => Date }): Logger {
   const threshold = LOG_LEVELS.indexOf(options.level);
@@ -31,7 +35,7 @@ export function createLogger(options: { format: LogFormat; level: LogLevel; writ
       if (value === undefined || value === '') continue;
       record[key] = SECRET_KEYS.test(key) ? '<redacted>' : value;
     }
-    options.write(`${options.format === 'json' ? JSON.stringify(record) : toLogfmt(record)}\n`);
+    options.write(`${options.format === 'json' ? printableJson(record) : toLogfmt(record)}\n`);
   };
   return {
     debug: (m, f) => emit('debug', m, f),
@@ -45,7 +49,8 @@ function toLogfmt(record: Record<string, string | number | boolean>): string {
   return Object.entries(record).map(([k, v]) => `${k}=${formatValue(v)}`).join(' ');
 }
 
+/** A bare word when it is one, else a JSON string; control characters from peers are escaped either way. */
 function formatValue(value: string | number | boolean): string {
   const text = String(value);
-  return /^[^\s"=\\]+$/.test(text) ? text : JSON.stringify(text);
+  return /^[^\s"=\\]+$/.test(text) && printableLine(text) === text ? text : printableJson(text);
 }

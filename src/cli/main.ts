@@ -11,6 +11,7 @@ import { addVersionCommand } from '../commands/version.js';
 import { CliContext } from './context.js';
 import type { CliIO } from './io.js';
 import { VERSION } from './version.js';
+import { printableJson, printableLine, printableText } from '../printable.js';
 
 /** Exit statuses, documented in docs/reference/exit-status.md. */
 export const EXIT = {
@@ -104,12 +105,12 @@ function reportError(ctx: CliContext, err: unknown, argv: readonly string[]): nu
   const code = exitCodeFor(err);
   const message = err instanceof Error ? err.message : String(err);
   // One JSON document per command: a command that already printed its result (cert renew's summary) keeps it.
-  if (json && !ctx.output.hasResult) ctx.io.writeStdout(`${JSON.stringify({ error: errorAsJson(err) }, null, 2)}\n`);
-  ctx.io.writeStderr(`acmecli: ${message}${code === EXIT.usage && !message.includes('--help') ? ' (see --help)' : ''}\n`);
+  if (json && !ctx.output.hasResult) ctx.io.writeStdout(`${printableJson({ error: errorAsJson(err) }, 2)}\n`);
+  ctx.io.writeStderr(`acmecli: ${printableLine(message)}${code === EXIT.usage && !message.includes('--help') ? ' (see --help)' : ''}\n`);
   if (verbose && err instanceof Error) {
     let cause: unknown = err;
     while (cause instanceof Error) {
-      ctx.io.writeStderr(`${cause.stack ?? cause.message}\n`);
+      ctx.io.writeStderr(`${printableText(cause.stack ?? cause.message)}\n`);
       cause = cause.cause;
       if (cause) ctx.io.writeStderr('caused by: ');
     }

@@ -1,6 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Ora } from 'ora';
 import type { CliIO } from './io.js';
+import { printableJson, printableLine, printableText } from '../printable.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -11,6 +12,9 @@ export interface OutputOptions {
  * The one place that prints. Results go to stdout (text, or one JSON document
  * with --json); progress, warnings and errors go to stderr, so `> file` and
  * `| jq` always get clean data. Colour only on a terminal and never with NO_COLOR.
+ * Everything printed passes through printableText/printableJson here, because
+ * much of it came from a CA or a manager: their control characters are shown as
+ * escapes, never obeyed by the terminal.
  */
 export class Output {
   readonly #io: CliIO;
@@ -33,9 +37,9 @@ export class Output {
   /** The command's result: `data` as JSON with --json, else the text `render` makes of it. */
   result<T>(data: T, render: (data: T) => string): void {
     this.#hasResult = true;
-    if (this.json) this.#io.writeStdout(`${JSON.stringify(data, null, 2)}\n`);
+    if (this.json) this.#io.writeStdout(`${printableJson(data, 2)}\n`);
     else {
-      const text = render(data);
+      const text = printableText(render(data));
       if (text) this.#io.writeStdout(text.endsWith('\n') ? text : `${text}\n`);
     }
   }
@@ -51,15 +55,15 @@ export class Output {
   }
 
   info(message: string): void {
-    this.#io.writeStderr(`${message}\n`);
+    this.#io.writeStderr(`${printableText(message)}\n`);
   }
 
   warn(message: string): void {
-    this.#io.writeStderr(`${this.colour.yellow('warning:')} ${message}\n`);
+    this.#io.writeStderr(`${this.colour.yellow('warning:')} ${printableText(message)}\n`);
   }
 
   debug(message: string): void {
-    if (this.verbose) this.#io.writeStderr(`${this.colour.dim(message)}\n`);
+    if (this.verbose) this.#io.writeStderr(`${this.colour.dim(printableText(message))}\n`);
   }
 
   /**
@@ -71,8 +75,8 @@ export class Output {
       this.info(line);
       return;
     }
-    this.#spinnerText = line;
-    if (this.#spinner) this.#spinner.text = line;
+    this.#spinnerText = printableLine(line);
+    if (this.#spinner) this.#spinner.text = this.#spinnerText;
     else if (!this.#spinnerLoading) {
       this.#spinnerLoading = import('ora').then(({ default: ora }) => {
         this.#spinner = ora({ text: this.#spinnerText, stream: process.stderr }).start();
@@ -95,7 +99,7 @@ export class Output {
     let spinner: Ora | undefined;
     if (this.#io.isStderrTty && !this.json) {
       const { default: ora } = await import('ora'); // only a terminal ever needs it
-      spinner = ora({ text: label, stream: process.stderr }).start();
+      spinner = ora({ text: printableLine(label), stream: process.stderr }).start();
     }
     else this.debug(`${label}…`);
     try {

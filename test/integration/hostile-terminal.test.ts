@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { startHostileAcmeProxy, type HostileAcmeProxy } from '../support/hostile-acme-proxy.js';
+import { runMain } from '../support/in-process.js';
+import { tempDir } from '../support/cert-fixtures.js';
+
+// A CA whose problem documents try to drive the terminal: clear the screen, set the
+// title, ring the bell, rub out text, reorder it. acmecli must show all of it as escapes.
+const EVIL = 'no\x1b[2J\x1b]0;owned\x07\x08\x08\x9b1m\u202etxt.exe';
+const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/;
+
+let pebble: PebbleInstance;
+let proxy: HostileAcmeProxy;
+let work: string;
+let accountKey: string;
+
+beforeAll(async () => {
+  pebble = await startPebble();
+  proxy = await startHostileAcmeProxy(pebble);
+  work = tempDir('terminal');
+  accountKey = path.join(work, 'account.pem');
+  expect((await runMain(['key', 'generate', 'ec256', '-o', accountKey])).code).toBe(0);
+}, 120_000);
+afterAll(async () => {
+  await proxy?.stop();
+  await pebble?.stop();
+});
+
+describe('control characters from the CA never reach the terminal raw', () => {
+  for (const json of [false, true]) {
+    test(`a problem document full of terminal controls${json ? ' (--json)' : ''}`, async () => {
+      proxy.rewrite('newOrder', (ex) => {
+        ex.status = 403;
+        ex.headers['content-type'] = 'application/problem+json';
+        ex.json = { type: 'urn:ietf:params:acme:error:unauthorized', detail: EVIL, status: 403, subproblems: [{ type: 'urn:ietf:params:acme:error:rejectedIdentifier', detail: EVIL, identifier: { type: 'dns', value: `x\x1b[2J.example` } }] };
+      }, { times: 1 });
+      const r = await runMain(
+        ['-a', proxy.directoryUrl, '--ca-file', proxy.caFile, '-k', accountKey, 'cert', 'issue', '--agree-tos', ...(json ? ['--json'] : []),
+          '-d', 'term.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', path.join(work, 'out')],
+        { env: { ACMECLI_HOME: path.join(work, 'home') } },
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toMatch(RAW);
+      expect(r.stdout).not.toMatch(RAW);
+      expect(r.stderr).toContain('\\x1b[2J');
+      expect(r.stderr).toContain('\\u202etxt.exe');
+      expect(r.stderr.trim().split("\n").at(-1)).toMatch(/^acmecli: term.example.com: no\\x1b\[2J.*txt.exe \[unauthorized, HTTP 403\]/); // the error stays one line
+      if (json) expect(JSON.stringify(r.json())).toContain('\\u001b[2J'); // the same value, escaped as JSON escapes it
+    }, 120_000);
+  }
+});
