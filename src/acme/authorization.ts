@@ -1,9 +1,8 @@
 import { BadResponseError } from '../errors.js';
 import { accountSigner, type AccountRef } from './account.js';
 import type { AcmeClient } from './client.js';
-import { pollDelayMs, sleep } from './retry.js';
+import { pollRuntime, pollUntilSettled, type PollOptions } from './poll.js';
 import type { Authorization, Challenge } from './types.js';
-import type { PollOptions } from './order.js';
 
 export interface AuthorizationRef {
   url: string;
@@ -28,22 +27,24 @@ export async function respondToChallenge(client: AcmeClient, account: AccountRef
 }
 
 /**
- * Polls until the authorization is no longer pending (RFC 8555 §7.5.1), starting
- * short and honouring Retry-After. `firstDelayMs` lets the caller use the
- * challenge response's Retry-After for the first wait.
+ * Polls until the authorization is no longer pending (RFC 8555 §7.5.1) on the
+ * schedule of poll.ts. `firstRetryAfterMs` is the challenge response's
+ * Retry-After, which may lengthen the first wait.
  */
 export async function pollAuthorizationUntilSettled(client: AcmeClient, account: AccountRef, url: string, options: PollOptions & { firstRetryAfterMs?: number } = {}): Promise<AuthorizationRef> {
-  const now = options.now ?? Date.now;
-  const deadlineMs = options.deadlineMs ?? 300_000;
-  const deadline = now() + deadlineMs;
-  let retryAfterMs = options.firstRetryAfterMs;
-  for (let attempt = 1; ; attempt++) {
-    await sleep(pollDelayMs(attempt, retryAfterMs), options.signal);
-    const current = await fetchAuthorization(client, account, url);
-    if (current.authorization.status !== 'pending') return current;
-    if (now() > deadline) throw new BadResponseError(`authorization for ${current.authorization.identifier.value} is still pending after ${Math.round(deadlineMs / 1000)} s`);
-    retryAfterMs = current.retryAfterMs;
-  }
+  const runtime = pollRuntime(options);
+  let last: AuthorizationRef | undefined;
+  const settled = await pollUntilSettled(
+    async () => {
+      last = await fetchAuthorization(client, account, url);
+      return { value: last, ...(last.retryAfterMs !== undefined ? { retryAfterMs: last.retryAfterMs } : {}) };
+    },
+    (current) => current.authorization.status !== 'pending',
+    runtime,
+    options.firstRetryAfterMs,
+  );
+  if (!settled) throw new BadResponseError(`authorization for ${last?.authorization.identifier.value ?? url} is still pending after ${Math.round(runtime.policy.budgetMs / 1000)} s`);
+  return settled;
 }
 
 /** RFC 8555 §7.5.2: give up an authorization we will not complete, so it does not linger. */

@@ -1,9 +1,11 @@
 import { BadResponseError } from '../errors.js';
 import { accountSigner, type AccountRef } from './account.js';
 import type { AcmeClient } from './client.js';
-import { pollDelayMs, sleep } from './retry.js';
+import { pollRuntime, pollUntilSettled, type PollOptions } from './poll.js';
 import type { Identifier, Order } from './types.js';
 import { AcmeProblemError } from './problem.js';
+
+export type { PollOptions } from './poll.js';
 
 export interface NewOrderOptions {
   identifiers: Identifier[];
@@ -44,28 +46,46 @@ export async function finalizeOrder(client: AcmeClient, account: AccountRef, ord
   return { url: order.url, order: checkOrder(res.body, order.url), ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}) };
 }
 
-export interface PollOptions {
-  signal?: AbortSignal;
-  /** Give up after this long; default 5 minutes. */
-  deadlineMs?: number;
-  now?: () => number;
+/**
+ * Polls an order until it leaves `processing` (RFC 8555 §7.4: "the client
+ * SHOULD … poll the order … until it is valid or invalid", honouring
+ * Retry-After within bounds, see poll.ts). Returns the order whatever its final
+ * status; the caller decides.
+ */
+export async function pollOrderUntilSettled(client: AcmeClient, account: AccountRef, order: OrderRef, options: PollOptions = {}): Promise<OrderRef> {
+  if (order.order.status !== 'processing') return order;
+  const runtime = pollRuntime(options);
+  const settled = await pollUntilSettled(
+    async () => {
+      const current = await fetchOrder(client, account, order.url);
+      return { value: current, ...(current.retryAfterMs !== undefined ? { retryAfterMs: current.retryAfterMs } : {}) };
+    },
+    (current) => current.order.status !== 'processing',
+    runtime,
+    order.retryAfterMs,
+  );
+  if (!settled) throw new BadResponseError(`order ${order.url} is still processing after ${Math.round(runtime.policy.budgetMs / 1000)} s`);
+  return settled;
 }
 
 /**
- * Polls an order until it leaves `pending`/`processing` (RFC 8555 §7.4: "the
- * client SHOULD … poll the order … until it is valid or invalid", honouring
- * Retry-After). Returns the order whatever its final status; the caller decides.
+ * Polls an order until it is no longer `pending` (a CA slow to notice its last
+ * authorization answered finalize with orderNotReady). Returns the last order
+ * seen, even if still pending when the budget ran out: finalize then says why.
  */
-export async function pollOrderUntilSettled(client: AcmeClient, account: AccountRef, order: OrderRef, options: PollOptions = {}): Promise<OrderRef> {
-  const now = options.now ?? Date.now;
-  const deadline = now() + (options.deadlineMs ?? 300_000);
-  let current = order;
-  for (let attempt = 1; current.order.status === 'processing'; attempt++) {
-    if (now() > deadline) throw new BadResponseError(`order ${order.url} is still ${current.order.status} after ${Math.round((options.deadlineMs ?? 300_000) / 1000)} s`);
-    await sleep(pollDelayMs(attempt, current.retryAfterMs), options.signal);
-    current = await fetchOrder(client, account, order.url);
-  }
-  return current;
+export async function pollOrderUntilReady(client: AcmeClient, account: AccountRef, url: string, options: PollOptions = {}): Promise<OrderRef> {
+  let last = await fetchOrder(client, account, url);
+  if (last.order.status !== 'pending') return last;
+  const ready = await pollUntilSettled(
+    async () => {
+      last = await fetchOrder(client, account, url);
+      return { value: last, ...(last.retryAfterMs !== undefined ? { retryAfterMs: last.retryAfterMs } : {}) };
+    },
+    (current) => current.order.status !== 'pending',
+    pollRuntime(options),
+    last.retryAfterMs,
+  );
+  return ready ?? last;
 }
 
 /** Turns an order's `error` into the typed error it carries. */

@@ -45,28 +45,6 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   return Math.max(0, date - now);
 }
 
-export interface PollSchedule {
-  initialDelayMs: number;
-  maxDelayMs: number;
-  /** The longest Retry-After we obey; beyond it, we wait this long instead. */
-  maxRetryAfterMs: number;
-}
-
-// 50 ms first: a CA that validates at once (Pebble, and most HTTP checks) is seen on the first
-// poll instead of after a fixed sleep; doubling reaches seconds within a few polls for slow ones.
-export const DEFAULT_POLL_SCHEDULE: PollSchedule = { initialDelayMs: 50, maxDelayMs: 5_000, maxRetryAfterMs: 30_000 };
-
-/**
- * The wait before poll number `attempt` (1-based): the server's Retry-After when it
- * gave one (capped), otherwise a short start that doubles. RFC 8555 §7.5.1 lets
- * the server pace us with Retry-After; without it we start at 50 ms rather than
- * the fixed seconds some clients sleep.
- */
-export function pollDelayMs(attempt: number, retryAfterMs: number | undefined, schedule: PollSchedule = DEFAULT_POLL_SCHEDULE): number {
-  if (retryAfterMs !== undefined) return Math.min(Math.max(retryAfterMs, 0), schedule.maxRetryAfterMs);
-  return Math.min(schedule.initialDelayMs * 2 ** (attempt - 1), schedule.maxDelayMs);
-}
-
 /** Waits, or rejects early when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve();

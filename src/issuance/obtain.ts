@@ -4,8 +4,7 @@ import {
   deactivateAuthorization, fetchAuthorization, pollAuthorizationUntilSettled, respondToChallenge, type AuthorizationRef,
 } from '../acme/authorization.js';
 import { downloadCertificate, type DownloadedChain } from '../acme/certificate.js';
-import { createOrder, fetchOrder, finalizeOrder, orderFailure, pollOrderUntilSettled, type OrderRef } from '../acme/order.js';
-import { pollDelayMs, sleep } from '../acme/retry.js';
+import { createOrder, finalizeOrder, orderFailure, pollOrderUntilReady, pollOrderUntilSettled, type OrderRef } from '../acme/order.js';
 import { AcmeProblemError } from '../acme/problem.js';
 import type { ChallengeSolver, ChallengeTask, ChallengeType } from '../acme/solver.js';
 import type { Challenge, Identifier } from '../acme/types.js';
@@ -93,11 +92,7 @@ export async function obtainCertificate(req: ObtainRequest): Promise<ObtainResul
   } catch (err) {
     // orderNotReady: a CA that is slow to notice the last authorization; wait (bounded) until it is ready.
     if (!(err instanceof AcmeProblemError && err.is('orderNotReady'))) throw err;
-    let settled = await fetchOrder(req.client, req.account, created.url);
-    for (let attempt = 1; settled.order.status === 'pending' && attempt <= 10; attempt++) {
-      await sleep(pollDelayMs(attempt, settled.retryAfterMs), req.signal);
-      settled = await fetchOrder(req.client, req.account, created.url);
-    }
+    const settled = await pollOrderUntilReady(req.client, req.account, created.url, { ...pollOptions(req), deadlineMs: 30_000 });
     order = await finalizeOrder(req.client, req.account, settled, await req.csrDer);
   }
   order = await pollOrderUntilSettled(req.client, req.account, order, pollOptions(req));

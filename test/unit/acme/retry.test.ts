@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { AcmeProblemError } from '../../../src/acme/problem.js';
-import { DEFAULT_RETRY_LIMITS, decideRetry, parseRetryAfter, pollDelayMs } from '../../../src/acme/retry.js';
+import { DEFAULT_RETRY_LIMITS, decideRetry, parseRetryAfter } from '../../../src/acme/retry.js';
 import { HttpError, KeyError } from '../../../src/errors.js';
 
 const badNonce = () => new AcmeProblemError({ type: 'urn:ietf:params:acme:error:badNonce', detail: 'x', status: 400 }, { method: 'POST', url: 'u' });
@@ -35,12 +35,4 @@ test.each([
   ['absent', undefined, undefined],
 ] as const)('Retry-After (RFC 9110 §10.2.3): %s', (_name, value, expected) => {
   expect(parseRetryAfter(value, Date.UTC(2026, 0, 1))).toBe(expected);
-});
-
-test('polling starts short, doubles, is capped, and obeys Retry-After up to a cap', () => {
-  expect(pollDelayMs(1, undefined)).toBe(50);
-  expect(pollDelayMs(2, undefined)).toBe(100);
-  expect(pollDelayMs(10, undefined)).toBe(5000);
-  expect(pollDelayMs(1, 3000)).toBe(3000);
-  expect(pollDelayMs(1, 3_600_000)).toBe(30_000);
 });

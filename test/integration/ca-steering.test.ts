@@ -1,0 +1,96 @@
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { startHostileAcmeProxy, type HostileAcmeProxy } from '../support/hostile-acme-proxy.js';
+import { runMain } from '../support/in-process.js';
+import { tempDir } from '../support/cert-fixtures.js';
+
+// Issue 8, "The CA steers the client": a CA (here Pebble behind a proxy that lies) must not be able to
+// make acmecli busy-loop, hand solvers names or tokens it never asked for, or sign requests for other hosts.
+let pebble: PebbleInstance;
+let proxy: HostileAcmeProxy;
+let work: string;
+let accountKey: string;
+let home: string;
+
+beforeAll(async () => {
+  pebble = await startPebble();
+  proxy = await startHostileAcmeProxy(pebble);
+  work = tempDir('steer');
+  home = path.join(work, 'home');
+  accountKey = path.join(work, 'account.pem');
+  expect((await runMain(['key', 'generate', 'ec256', '-o', accountKey])).code).toBe(0);
+  // Registered beforehand, so each test counts only what one certificate costs.
+  const created = await runMain(['-a', proxy.directoryUrl, '--ca-file', proxy.caFile, '-k', accountKey, 'account', 'create', '--agree-tos'], { env: { ACMECLI_HOME: home } });
+  expect(created.code, created.stderr).toBe(0);
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await pebble?.stop();
+});
+afterEach(() => {
+  proxy.clearRules();
+  proxy.requests.length = 0;
+});
+
+let n = 0;
+function issue(extra: string[] = [], names?: string[]) {
+  n++;
+  const domains = names ?? [`s${n}.example.com`];
+  return runMain(
+    ['-a', proxy.directoryUrl, '--ca-file', proxy.caFile, '-k', accountKey, 'cert', 'issue', '--agree-tos', '--json',
+      ...domains.flatMap((d) => ['-d', d]), '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', path.join(work, `out${n}`), ...extra],
+    { env: { ACMECLI_HOME: home } },
+  );
+}
+
+const count = (kind: string) => proxy.requests.filter((q) => q.kind === kind).length;
+
+describe('polling is quick and polite', () => {
+  test('one certificate on Pebble costs at most 9 requests', async () => {
+    await issue(); // warms the directory cache, as on any host that issued before
+    proxy.requests.length = 0;
+    const r = await issue();
+    expect(r.code, r.stderr).toBe(0);
+    expect(proxy.requests.length, JSON.stringify(proxy.requests.map((q) => q.kind))).toBeLessThanOrEqual(9);
+  });
+
+  test('Retry-After: 0 on a pending authorization for 3 s gives a handful of polls, not thousands', async () => {
+    let pendingUntil = 0;
+    proxy.rewrite('challenge', () => {
+      pendingUntil = Date.now() + 3_000;
+    });
+    proxy.rewrite('authorization', (ex) => {
+      ex.headers['retry-after'] = '0';
+      if (Date.now() < pendingUntil && ex.json?.status === 'valid') {
+        ex.json.status = 'pending';
+        for (const c of ex.json.challenges) c.status = 'pending';
+      }
+    });
+    const r = await issue();
+    expect(r.code, r.stderr).toBe(0);
+    // The first fetch, then polls at about 5, 105, 305, 705, 1505, 3105 ms (later on a loaded machine, never earlier).
+    expect(count('authorization')).toBeGreaterThanOrEqual(3);
+    expect(count('authorization')).toBeLessThanOrEqual(8);
+  });
+
+  test('Retry-After: 0 on a processing order for 3 s gives a handful of polls, not thousands', async () => {
+    let processingUntil = 0;
+    const stall = (ex: { headers: Record<string, string | string[]>; json: { status?: string; certificate?: string } }) => {
+      ex.headers['retry-after'] = '0';
+      if (Date.now() < processingUntil && ex.json?.status === 'valid') {
+        ex.json.status = 'processing';
+        delete ex.json.certificate;
+      }
+    };
+    proxy.rewrite('finalize', (ex) => {
+      processingUntil = Date.now() + 3_000;
+      stall(ex);
+    });
+    proxy.rewrite('order', stall);
+    const r = await issue();
+    expect(r.code, r.stderr).toBe(0);
+    expect(count('order')).toBeGreaterThanOrEqual(3);
+    expect(count('order')).toBeLessThanOrEqual(8);
+  });
+});
