@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { StateError, UsageError } from '../errors.js';
 import type { Identifier } from '../acme/types.js';
 import { describeFsError, writeFileAtomic } from './atomic-write.js';
+import { currentLockHolder, formatLockHolder, lockHolderIsLive, parseLockHolder, procProbe, type ProcessProbe } from './lock-holder.js';
 
 /** How a lineage's challenges are answered: the `cert issue` solver options, in the order given. */
 export interface SolverSpec {
@@ -214,31 +215,32 @@ export class LineageStore {
   }
 
   /**
-   * Takes the lineage's lock: a file created exclusively, holding our PID. A
-   * lock whose process is gone (kill -9) is taken over. Throws STATE naming the
-   * holder when another live run has it.
+   * Takes the lineage's lock: a file created exclusively, holding our PID, start
+   * time and boot id. A lock whose process is gone (kill -9, a reboot) or whose PID
+   * now belongs to another process is taken over. Throws STATE naming the holder
+   * when another live run has it.
    */
-  async lock(name: string): Promise<() => Promise<void>> {
+  async lock(name: string, probe: ProcessProbe = procProbe): Promise<() => Promise<void>> {
     const folder = this.folder(name);
     await mkdir(folder, { recursive: true, mode: 0o700 });
     const path = join(folder, 'lock');
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const handle = await open(path, 'wx', 0o600);
-        await handle.writeFile(`${process.pid}\n`);
+        await handle.writeFile(formatLockHolder(currentLockHolder(probe)));
         await handle.close();
         return async () => {
           await rm(path, { force: true });
         };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new StateError(`cannot lock ${name}: ${describeFsError(err)}`, { cause: err });
-        const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-        if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-          throw new StateError(`${name} is locked by another acmecli run (pid ${holder}); not touching it`);
+        const holder = parseLockHolder(await readFile(path, 'utf8').catch(() => ''));
+        const writtenAt = await stat(path).then((s) => s.mtimeMs).catch(() => 0);
+        if (holder && holder.pid !== process.pid && lockHolderIsLive(holder, writtenAt, probe)) {
+          throw new StateError(`${name} is locked by another acmecli run (pid ${holder.pid}); not touching it`);
         }
-        // A lock left by a process that is gone: remove it and try again.
-        const age = await stat(path).then((s) => Date.now() - s.mtimeMs).catch(() => Infinity);
-        if (holder === 0 && age < 2_000) {
+        // A lock left by a process that is gone, or whose PID is now another process's: remove it and try again.
+        if (!holder && Date.now() - writtenAt < 2_000) {
           // Another run is between creating the file and writing its PID.
           await new Promise((r) => setTimeout(r, 100));
           continue;
@@ -247,14 +249,5 @@ export class LineageStore {
       }
     }
     throw new StateError(`cannot take the lock of ${name}`);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
