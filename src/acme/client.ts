@@ -152,7 +152,7 @@ export class AcmeClient {
     return {
       status: res.status,
       body,
-      ...(location ? { location: new URL(location, url).toString() } : {}),
+      ...(location ? { location: resolveLocation(location, url) } : {}),
       links: parseLinkHeaders(headerValues(res, 'link'), url),
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
       raw: res,
@@ -216,6 +216,21 @@ export class AcmeClient {
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     });
   }
+}
+
+/** RFC 8555 §7.3, §7.4: account and order URLs come from Location; a CA that sends garbage there gets named. */
+function resolveLocation(location: string, url: string): string {
+  let resolved: URL | undefined;
+  try {
+    resolved = new URL(location, url);
+  } catch {
+    resolved = undefined;
+  }
+  if (!resolved || (resolved.protocol !== 'https:' && resolved.protocol !== 'http:')) {
+    const shown = location.length > 200 ? `${location.slice(0, 200)}…` : location;
+    throw new BadResponseError(`${url} sent a Location header that is not a URL: ${JSON.stringify(shown)}`);
+  }
+  return resolved.toString();
 }
 
 function decodeJson(res: HttpResponse, url: string): unknown {

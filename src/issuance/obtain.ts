@@ -190,7 +190,15 @@ async function chooseChain(req: ObtainRequest, first: DownloadedChain): Promise<
   const firstIssuer = issuerOf(first.pem);
   if (!req.preferredChain || firstIssuer === req.preferredChain) return { pem: first.pem, ...(firstIssuer ? { issuer: firstIssuer } : {}) };
   for (const url of first.alternates) {
-    const alternate = await downloadCertificate(req.client, req.account, url);
+    let alternate: DownloadedChain;
+    try {
+      alternate = await downloadCertificate(req.client, req.account, url);
+    } catch (err) {
+      // The certificate is issued and the default chain is good: an alternate the CA cannot serve is not worth losing it.
+      if (!(err instanceof AcmecliError) || err.code === 'ABORTED') throw err;
+      req.events?.onWarning?.(`alternate chain ${url} could not be fetched (${err.message}); kept the default chain${firstIssuer ? ` (${firstIssuer})` : ''}`);
+      continue;
+    }
     const issuer = issuerOf(alternate.pem);
     if (issuer === req.preferredChain) return { pem: alternate.pem, issuer };
   }

@@ -94,3 +94,32 @@ describe('polling is quick and polite', () => {
     expect(count('order')).toBeLessThanOrEqual(8);
   });
 });
+
+describe('--preferred-chain when an alternate cannot be had', () => {
+  test.each([
+    ['answers 404', '/no-such-chain'],
+    ['is not a PEM chain', '/dir'],
+  ])('an alternate link that %s: the default chain is kept, with a warning', async (_name, alternatePath) => {
+    proxy.rewrite('certificate', (ex) => {
+      ex.headers.link = [`<${proxy.origin}${alternatePath}>;rel="alternate"`];
+    });
+    const r = await issue(['--preferred-chain', 'Some Other Root']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json<{ lineages: { status: string }[] }>().lineages[0]?.status).toBe('issued');
+    expect(r.stderr).toMatch(new RegExp(`warning: .*alternate chain ${proxy.origin}${alternatePath} .*kept the default chain`));
+    expect(proxy.requests.some((q) => q.path === alternatePath && q.method === 'POST')).toBe(true);
+  });
+});
+
+describe('a bad Location header', () => {
+  test('is one protocol error naming the header, not "Invalid URL"', async () => {
+    proxy.rewrite('newOrder', (ex) => {
+      ex.headers.location = 'https://[bad';
+    });
+    const r = await issue();
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/sent a Location header that is not a URL: "https:\/\/\[bad"/);
+    expect(r.stderr).not.toMatch(/Invalid URL|INTERNAL/);
+  });
+});
