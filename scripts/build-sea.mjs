@@ -192,6 +192,9 @@ async function main() {
     // A small young generation and a bounded old one keep a long-running agent near 100 MB instead of
     // letting V8 grow its heap to a few hundred MB of garbage between collections (bench/RESULTS.md).
     execArgv: ['--max-semi-space-size=2', '--max-old-space-size=384'],
+    // NODE_OPTIONS is not ours to obey: from a unit file or a login shell, `--require` would run any
+    // file inside acmecli (often root) and `--inspect` would open a debugger. The binary ignores it.
+    execArgvExtension: 'none',
   };
   await writeFile(out.config, JSON.stringify(seaConfig, null, 2) + '\n');
   try {

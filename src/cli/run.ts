@@ -1,4 +1,5 @@
 import { VERSION, formatVersionInfo, versionInfo } from './version.js';
+import { ENVIRONMENT_REFUSED_EXIT, environmentRefusal } from './environment-guard.js';
 
 const VERSION_FLAGS = new Set(['--version', '-V']);
 const VERBOSE_FLAGS = new Set(['--verbose', '-v']);
@@ -6,6 +7,12 @@ const VERBOSE_FLAGS = new Set(['--verbose', '-v']);
 /** The process entry, shared by bin/acmecli.js and the single executable. */
 export async function run(): Promise<void> {
   const argv = process.argv.slice(2);
+  const refusal = environmentRefusal(process.env);
+  if (refusal) {
+    process.stderr.write(`acmecli: ${refusal}\n`);
+    process.exitCode = ENVIRONMENT_REFUSED_EXIT;
+    return;
+  }
   // Scripts call `acmecli --version` in loops: answer it before the CLI (commander, chalk, our commands) loads.
   if (argv.length === 1 && VERSION_FLAGS.has(argv[0]!)) {
     process.stdout.write(`${VERSION}\n`);
