@@ -15,9 +15,11 @@ export type ErrorCode =
   | 'KEY' // a key that cannot be read, parsed or used
   | 'IO' // local files
   | 'HOOK' // a user's hook or deploy command failed
+  | 'NOT_SERVED' // deployed, but a --serve-check endpoint does not serve the new certificate
   | 'STATE' // the state directory (cache, lineages, locks)
   | 'LINEAGE' // one or more lineages failed; each is named in the summary
   | 'AGENT' // agent --once: the exit status is the agent's own (1 errors, 3 manager unreachable)
+  | 'STATUS' // a check that printed its verdict and ends with a status of its own (cert check, --nagios)
   | 'ABORTED';
 
 export abstract class AcmecliError extends Error {
@@ -51,6 +53,7 @@ export const BadResponseError = defineError('BAD_RESPONSE', 'BadResponseError');
 export const KeyError = defineError('KEY', 'KeyError');
 export const IoError = defineError('IO', 'IoError');
 export const HookError = defineError('HOOK', 'HookError');
+export const ServeCheckError = defineError('NOT_SERVED', 'ServeCheckError');
 export const StateError = defineError('STATE', 'StateError');
 export const AbortedError = defineError('ABORTED', 'AbortedError');
 export const LineageFailedError = defineError('LINEAGE', 'LineageFailedError');
@@ -67,5 +70,22 @@ export class AgentExitError extends AcmecliError {
     super(message);
     this.name = 'AgentExitError';
     this.exitCode = options.exitCode;
+  }
+}
+
+/**
+ * A check command printed its verdict and ends with this status: `cert check`
+ * (1 when an endpoint is not ok) and its `--nagios` form (the plugin statuses,
+ * with nothing on stderr: the status line on stdout is the whole answer).
+ */
+export class CheckStatusError extends AcmecliError {
+  readonly code = 'STATUS';
+  readonly exitCode: number;
+  readonly quiet: boolean;
+  constructor(message: string, options: { exitCode: number; quiet?: boolean }) {
+    super(message);
+    this.name = 'CheckStatusError';
+    this.exitCode = options.exitCode;
+    this.quiet = options.quiet ?? false;
   }
 }

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AcmeProblemError } from '../acme/problem.js';
-import { AcmecliError, AgentExitError, UsageError } from '../errors.js';
+import { AcmecliError, AgentExitError, CheckStatusError, UsageError } from '../errors.js';
 import { addAccountCommands } from '../commands/account.js';
 import { addAgentCommands } from '../commands/agent.js';
 import { addManagerCommands } from '../commands/manager.js';
@@ -105,6 +105,7 @@ function reportError(ctx: CliContext, err: unknown, argv: readonly string[]): nu
   const code = exitCodeFor(err);
   const message = err instanceof Error ? err.message : String(err);
   // One JSON document per command: a command that already printed its result (cert renew's summary) keeps it.
+  if (err instanceof CheckStatusError && err.quiet) return code;
   if (json && !ctx.output.hasResult) ctx.io.writeStdout(`${printableJson({ error: errorAsJson(err) }, 2)}\n`);
   ctx.io.writeStderr(`acmecli: ${printableLine(message)}${code === EXIT.usage && !message.includes('--help') ? ' (see --help)' : ''}\n`);
   if (verbose && err instanceof Error) {
@@ -119,7 +120,7 @@ function reportError(ctx: CliContext, err: unknown, argv: readonly string[]): nu
 }
 
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof AgentExitError) return err.exitCode;
+  if (err instanceof AgentExitError || err instanceof CheckStatusError) return err.exitCode;
   if (err instanceof AcmecliError) {
     if (err.code === 'USAGE') return EXIT.usage;
     if (UNREACHABLE_CODES.has(err.code)) return EXIT.unreachable;

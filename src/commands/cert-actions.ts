@@ -25,6 +25,7 @@ import { runLineage, type LineageOutcome, type RunnerDeps } from '../issuance/li
 import { currentVersion, decideRenewal } from '../issuance/renewal-decision.js';
 import { SolverRegistry } from '../issuance/solver-registry.js';
 import { parseResolverAddress } from '../solvers/dns-propagation.js';
+import { formatServeEndpoint, parseServeEndpoint } from '../monitoring/serve-endpoint.js';
 import { describeFsError } from '../state/atomic-write.js';
 import { LineageStore, checkLineageName, type LineageConfig, type LineageRecord, type SolverSpec } from '../state/lineage-store.js';
 import { describeStateHomeRule } from '../state/home.js';
@@ -56,6 +57,8 @@ export interface IssueOptions {
   eabHmacKey?: string;
   eabAlg: EabAlgorithm;
   force?: boolean;
+  serveCheck?: string[];
+  serveCheckTimeout?: string;
 }
 
 export async function issueAction(ctx: CliContext, options: IssueOptions, solverOrder: SolverSpec[]): Promise<void> {
@@ -261,6 +264,8 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
   const dnsResolver = options.dnsResolver ? parseResolverAddress(options.dnsResolver) : undefined;
   const dnsTimeoutSeconds = options.dnsTimeout === undefined ? undefined : positiveNumber(options.dnsTimeout, '--dns-timeout');
   const days = options.days === undefined ? undefined : positiveNumber(options.days, '--days');
+  const serveChecks = options.serveCheck?.map((text) => formatServeEndpoint(parseServeEndpoint(text)));
+  const serveCheckTimeoutSeconds = options.serveCheckTimeout === undefined ? undefined : positiveNumber(options.serveCheckTimeout, '--serve-check-timeout');
   parseRenewDays(options.renewDays);
 
   // Every identifier must be provable by some allowed type with some solver, or the order would only fail.
@@ -320,6 +325,8 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
     bundle: Boolean(options.bundle),
     ...(options.deployHook ? { deployHook: absoluteProgram(options.deployHook, ctx.io.cwd) } : {}),
     renewDays: options.renewDays,
+    ...(serveChecks?.length ? { serveChecks } : {}),
+    ...(serveCheckTimeoutSeconds ? { serveCheckTimeoutSeconds } : {}),
   };
 }
 

@@ -47,6 +47,8 @@ export function addCertCommands(program: Command, ctx: CliContext): void {
     .option('--eab-kid <id>', 'External Account Binding key id, for a new account')
     .option('--eab-hmac-key <key>', 'External Account Binding HMAC key (or env ACMECLI_EAB_HMAC_KEY)')
     .addOption(new Option('--eab-alg <alg>', 'EAB MAC algorithm').choices(EAB_ALGORITHMS).default('HS256'))
+    .option('--serve-check <host:port[/sni]>', 'where the certificate is served, checked by `cert check` and after the deploy hook (repeat for more; SNI defaults to the first name)', collectList)
+    .option('--serve-check-timeout <seconds>', 'after the deploy hook, wait this long for every serve check to show the new certificate (default 30)')
     .option('--force', 'issue even when the lineage exists and is not due')
     .addHelpText('after', `
 Examples:
@@ -98,6 +100,21 @@ Examples:
     .argument('<file>', 'a PEM certificate')
     .addHelpText('after', '\nExample:\n  acmecli -a letsencrypt cert ari /etc/ssl/acme/example.com.crt')
     .action(async (file: string) => (await import('./cert-actions.js')).ariAction(ctx, file));
+
+  group.command('check')
+    .description('Check that each serve-check endpoint serves the lineage\'s current certificate: ok, stale, foreign, expiring, expired, unreachable')
+    .argument('[name...]', 'lineages to check (default: every lineage with a serve check)')
+    .option('--warn-days <days>', 'call a certificate expiring this many days before its end (default: a third of its lifetime)')
+    .option('--connect-timeout <seconds>', 'how long to wait for each TLS handshake', '10')
+    .option('--nagios', 'monitoring-plugin output: one status line with perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN')
+    .addHelpText('after', `
+Exit status: 0 when every endpoint is ok, 1 otherwise (with --nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+
+Examples:
+  acmecli cert check                              # every lineage with --serve-check endpoints
+  acmecli cert check example.com --json
+  acmecli cert check --nagios --warn-days 14      # as a Nagios/Icinga/Checkmk plugin`)
+    .action(async (names: string[], options: { warnDays?: string; connectTimeout: string; nagios?: boolean }) => (await import('./cert-check-actions.js')).checkAction(ctx, names, options));
 
   group.command('list')
     .description('List lineages: names, expiry, next renewal, last result (offline)')

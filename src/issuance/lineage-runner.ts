@@ -3,7 +3,7 @@ import { fetchRenewalInfo } from '../acme/ari.js';
 import type { AcmeClient } from '../acme/client.js';
 import { AcmeProblemError } from '../acme/problem.js';
 import { parseRenewalInfo } from '../certs/renewal-time.js';
-import { AcmecliError, StateError } from '../errors.js';
+import { AcmecliError, ServeCheckError, StateError } from '../errors.js';
 import type { LineageConfig, LineageRecord, LineageStore } from '../state/lineage-store.js';
 import { runDeployHook } from './deploy-hook.js';
 import type { IssuanceStep } from './obtain.js';
@@ -209,4 +209,26 @@ async function deployCurrent(deps: RunnerDeps, record: LineageRecord): Promise<v
     delete record.deployPending;
     await deps.store.write(record);
   }
+  await confirmServed(deps, record);
+}
+
+/**
+ * After the deploy hook, the servers named with --serve-check must show the new
+ * certificate: a hook that "worked" without reloading anything is the quiet
+ * outage this catches. Bounded wait; a miss fails the lineage and leaves the hook
+ * pending, so the next run reloads and checks again.
+ */
+async function confirmServed(deps: RunnerDeps, record: LineageRecord): Promise<void> {
+  const config = record.config;
+  if (!config.serveChecks?.length) return;
+  const { waitUntilServed } = await import('../monitoring/check-lineages.js');
+  const notServed = await waitUntilServed(record, {
+    now: deps.now,
+    timeoutMs: (config.serveCheckTimeoutSeconds ?? 30) * 1000,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
+  if (notServed.length === 0) return;
+  record.deployPending = record.current;
+  await deps.store.write(record);
+  throw new ServeCheckError(`deployed but not served: ${notServed.map((c) => `${c.endpoint} ${c.state} (${c.detail})`).join('; ')}`);
 }

@@ -23,8 +23,8 @@ export interface PluginCheck {
   endpoint: string;
   state: ServeState;
   detail: string;
-  daysLeft?: number;
-  warnDays?: number;
+  daysLeft?: number | null;
+  warnDays?: number | null;
 }
 
 const ORDER: PluginStatus[] = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
@@ -44,8 +44,8 @@ export function formatPluginOutput(checks: readonly PluginCheck[]): { line: stri
     ? `${checks.length} endpoint${checks.length === 1 ? '' : 's'} serve the current certificate`
     : problems.map((c) => `${c.lineage} at ${c.endpoint} ${c.state} (${c.detail})`).join('; ');
   const perfdata = checks
-    .filter((c) => c.daysLeft !== undefined)
-    .map((c) => `'${perfLabel(`${c.lineage} ${c.endpoint}`)}'=${c.daysLeft};${c.warnDays !== undefined ? `${c.warnDays}:` : ''};0:;;`)
+    .filter((c) => c.daysLeft !== undefined && c.daysLeft !== null)
+    .map((c) => `'${perfLabel(`${c.lineage} ${c.endpoint}`)}'=${c.daysLeft};${c.warnDays !== undefined && c.warnDays !== null ? `${c.warnDays}:` : ''};0:;;`)
     .join(' ');
   return { line: `ACMECLI ${worst} - ${oneLine(summary)}${perfdata ? ` | ${perfdata}` : ''}`, status: PLUGIN_STATUS[worst] };
 }

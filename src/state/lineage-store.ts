@@ -35,6 +35,10 @@ export interface LineageConfig {
   bundle: boolean;
   deployHook?: string;
   renewDays: string;
+  /** Where the certificate is served (`--serve-check HOST:PORT[/SNI]`), checked by `cert check` and after a deploy. */
+  serveChecks?: string[];
+  /** How long to wait after the deploy hook for the endpoints to serve the new certificate; default 30 s. */
+  serveCheckTimeoutSeconds?: number;
 }
 
 export interface LineageVersion {

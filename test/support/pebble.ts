@@ -144,6 +144,14 @@ async function udpFree(port: number): Promise<boolean> {
   }
 }
 
+/** One free TCP port on 127.0.0.1, for a test's own server (nginx, a stand-in). */
+export async function freePort(): Promise<number> {
+  const server = await listenTcp(0);
+  const port = tcpPort(server);
+  await closeTcp(server);
+  return port;
+}
+
 /**
  * `tcpCount` distinct free TCP ports, then one port free for both TCP and UDP
  * (for DNS). All are held open together so they differ, then released.
