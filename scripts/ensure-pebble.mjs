@@ -11,6 +11,7 @@ import path from 'node:path';
 const PACKAGES = {
   pebble: ['pebble', 'pebble-challtestsrv'],
   openssl: ['openssl'],
+  nginx: ['nginx'], // cert check against a real web server
 };
 
 function onPath(command) {

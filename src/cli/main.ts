@@ -104,8 +104,9 @@ function reportError(ctx: CliContext, err: unknown, argv: readonly string[]): nu
   const json = ctx.globals.json ?? argv.includes('--json');
   const code = exitCodeFor(err);
   const message = err instanceof Error ? err.message : String(err);
-  // One JSON document per command: a command that already printed its result (cert renew's summary) keeps it.
+  // A plugin's verdict is its stdout line alone: nothing on stderr.
   if (err instanceof CheckStatusError && err.quiet) return code;
+  // One JSON document per command: a command that already printed its result (cert renew's summary) keeps it.
   if (json && !ctx.output.hasResult) ctx.io.writeStdout(`${printableJson({ error: errorAsJson(err) }, 2)}\n`);
   ctx.io.writeStderr(`acmecli: ${printableLine(message)}${code === EXIT.usage && !message.includes('--help') ? ' (see --help)' : ''}\n`);
   if (verbose && err instanceof Error) {
