@@ -10,6 +10,7 @@ import type { ChallengeSolver, ChallengeTask, ChallengeType } from '../acme/solv
 import type { Challenge, Identifier } from '../acme/types.js';
 import { AcmecliError, BadResponseError, UsageError } from '../errors.js';
 import { challengeTask, isKnownChallengeType, typesAllowedFor } from './challenge-tasks.js';
+import { checkChallengeTokens, checkOrderIdentifiers, requestedIdentifierOf } from './ca-answers.js';
 
 export type IssuanceStep = 'order' | 'authorization' | 'challenge' | 'validation' | 'valid' | 'finalize' | 'download' | 'done';
 
@@ -75,6 +76,7 @@ export async function obtainCertificate(req: ObtainRequest): Promise<ObtainResul
   });
   req.events?.onOrderCreated?.(created.url);
   if (created.order.status === 'invalid') throw orderFailure(created);
+  checkOrderIdentifiers(created.order, req.identifiers, created.url);
 
   const outcomes = await Promise.allSettled(created.order.authorizations.map((url) => authorize(req, url, step)));
   const failures = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
@@ -114,9 +116,12 @@ export async function obtainCertificate(req: ObtainRequest): Promise<ObtainResul
 }
 
 async function authorize(req: ObtainRequest, url: string, step: (i: string, s: IssuanceStep, d?: string) => void): Promise<SolvedChallenge> {
-  const authz = await fetchAuthorization(req.client, req.account, url);
-  const a = authz.authorization;
-  const name = a.wildcard ? `*.${a.identifier.value}` : a.identifier.value;
+  const fetched = await fetchAuthorization(req.client, req.account, url);
+  // From here on the name is ours (as requested), never the CA's spelling of it.
+  const { identifier, wildcard } = requestedIdentifierOf(fetched.authorization, req.identifiers, url);
+  const a = { ...fetched.authorization, identifier, wildcard };
+  const authz: AuthorizationRef = { ...fetched, authorization: a };
+  const name = wildcard ? `*.${identifier.value}` : identifier.value;
   step(name, 'authorization');
   if (a.status === 'valid') {
     step(name, 'valid', 'already valid');
@@ -124,6 +129,7 @@ async function authorize(req: ObtainRequest, url: string, step: (i: string, s: I
   }
   if (a.status !== 'pending') throw new AcmeProblemError({ type: 'urn:ietf:params:acme:error:unauthorized', detail: `authorization for ${name} is ${a.status}`, status: 403 }, { method: 'POST', url });
 
+  checkChallengeTokens(a, name, url);
   const tried: string[] = [];
   for (const { challenge, solver } of candidates(req, authz)) {
     const task = challengeTask(challenge, a, req.thumbprint, req.account.url);

@@ -1,3 +1,4 @@
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startPebble, type PebbleInstance } from '../support/pebble.js';
@@ -34,12 +35,11 @@ afterEach(() => {
 });
 
 let n = 0;
-function issue(extra: string[] = [], names?: string[]) {
+function issue(extra: string[] = [], solver = ['--http-standalone', `127.0.0.1:${pebble.httpPort}`]) {
   n++;
-  const domains = names ?? [`s${n}.example.com`];
   return runMain(
     ['-a', proxy.directoryUrl, '--ca-file', proxy.caFile, '-k', accountKey, 'cert', 'issue', '--agree-tos', '--json',
-      ...domains.flatMap((d) => ['-d', d]), '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', path.join(work, `out${n}`), ...extra],
+      '-d', `s${n}.example.com`, ...solver, '--out', path.join(work, `out${n}`), ...extra],
     { env: { ACMECLI_HOME: home } },
   );
 }
@@ -121,5 +121,72 @@ describe('a bad Location header', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/sent a Location header that is not a URL: "https:\/\/\[bad"/);
     expect(r.stderr).not.toMatch(/Invalid URL|INTERNAL/);
+  });
+});
+
+describe('tokens and identifiers are checked before any solver sees them', () => {
+  let hookLog: string;
+  let hook: string[];
+  beforeAll(() => {
+    hookLog = path.join(work, 'hook-calls.log');
+    const file = path.join(work, 'logging-hook.sh');
+    // Logs every call with all its arguments, then declines: being called at all is the failure.
+    writeFileSync(file, `#!/bin/sh\nprintf '%s|' "$@" >> '${hookLog}'\necho >> '${hookLog}'\nexit 1\n`);
+    chmodSync(file, 0o755);
+    hook = ['--hook', file];
+  });
+  afterEach(() => rmSync(hookLog, { force: true }));
+
+  const expectRefusedBeforeHook = (r: Awaited<ReturnType<typeof runMain>>, message: RegExp) => {
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(hookLog) ? readFileSync(hookLog, 'utf8') : '').toBe('');
+  };
+
+  test('a token that is a path', async () => {
+    proxy.rewrite('authorization', (ex) => {
+      for (const c of ex.json?.challenges ?? []) c.token = '../../../../../tmp/x';
+    });
+    expectRefusedBeforeHook(await issue([], hook), /has the token "\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/tmp\/x", which is not base64url of at least 128 bits/);
+  });
+
+  test('a token with a newline, or too short to hold 128 bits', async () => {
+    proxy.rewrite('authorization', (ex) => {
+      for (const c of ex.json?.challenges ?? []) c.token = 'c2hvcnQ';
+    }, { times: 1 });
+    expectRefusedBeforeHook(await issue([], hook), /has the token "c2hvcnQ", which is not base64url/);
+    proxy.rewrite('authorization', (ex) => {
+      for (const c of ex.json?.challenges ?? []) c.token = `${c.token}\nX`;
+    });
+    expectRefusedBeforeHook(await issue([], hook), /which is not base64url/);
+  });
+
+  test('an identifier with a newline', async () => {
+    proxy.rewrite('authorization', (ex) => {
+      if (ex.json?.identifier) ex.json.identifier.value += '\nrm -rf /';
+    });
+    expectRefusedBeforeHook(await issue([], hook), /is for "s\d+\.example\.com\\nrm -rf \/", which is not a valid DNS name/);
+  });
+
+  test('an identifier that was never requested', async () => {
+    proxy.rewrite('authorization', (ex) => {
+      if (ex.json?.identifier) ex.json.identifier.value = 'victim.example.org';
+    });
+    expectRefusedBeforeHook(await issue([], hook), /is for "victim\.example\.org", which was never requested/);
+  });
+
+  test('an order for other names than requested: refused before any authorization is fetched', async () => {
+    proxy.rewrite('newOrder', (ex) => {
+      ex.json.identifiers.push({ type: 'dns', value: 'victim.example.org' });
+    });
+    expectRefusedBeforeHook(await issue([], hook), /order .* is for .*"victim\.example\.org", not the names requested/);
+    expect(count('authorization')).toBe(0);
+  });
+
+  test('the same hook is called when the CA is honest (the check above is not vacuous)', async () => {
+    const r = await issue([], hook);
+    expect(r.code).not.toBe(0);
+    expect(readFileSync(hookLog, 'utf8')).toMatch(/^begin\|(http-01|dns-01|tls-alpn-01)\|s\d+\.example\.com\|[A-Za-z0-9_-]{43}\|/);
   });
 });
