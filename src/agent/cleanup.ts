@@ -5,7 +5,7 @@ import { certificateId } from './config/paths.js';
 import type { ClientConfig } from './config/schema.js';
 
 /**
- * CONTRACT.md §6.10, made safe: only files inside `certificate_dir` whose name
+ * manager-contract.md §6.10, made safe: only files inside `certificate_dir` whose name
  * ends in one of the three extensions and whose identity (path minus dir and
  * extension) is neither configured nor on the manager are removed. Without a
  * certificate_dir, nothing is (the Go client would walk the current folder).

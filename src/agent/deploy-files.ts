@@ -20,7 +20,7 @@ export interface LocalFiles {
   ca?: string;
 }
 
-/** CONTRACT.md §3.3: the fingerprint is the hex SHA-256 of the exact PEM text. */
+/** manager-contract.md §3.3: the fingerprint is the hex SHA-256 of the exact PEM text. */
 export function fingerprintOf(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }

@@ -20,7 +20,7 @@ const SECRET_KEYS = /token|secret|password|hmac|private|key_pem/i;
 /**
  * The Go client's log lines, so existing log pipelines keep parsing them:
  * logfmt `ts=… level=… msg="…" domain=… issuer=… name=… owner=…`, or one JSON
- * object per line with the same keys (CONTRACT.md §6.13). No caller= field: it
+ * object per line with the same keys (manager-contract.md §6.13). No caller= field: it
  * names Go files that do not exist here. Control characters in messages and values
  * (often from the manager or the CA) are escaped here, so no log line can hold a
  * raw ESC or bidi override.

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * The Go client's metric names, types and labels (CONTRACT.md §6.12), so
+ * The Go client's metric names, types and labels (manager-contract.md §6.12), so
  * existing dashboards keep working, plus what it registers and never emits:
  * `acme_manager_certificate_expiry` per deployed certificate, and the time and
  * result of the last sync.

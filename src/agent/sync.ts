@@ -59,7 +59,7 @@ type Planned =
   | { kind: 'delete'; server: ManagerCertificate };
 
 /**
- * One sync cycle (CONTRACT.md §6.4–§6.6), changed where the Go client loses data:
+ * One sync cycle (manager-contract.md §6.4–§6.6), changed where the Go client loses data:
  * a certificate whose check failed keeps its server entry, deletions are bounded
  * and their delay survives restarts, files are written atomically and together.
  * Never throws: what went wrong is in the result and the logs.
@@ -139,7 +139,7 @@ function isSkipped(deps: SyncDeps, id: string, now: Date): boolean {
   return true;
 }
 
-/** CONTRACT.md §7 item 8: a 429 skips this certificate until its Retry-After (busy: the next cycle), without blocking the others. */
+/** manager-contract.md §7 item 8: a 429 skips this certificate until its Retry-After (busy: the next cycle), without blocking the others. */
 function skipUntilRetry(deps: SyncDeps, id: string, err: ManagerError): void {
   const entry = (deps.state.certificates[id] ??= {});
   if (err.kind === 'rate-limited' && err.retryAfterMs !== undefined) {
@@ -354,7 +354,7 @@ async function reissue(deps: SyncDeps, result: CycleResult, cert: CertificateCon
   if (response.csr === csr) await afterIssue(deps, result, cert, paths, response, key.pem);
 }
 
-/** CONTRACT.md §7 item 7: resending the stored CSR changes only renewal_days and labels, without a new ACME order. */
+/** manager-contract.md §7 item 7: resending the stored CSR changes only renewal_days and labels, without a new ACME order. */
 async function updateMetadata(deps: SyncDeps, result: CycleResult, cert: CertificateConfig, server: ManagerCertificate, why: string): Promise<void> {
   if (!server.csr) throw new Error('the manager has no stored CSR for this certificate; cannot update its metadata alone');
   await deps.manager.updateCertificate({ ...requestOf(cert), csr: server.csr, key_type: server.key_type ?? cert.keyType, revoke: false });

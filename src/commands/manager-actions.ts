@@ -43,7 +43,7 @@ export async function requestAction(ctx: CliContext, options: ManagerConnectionO
   if (options.renewalDays) parseRenewDays(options.renewalDays);
   const days = options.days === undefined ? undefined : Number(options.days);
   if (days !== undefined && (!Number.isInteger(days) || days <= 0)) throw new UsageError('--days must be a whole number of days');
-  // The agent's file names (CONTRACT.md §6.7): the name, else the domain, wildcards literal.
+  // The agent's file names (manager-contract.md §6.7): the name, else the domain, wildcards literal.
   const fileName = options.name ?? identifiers[0]!.value;
   if (/[/\\]|\.\./.test(fileName)) throw new UsageError(`--name ${JSON.stringify(fileName)} must not contain '/', '\\' or '..'`);
   const key = await generateAccountKey(keyType);

@@ -10,7 +10,7 @@ export interface BackoffPolicy {
 /**
  * The wait before retry number `retry` (1-based): exponential growth from waitMin, capped at
  * waitMax, with full jitter above waitMin so that many agents restarted together do not
- * return in step (go-retryablehttp waits exactly min·2^n: CONTRACT.md §6.11).
+ * return in step (go-retryablehttp waits exactly min·2^n: manager-contract.md §6.11).
  */
 export function backoffDelayMs(retry: number, policy: BackoffPolicy, random: () => number): number {
   const min = Math.max(0, policy.waitMinMs);
@@ -21,7 +21,7 @@ export function backoffDelayMs(retry: number, policy: BackoffPolicy, random: () 
 /**
  * Whether a status is worth repeating an idempotent request for: every 5xx except 501 (as
  * go-retryablehttp), plus the user's extra statuses. Never 429: the caller skips that
- * certificate until Retry-After instead of blocking the cycle for minutes (CONTRACT.md §7.8).
+ * certificate until Retry-After instead of blocking the cycle for minutes (manager-contract.md §7 item 8).
  */
 export function isRetryableStatus(status: number, extraStatuses: readonly number[] = []): boolean {
   if (status === 429) return false;

@@ -12,10 +12,10 @@ export interface ManagerRetryOptions extends BackoffPolicy {
   extraStatuses: readonly number[];
 }
 
-/** The Go client's defaults (`http_client_retry_*`, CONTRACT.md §6.2). */
+/** The Go client's defaults (`http_client_retry_*`, manager-contract.md §6.2). */
 export const DEFAULT_MANAGER_RETRY: ManagerRetryOptions = { max: 4, waitMinMs: 1_000, waitMaxMs: 30_000, extraStatuses: [] };
 
-/** Per-attempt deadlines (CONTRACT.md §6.11). The transport's own `timeoutMs` must not be shorter. */
+/** Per-attempt deadlines (manager-contract.md §6.11). The transport's own `timeoutMs` must not be shorter. */
 export interface ManagerTimeouts {
   /** POST and PUT: the manager runs a whole ACME order before it answers (`certificate_timeout`). */
   certificateMs: number;
@@ -69,7 +69,7 @@ interface Call {
 }
 
 /**
- * Client of the ACME Manager REST API (CONTRACT.md §3), for the deploy agent.
+ * Client of the ACME Manager REST API (manager-contract.md §3), for the deploy agent.
  *
  * GET and DELETE retry on network errors, 5xx except 501 and `extraStatuses`, with exponential
  * backoff and full jitter. POST and PUT are never repeated: each attempt would be a new ACME order.
@@ -124,7 +124,7 @@ export class ManagerClient {
 
   /** `GET /certificate/{name}` or `GET /certificate/{issuer}/{domain}`: the certificate with its PEM. */
   async getCertificate(ref: CertificateRef, options: CallOptions = {}): Promise<CertMap> {
-    // CONTRACT.md §1: the literal `GET /certificate/metadata` wins over `/certificate/{name}`.
+    // manager-contract.md §1: the literal `GET /certificate/metadata` wins over `/certificate/{name}`.
     if ('name' in ref && ref.name === 'metadata') throw new UsageError("a certificate named 'metadata' cannot be read by name: the manager routes that path to its metadata list");
     const call: Call = { method: 'GET', path: refPath(ref), operation: `GET certificate ${labelOf(ref)}`, timeoutMs: this.#timeouts.getMs };
     return certMapOf(await this.#json(call, options.signal), call.operation);
@@ -167,7 +167,7 @@ export class ManagerClient {
   }
 
   async #request(call: Call, signal: AbortSignal | undefined): Promise<HttpResponse> {
-    // A GET or DELETE can be repeated; a POST or PUT would be a second ACME order (CONTRACT.md §6.11).
+    // A GET or DELETE can be repeated; a POST or PUT would be a second ACME order (manager-contract.md §6.11).
     const isIdempotent = call.method === 'GET' || call.method === 'DELETE';
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept: 'application/json' };
     if (call.body !== undefined) headers['content-type'] = 'application/json';
@@ -248,7 +248,7 @@ function labelOf(ref: CertificateRef | CertificateParams): string {
 }
 
 /**
- * The body as the Go client sends it (CONTRACT.md §3.2): `name, san, csr, days, renewal_days,
+ * The body as the Go client sends it (manager-contract.md §3.2): `name, san, csr, days, renewal_days,
  * dns_challenge, http_challenge, profile` only when non-empty; `bundle, revoke, labels, key_type` always.
  */
 export function certificateBody(params: UpdateCertificateParams): Record<string, unknown> {

@@ -50,7 +50,7 @@ export class ManagerError extends AcmecliError {
       : KIND_BY_STATUS[init.status] ?? (init.status >= 500 ? 'server' : 'bad-request');
   }
 
-  /** 409 because an earlier delete has not been reaped yet (CONTRACT.md §4). */
+  /** 409 because an earlier delete has not been reaped yet (manager-contract.md §4). */
   get isPendingDeletion(): boolean {
     return this.status === 409 && /pending deletion/i.test(this.serverMessage);
   }
@@ -66,7 +66,7 @@ export function oneLine(text: string, maxChars = MAX_MESSAGE_CHARS): string {
 
 /**
  * The reason in an error body. The manager writes JSON with Go's `http.Error`, so it comes as
- * `text/plain` with a trailing newline, under `error` or (contextual) `err` (CONTRACT.md §1);
+ * `text/plain` with a trailing newline, under `error` or (contextual) `err` (manager-contract.md §1);
  * a proxy in front may answer HTML or plain text instead.
  */
 export function serverMessageOf(body: Uint8Array): string {
@@ -89,7 +89,7 @@ export function serverMessageOf(body: Uint8Array): string {
 /**
  * Builds the ManagerError for a non-2xx answer. Retry-After (seconds or HTTP-date) wins; a
  * follower drops the leader's headers, so `retry after Ns` in the message is the fallback
- * (CONTRACT.md §3.5).
+ * (manager-contract.md §3.5).
  */
 export function managerErrorFrom(res: HttpResponse, operation: string, now: number, attempts = 1, redact: readonly string[] = []): ManagerError {
   let serverMessage = serverMessageOf(res.body);

@@ -14,7 +14,7 @@ const SECRET = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * Checks an ACME Manager bearer token before any request: standard base64 (with padding) of
- * `<uuid>:<secret>` (CONTRACT.md §2). Surrounding whitespace is trimmed, since the manager
+ * `<uuid>:<secret>` (manager-contract.md §2). Surrounding whitespace is trimmed, since the manager
  * answers 401 to a token with spaces. Throws UsageError (`USAGE`) whose message never contains the token.
  */
 export function parseBearerToken(text: string): BearerToken {

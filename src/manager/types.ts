@@ -1,5 +1,5 @@
 // ACME Manager wire objects, with the manager's own (snake_case) field names, as read from its code
-// (CONTRACT.md §3.3). Every Certificate field is `omitempty` on the server: false, 0 and "" are absent.
+// (manager-contract.md §3.3). Every Certificate field is `omitempty` on the server: false, 0 and "" are absent.
 
 /** Ring metadata of one certificate: `GET /certificate/metadata` answers an array of these. */
 export interface ManagerCertificate {
@@ -60,7 +60,7 @@ export interface ManagerTokenRecord {
   tokenHash?: string;
 }
 
-/** The body of `POST /certificate` and `PUT /certificate` (CONTRACT.md §3.2). */
+/** The body of `POST /certificate` and `PUT /certificate` (manager-contract.md §3.2). */
 export interface CertificateParams {
   domain: string;
   issuer: string;
@@ -86,7 +86,7 @@ export interface UpdateCertificateParams extends CertificateParams {
 /** Which certificate: by name for named ones, else by issuer and domain. */
 export type CertificateRef = { name: string } | { issuer: string; domain: string };
 
-/** What the agent keeps in Vault per certificate (CONTRACT.md §6.8). */
+/** What the agent keeps in Vault per certificate (manager-contract.md §6.8). */
 export interface CertificateBackup {
   cert: string;
   key: string;

@@ -4,7 +4,7 @@ import { AcmecliError, BadResponseError, HttpError, NetworkError, TimeoutError, 
 import { backoffDelayMs, isRetryableFailure, isRetryableStatus, type BackoffPolicy } from './backoff.js';
 import { oneLine } from './manager-error.js';
 
-/** The Go client's `storage.vault.retry_*` defaults (CONTRACT.md §6.2). */
+/** The Go client's `storage.vault.retry_*` defaults (manager-contract.md §6.2). */
 export const DEFAULT_VAULT_RETRY: BackoffPolicy = { max: 3, waitMinMs: 1_000, waitMaxMs: 10_000 };
 
 export interface VaultClientOptions {
@@ -34,7 +34,7 @@ interface CachedToken {
 }
 
 /**
- * Where the agent backs up a certificate and its key (CONTRACT.md §6.8): `prefix/owner/issuer/domain`,
+ * Where the agent backs up a certificate and its key (manager-contract.md §6.8): `prefix/owner/issuer/domain`,
  * or `prefix/owner/issuer/name/domain` for a named one (5 segments, unlike the server's own layout).
  */
 export function backupPath(where: { prefix: string; owner: string; issuer: string; domain: string; name?: string | undefined }): string {

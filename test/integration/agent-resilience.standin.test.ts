@@ -1,4 +1,4 @@
-// Stand-in: no ACME Manager binary runs here; test/support/manager-standin.ts follows CONTRACT.md and issues through the real Pebble.
+// Stand-in: no ACME Manager binary runs here; test/support/manager-standin.ts follows manager-contract.md and issues through the real Pebble.
 import { spawn } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

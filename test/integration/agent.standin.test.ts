@@ -1,4 +1,4 @@
-// Stand-in: no ACME Manager or Vault binary runs here; test/support/manager-standin.ts and vault-standin.ts follow CONTRACT.md and issue through the real Pebble.
+// Stand-in: no ACME Manager or Vault binary runs here; test/support/manager-standin.ts and vault-standin.ts follow manager-contract.md and issue through the real Pebble.
 import { spawn } from 'node:child_process';
 import { createHash, createPrivateKey } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';

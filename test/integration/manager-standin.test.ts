@@ -1,4 +1,4 @@
-// Stand-in: no ACME Manager or Vault binary runs here; these tests prove test/support/manager-standin.ts and vault-standin.ts keep CONTRACT.md's wire quirks, issuing for real at Pebble.
+// Stand-in: no ACME Manager or Vault binary runs here; these tests prove test/support/manager-standin.ts and vault-standin.ts keep manager-contract.md's wire quirks, issuing for real at Pebble.
 import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';

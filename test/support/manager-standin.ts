@@ -1,7 +1,7 @@
-// Stand-in for the ACME Manager server (fgouteroux/acme-manager): no binary runs here, so this follows /work/shared/manager/CONTRACT.md §1–§5, quirks included.
+// Stand-in for the ACME Manager server (fgouteroux/acme-manager): no binary runs here, so this follows docs/manager-contract.md §1–§5, quirks included.
 /**
  * What a client can observe of one ACME Manager leader, over plain HTTP on
- * 127.0.0.1 (port 0). Section marks (§n) point into CONTRACT.md.
+ * 127.0.0.1 (port 0). Section marks (§n) point into manager-contract.md.
  *
  * Issuance is real: every POST, re-issuing PUT and `renewNow()` runs an ACME
  * order for the client's CSR against the given Pebble with acmecli's own
@@ -13,7 +13,7 @@
  * token management with X-API-Key (always 401 here: the stand-in has no admin
  * key; tokens come from `createToken`), plugins, /metrics, the web UI, the
  * hourly sweeps (use `reapPendingDeletions()`), and the automatic renewal
- * ticker (use `renewNow()`). Where CONTRACT.md gives no exact message (domain
+ * ticker (use `renewNow()`). Where manager-contract.md gives no exact message (domain
  * and name checks, "not found", "pending deletion"), the text here is ours; the
  * status code and body shape follow §3.4.
  */

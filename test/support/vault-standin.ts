@@ -1,4 +1,4 @@
-// Stand-in for HashiCorp Vault: only the AppRole login and KV v2 read/write that the ACME Manager client's backup uses (CONTRACT.md §6.8).
+// Stand-in for HashiCorp Vault: only the AppRole login and KV v2 read/write that the ACME Manager client's backup uses (manager-contract.md §6.8).
 /**
  * Plain HTTP on 127.0.0.1 (port 0). Answers the way Vault does for what a client
  * can observe: JSON bodies with `errors` arrays, 403 `permission denied` for a

@@ -103,7 +103,7 @@ export function parsePrometheusDuration(text: string): number {
  * Unlike the Go client: it validates this value as a Prometheus duration but
  * applies it with Go's time.ParseDuration and ignores that error, so `1d`
  * passes validation and then waits zero (the certificate is deleted on the next
- * cycle; CONTRACT.md §6.5 item 4). Here `1d` is one day. Go durations with a
+ * cycle; manager-contract.md §6.5). Here `1d` is one day. Go durations with a
  * fraction (`1.5h`), which the Go client refuses, are accepted.
  *
  * @returns milliseconds.

@@ -1,4 +1,4 @@
-// Where a certificate's files go (CONTRACT.md §6.7). Pure: the one question that
+// Where a certificate's files go (manager-contract.md §6.7). Pure: the one question that
 // needs the filesystem (real paths) is passed in as a function.
 import { ClientConfigError, type CertificateConfig, type ClientConfig, type CommonConfig } from './schema.js';
 

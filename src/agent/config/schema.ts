@@ -1,4 +1,4 @@
-// The shape of ACME Manager's client-config.yml (CONTRACT.md §6.2): one table per
+// The shape of ACME Manager's client-config.yml (manager-contract.md §6.2): one table per
 // section, read by parse.ts, and the typed result with every default applied.
 import { UsageError } from '../../errors.js';
 
@@ -116,7 +116,7 @@ export interface CommonConfig {
   httpClientDebug: boolean;
 }
 
-/** One entry of the `certificate` list, with the defaults of CONTRACT.md §6.4 step 2 applied. */
+/** One entry of the `certificate` list, with the defaults of manager-contract.md §6.4 step 3 applied. */
 export interface CertificateConfig {
   domain: string;
   issuer: string;

@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 
 /**
- * The manager's domain check (CONTRACT.md §3.2, `utils.SanitizedDomain`), so a
+ * The manager's domain check (manager-contract.md §3.2, `utils.SanitizedDomain`), so a
  * bad name fails at load instead of with a 400 on every cycle: at most 253
  * characters; labels of 1–63 letters, digits, `_` or `-`, not starting or ending
  * with `-`; only a leading `*` label; no empty label (so no trailing dot);
@@ -80,7 +80,7 @@ export function checkLabels(labels: string): { problem?: string; ignored: string
 }
 
 /**
- * `name` and `issuer` become file names (CONTRACT.md §6.7): no `/`, `\` or `..`,
+ * `name` and `issuer` become file names (manager-contract.md §6.7): no `/`, `\` or `..`,
  * which the manager refuses for `name` too. Control characters would make
  * unreadable file names.
  */

@@ -9,7 +9,7 @@ import { COMMON_DEFAULTS, ClientConfigError } from '../../../src/agent/config/sc
 
 const dir = '/etc/ssl/certificates/';
 
-describe('certificatePaths (CONTRACT.md §6.7)', () => {
+describe('certificatePaths (manager-contract.md §6.7)', () => {
   test.each([
     ['unnamed: <dir><issuer>/<domain><ext>', { name: '', issuer: 'letsencrypt', domain: 'a.example' }, dir,
       { cert: '/etc/ssl/certificates/letsencrypt/a.example.crt', key: '/etc/ssl/certificates/letsencrypt/a.example.key', ca: '/etc/ssl/certificates/letsencrypt/a.example.ca.crt' }],

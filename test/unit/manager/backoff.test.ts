@@ -26,7 +26,7 @@ test('waitMax below waitMin never makes a negative range', () => {
 test.each([
   [500, true], [502, true], [503, true], [504, true], [599, true],
   [501, false], [429, false], [400, false], [404, false], [409, false], [200, false],
-])('CONTRACT §6.11: status %i retryable: %s', (status, expected) => {
+])('manager-contract.md §6.11: status %i retryable: %s', (status, expected) => {
   expect(isRetryableStatus(status)).toBe(expected);
 });
 

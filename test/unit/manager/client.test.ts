@@ -52,7 +52,7 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
   throw new Error('expected a failure');
 }
 
-test('CONTRACT §1: the base URL must end in /api/v1', () => {
+test('manager-contract.md §1: the base URL must end in /api/v1', () => {
   const send = async () => ({ status: 200, headers: {}, body: new Uint8Array() });
   for (const baseUrl of ['http://localhost:8989', 'https://manager.example:8989/api', 'not a url', 'ftp://m/api/v1', 'https://m/api/v1?x=1']) {
     expect(() => new ManagerClient({ baseUrl, token: TOKEN, send }), baseUrl).toThrow(new UsageError('the manager URL must end in /api/v1 (e.g. https://manager.example:8989/api/v1)'));
@@ -84,7 +84,7 @@ test('a trailing slash on the base URL is not doubled', async () => {
   expect(h.server.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
 });
 
-test('CONTRACT §3.2: an empty metadata list is `null` on the wire and [] here', async () => {
+test('manager-contract.md §3.2: an empty metadata list is `null` on the wire and [] here', async () => {
   const h = await harness((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('null');
@@ -107,7 +107,7 @@ test('getCertificate by name and by issuer/domain', async () => {
   await expect(h.client.getCertificate({ name: 'metadata' })).rejects.toThrow(UsageError);
 });
 
-test('CONTRACT §3.2: POST sends the Go client body (omitempty fields gone, bundle/revoke/labels/key_type kept)', async () => {
+test('manager-contract.md §3.2: POST sends the Go client body (omitempty fields gone, bundle/revoke/labels/key_type kept)', async () => {
   const h = await harness((_req, res) => goJson(res, 201, CERT_MAP));
   const result = await h.client.createCertificate({ domain: 'a.example', issuer: 'letsencrypt', csr: 'LS0t', key_type: 'ec256', name: '', san: '', days: 0 });
   expect(result.cert).toBe(CERT_MAP.cert);
@@ -130,7 +130,7 @@ test('PUT carries every set field and revoke', async () => {
   expect(JSON.parse(h.server.requests[0]?.body ?? '')).toStrictEqual(params);
 });
 
-test('CONTRACT §3.2: DELETE revokes only with the exact ?revoke=true, and takes the 204', async () => {
+test('manager-contract.md §3.2: DELETE revokes only with the exact ?revoke=true, and takes the 204', async () => {
   const h = await harness((_req, res) => {
     res.writeHead(204);
     res.end();
@@ -146,7 +146,7 @@ test('CONTRACT §3.2: DELETE revokes only with the exact ?revoke=true, and takes
   expect(h.server.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
 });
 
-test('CONTRACT §3.5: a 429 with Retry-After is rate-limited, one line, and not retried', async () => {
+test('manager-contract.md §3.5: a 429 with Retry-After is rate-limited, one line, and not retried', async () => {
   const h = await harness((_req, res) => goError(res, 429, { domain: 'a.example', err: 'rate limit exceeded, retry after 847s', issuer: 'pebble', name: '', owner: 'alice' }, { 'retry-after': '847' }));
   const err = await failure(h.client.createCertificate({ domain: 'a.example', issuer: 'pebble', csr: 'LS0t', key_type: 'ec256' }));
   expect(err).toBeInstanceOf(ManagerError);
@@ -161,7 +161,7 @@ test('CONTRACT §3.5: a 429 with Retry-After is rate-limited, one line, and not 
   expect(h.server.requests).toHaveLength(1);
 });
 
-test('CONTRACT §3.5: through a follower the header is gone, so `retry after 12s` in the body gives the wait', async () => {
+test('manager-contract.md §3.5: through a follower the header is gone, so `retry after 12s` in the body gives the wait', async () => {
   const h = await harness((_req, res) => goError(res, 429, { err: 'rate limit exceeded, retry after 12s', name: 'web', owner: 'alice' }));
   const e = (await failure(h.client.updateCertificate({ domain: 'a.example', issuer: 'pebble', name: 'web', csr: 'LS0t', key_type: 'ec256' }))) as ManagerError;
   expect(e.kind).toBe('rate-limited');
@@ -177,7 +177,7 @@ test('Retry-After as an HTTP-date counts from now', async () => {
   expect(h.server.requests).toHaveLength(1);
 });
 
-test('CONTRACT §7.8: a 429 busy lock has no Retry-After and is not retried, even on DELETE', async () => {
+test('manager-contract.md §7 item 8: a 429 busy lock has no Retry-After and is not retried, even on DELETE', async () => {
   const h = await harness((_req, res) => goError(res, 429, { domain: 'a.example', err: 'another operation is in progress', issuer: 'pebble', name: '', owner: 'alice' }));
   const e = (await failure(h.client.deleteCertificate({ issuer: 'pebble', domain: 'a.example' }))) as ManagerError;
   expect(e.kind).toBe('busy');
@@ -193,7 +193,7 @@ test.each([
   [409, { error: "certificate 'web' is pending deletion" }, 'conflict', "GET certificate web: 409 certificate 'web' is pending deletion"],
   [400, { error: 'EOF' }, 'bad-request', 'GET certificate web: 400 EOF'],
   [405, 'Method Not Allowed', 'bad-request', 'GET certificate web: 405 Method Not Allowed'],
-] as const)('CONTRACT §1: a %i error body (error or err, JSON or text) becomes its kind and one line', async (status, body, kind, message) => {
+] as const)('manager-contract.md §1: a %i error body (error or err, JSON or text) becomes its kind and one line', async (status, body, kind, message) => {
   const h = await harness((_req, res) => goError(res, status, body));
   const e = (await failure(h.client.getCertificate({ name: 'web' }))) as ManagerError;
   expect(e).toBeInstanceOf(ManagerError);
@@ -220,7 +220,7 @@ test('a server that echoes the token does not get it into the error', async () =
   expect(e.serverMessage).toBe('bad header Bearer <redacted>');
 });
 
-test('CONTRACT §6.11: a GET retries 502 with backoff and then succeeds', async () => {
+test('manager-contract.md §6.11: a GET retries 502 with backoff and then succeeds', async () => {
   const h = await harness((_req, res, index) => (index === 0 ? goError(res, 502, { error: 'dial tcp 10.0.0.2:8989: connection refused' }) : goJson(res, 200, [])), { random: () => 0.5 });
   expect(await h.client.listMetadata()).toEqual([]);
   expect(h.server.requests).toHaveLength(2);
@@ -274,7 +274,7 @@ test('a DELETE retries a 500 (the revoke failed, nothing was deleted)', async ()
   expect(h.server.requests.map((r) => r.url)).toEqual(['/api/v1/certificate/pebble/a.example?revoke=true', '/api/v1/certificate/pebble/a.example?revoke=true']);
 });
 
-test('CONTRACT §6.11 (done better): a 500 on POST is not repeated, since each attempt is a new ACME order', async () => {
+test('manager-contract.md §6.11 (done better): a 500 on POST is not repeated, since each attempt is a new ACME order', async () => {
   const h = await harness((_req, res) => goError(res, 500, { domain: 'a.example', err: 'acme: error: 400 :: urn:ietf:params:acme:error:rejectedIdentifier', issuer: 'pebble', name: '', owner: 'alice' }));
   const e = (await failure(h.client.createCertificate({ domain: 'a.example', issuer: 'pebble', csr: 'LS0t', key_type: 'ec256' }))) as ManagerError;
   expect(e.kind).toBe('server');

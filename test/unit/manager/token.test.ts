@@ -7,7 +7,7 @@ const MESSAGE = 'ACME_MANAGER_TOKEN is not an ACME Manager token (base64 of id:s
 const ID = '94e0c649-1b2a-4c3d-8e4f-5a6b7c8d2605';
 const SECRET = 'G3u1TJE-sQB3abcdefghijklmnopqrstuvwxyz_0123'; // 43 base64url characters
 
-test('CONTRACT §2: base64 of <uuid>:<43-char secret> gives the token and its id', () => {
+test('manager-contract.md §2: base64 of <uuid>:<43-char secret> gives the token and its id', () => {
   expect(SECRET).toHaveLength(43);
   const token = makeToken(ID, SECRET);
   expect(token.endsWith('=')).toBe(true); // 80 bytes: standard base64 with one pad

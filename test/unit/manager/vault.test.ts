@@ -52,7 +52,7 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
   throw new Error('expected a failure');
 }
 
-test('CONTRACT §6.8: backup paths have 4 segments, or 5 for a named certificate', () => {
+test('manager-contract.md §6.8: backup paths have 4 segments, or 5 for a named certificate', () => {
   expect(backupPath({ prefix: 'acme-agent', owner: 'alice', issuer: 'pebble', domain: 'a.example' })).toBe('acme-agent/alice/pebble/a.example');
   expect(backupPath({ prefix: 'acme-agent', owner: 'alice', issuer: 'pebble', domain: 'a.example', name: 'web' })).toBe('acme-agent/alice/pebble/web/a.example');
   expect(backupPath({ prefix: '/nested/prefix/', owner: 'alice', issuer: 'le', domain: '*.a.example', name: undefined })).toBe('nested/prefix/alice/le/*.a.example');
@@ -76,7 +76,7 @@ test('concurrent requests share one login', async () => {
   expect(h.logins()).toBe(1);
 });
 
-test('CONTRACT §6.8: the token is used until 10 s before its lease ends, then Vault is asked again', async () => {
+test('manager-contract.md §6.8: the token is used until 10 s before its lease ends, then Vault is asked again', async () => {
   const h = await harness((_req, res) => goJson(res, 200, secretAnswer({})), { leaseSeconds: 60 });
   await h.vault.readSecret('p');
   h.clock.now += 49_000;
@@ -106,12 +106,12 @@ test('a second 403 is an HttpError that names neither secret id nor token', asyn
   expect(h.logins()).toBe(2);
 });
 
-test('CONTRACT §6.8: a missing backup (404) reads as undefined', async () => {
+test('manager-contract.md §6.8: a missing backup (404) reads as undefined', async () => {
   const h = await harness((_req, res) => goJson(res, 404, { errors: [] }));
   expect(await h.vault.readSecret('acme-agent/alice/pebble/gone.example')).toBeUndefined();
 });
 
-test('CONTRACT §6.8: a write is POST /v1/{engine}/data/{path} with {"data":{…}}', async () => {
+test('manager-contract.md §6.8: a write is POST /v1/{engine}/data/{path} with {"data":{…}}', async () => {
   const h = await harness((_req, res) => goJson(res, 200, { data: { version: 1 } }), { secretEngine: '/kv/' });
   const backup = { cert: '-----BEGIN CERTIFICATE-----\n', key: '-----BEGIN EC PRIVATE KEY-----\n' };
   await h.vault.writeSecret(backupPath({ prefix: 'acme-agent', owner: 'alice', issuer: 'pebble', name: 'web', domain: 'a.example' }), backup);
