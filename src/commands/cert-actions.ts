@@ -30,6 +30,7 @@ import { describeFsError } from '../state/atomic-write.js';
 import { LineageStore, checkLineageName, type LineageConfig, type LineageRecord, type SolverSpec } from '../state/lineage-store.js';
 import { describeStateHomeRule } from '../state/home.js';
 import { outputPaths } from '../issuance/output-files.js';
+import { describeSettings, mergeSettings, type GivenSettings } from '../issuance/lineage-settings.js';
 import type { CliContext } from '../cli/context.js';
 import { eabFromOptions, setUpAccount } from '../cli/account-setup.js';
 import { VERSION } from '../cli/version.js';
@@ -37,7 +38,7 @@ import type { EabAlgorithm } from '../acme/jws.js';
 
 export interface IssueOptions {
   domain?: string[];
-  keyType: string;
+  keyType?: string;
   reuseKey?: boolean;
   csr?: string;
   challenge?: string[];
@@ -46,11 +47,11 @@ export interface IssueOptions {
   profile?: string;
   days?: string;
   preferredChain?: string;
-  out: string;
+  out?: string;
   name?: string;
   bundle?: boolean;
   deployHook?: string;
-  renewDays: string;
+  renewDays?: string;
   email?: string[];
   agreeTos?: boolean;
   eabKid?: string;
@@ -154,6 +155,12 @@ export async function deleteAction(ctx: CliContext, name: string, options: { rem
 }
 
 export async function showAction(ctx: CliContext, file: string): Promise<void> {
+  // A file wins; otherwise the argument names a lineage, shown with its stored settings.
+  if (!existsSync(file) && /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(file)) {
+    const record = await new LineageStore(ctx.stateHome).read(file);
+    if (!record || !currentVersion(record)) throw new UsageError(`${file}: no such file, and no lineage of that name (see acmecli cert list)`);
+    return showLineage(ctx, record);
+  }
   const chain = splitPemChain(await readText(file));
   if (chain.length === 0) throw new UsageError(`${file} holds no PEM certificate`);
   const info = describeCertificate(chain[0]!, file);
@@ -181,6 +188,36 @@ export async function showAction(ctx: CliContext, file: string): Promise<void> {
     `ARI CertID:   ${r.ariCertId ?? '(no Authority Key Identifier)'}`,
     `Chain:        ${r.chainLength} certificate${r.chainLength === 1 ? '' : 's'}`,
   ].join('\n'));
+}
+
+function showLineage(ctx: CliContext, record: LineageRecord): void {
+  const summary = lineageSummary(record, new Date());
+  ctx.output.result(summary, (r) => {
+    const s = r.settings;
+    const line = (label: string, value: string | number | boolean | null) => `${`${label}:`.padEnd(16)}${value === null ? '-' : String(value)}`;
+    return [
+      line('Lineage', r.name),
+      line('Status', r.status),
+      line('Names', r.identifiers.join(', ')),
+      line('Expires', r.notAfter),
+      line('Serial', r.serial),
+      line('Next renewal', r.nextRenewal ? `${r.nextRenewal} (${r.renewalBasis})` : null),
+      line('Last result', r.lastResult ? `${r.lastResult.at} ${r.lastResult.message}` : null),
+      line('CA', s.directoryUrl),
+      ...(s.caFile ? [line('CA file', s.caFile)] : []),
+      line('Account key', s.accountKey),
+      line('Key type', s.csr ? `(your CSR: ${s.csr})` : `${s.keyType}${s.reuseKey ? ', reused at renewal' : ''}`),
+      line('Solvers', s.solvers.join('; ') || null),
+      line('Challenges', s.challengeTypes.join(', ') || '(any the solvers answer)'),
+      ...(s.dnsResolver || s.dnsTimeoutSeconds ? [line('DNS check', `${s.dnsResolver ?? 'system resolver'}, ${s.dnsTimeoutSeconds ?? 120} s`)] : []),
+      line('Profile', s.profile),
+      ...(s.days ? [line('Days', s.days)] : []),
+      ...(s.preferredChain ? [line('Preferred chain', s.preferredChain)] : []),
+      line('Output', `${s.outDir}${s.bundle ? ' (bundle)' : ''}`),
+      line('Deploy hook', s.deployHook),
+      line('Renew window', `${s.renewDays} days before expiry (when the CA offers no ARI)`),
+    ].join('\n');
+  });
 }
 
 export async function ariAction(ctx: CliContext, file: string): Promise<void> {
@@ -214,71 +251,120 @@ export async function listAction(ctx: CliContext): Promise<void> {
   const rows = [];
   for (const name of await store.listIssued()) {
     const record = await store.read(name).catch(() => undefined);
-    if (!record) continue;
-    const current = currentVersion(record);
-    const decision = decideRenewal(record, now, false);
-    rows.push({
-      name,
-      identifiers: record.config.identifiers.map((i) => i.value),
-      directoryUrl: record.config.directoryUrl,
-      notAfter: current?.notAfter ?? null,
-      serial: current?.serial ?? null,
-      nextRenewal: current ? decision.renewAt.toISOString() : null,
-      renewalBasis: current ? decision.basis : null,
-      versions: record.versions.length,
-      lastResult: record.lastResult ?? null,
-    });
+    if (record) rows.push(lineageSummary(record, now));
   }
   ctx.output.result({ lineages: rows }, (r) => r.lineages.length === 0
     // A wrong state folder (a cron job or unit without the issuing user's HOME) must never look like "nothing to do".
     ? `No lineages in ${store.root} (${describeStateHomeRule(home)}): acmecli cert issue records one.`
-    : [
-        ['NAME', 'EXPIRES', 'NEXT RENEWAL', 'LAST RESULT'].join('\t'),
-        ...r.lineages.map((l) => [l.name, l.notAfter ?? '-', l.nextRenewal ? `${l.nextRenewal} (${l.renewalBasis})` : '-', l.lastResult ? `${l.lastResult.ok ? 'ok' : 'FAILED'}: ${l.lastResult.message}` : '-'].join('\t')),
-      ].join('\n'));
+    : alignColumns([
+        ['NAME', 'STATUS', 'EXPIRES', 'NEXT RENEWAL', 'LAST RESULT'],
+        ...r.lineages.map((l) => [l.name, l.status, l.notAfter ?? '-', l.nextRenewal ? `${l.nextRenewal} (${l.renewalBasis})` : '-', l.lastResult?.message ?? '-']),
+      ]));
 }
 
-/** Everything `cert issue` can check before the CA sees an order. */
+/** One lineage as `cert list --json` and `cert show NAME` print it: state, current certificate, settings. */
+function lineageSummary(record: LineageRecord, now: Date) {
+  const current = currentVersion(record);
+  const decision = decideRenewal(record, now, false);
+  return {
+    name: record.config.name,
+    status: record.lastResult && !record.lastResult.ok ? 'failed' : 'ok',
+    identifiers: record.config.identifiers.map((i) => i.value),
+    directoryUrl: record.config.directoryUrl,
+    notAfter: current?.notAfter ?? null,
+    serial: current?.serial ?? null,
+    nextRenewal: current ? decision.renewAt.toISOString() : null,
+    renewalBasis: current ? decision.basis : null,
+    versions: record.versions.length,
+    lastResult: record.lastResult ?? null,
+    settings: describeSettings(record.config),
+  };
+}
+
+/** Columns padded to their widest cell, for people; programs use --json. The last column is not padded. */
+function alignColumns(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd()).join('\n');
+}
+
+/**
+ * Everything `cert issue` can check before the CA sees an order. On an existing
+ * lineage the options given replace the stored settings and the others keep
+ * theirs (mergeSettings), so `cert issue -d example.com --deploy-hook CMD` edits
+ * the hook without forgetting the solver or the output folder.
+ */
 async function planIssue(ctx: CliContext, options: IssueOptions, solvers: SolverSpec[]): Promise<LineageConfig> {
-  let identifiers: Identifier[] = options.domain?.length ? parseIdentifiers(options.domain) : [];
+  let identifiers: Identifier[] | undefined = options.domain?.length ? parseIdentifiers(options.domain) : undefined;
   let csrFile: string | undefined;
   if (options.csr) {
     csrFile = resolve(ctx.io.cwd, options.csr);
     const csr = await parseCsr(await readFile(csrFile).catch((err: unknown) => { throw new IoError(`cannot read ${options.csr}: ${describeFsError(err)}`); }), options.csr);
-    if (identifiers.length === 0) identifiers = csr.identifiers;
+    if (!identifiers) identifiers = csr.identifiers;
     else if (!identifiersEqual(identifiers, csr.identifiers)) {
       throw new UsageError(`the CSR ${options.csr} is for ${csr.identifiers.map((i) => i.value).join(', ')}, not ${identifiers.map((i) => i.value).join(', ')}`);
     }
     if (options.reuseKey) throw new UsageError('--reuse-key has no meaning with --csr: the key is yours');
   }
-  if (identifiers.length === 0) throw new UsageError('name at least one identifier with -d');
-  const keyType = parseCertKeyType(options.keyType);
-  const first = identifiers[0]!.value;
-  const name = checkLineageName(options.name ?? first.replace(/^\*\./, '_wildcard.').replace(/:/g, '-'));
+  const first = identifiers?.[0]?.value;
+  const nameGiven = options.name ?? (first ? first.replace(/^\*\./, '_wildcard.').replace(/:/g, '-') : undefined);
+  if (!nameGiven) throw new UsageError('name at least one identifier with -d (or an existing lineage with --name to change its settings)');
+  const name = checkLineageName(nameGiven);
+  const storedRecord = await new LineageStore(ctx.stateHome).read(name);
+  const stored = storedRecord && currentVersion(storedRecord) ? storedRecord.config : undefined;
+  if (!identifiers && !stored) throw new UsageError(`name at least one identifier with -d (there is no lineage named ${name} yet)`);
 
-  const challengeTypes = (options.challenge ?? []).map((type) => {
+  const challengeTypes = options.challenge?.map((type) => {
     if (!(CHALLENGE_TYPES as readonly string[]).includes(type)) throw new UsageError(`unknown challenge type ${JSON.stringify(type)}: use ${CHALLENGE_TYPES.join(', ')}`);
     return type as ChallengeType;
   });
-  if (new Set(challengeTypes).size !== challengeTypes.length) throw new UsageError('--challenge lists a type twice');
-  const dnsResolver = options.dnsResolver ? parseResolverAddress(options.dnsResolver) : undefined;
-  const dnsTimeoutSeconds = options.dnsTimeout === undefined ? undefined : positiveNumber(options.dnsTimeout, '--dns-timeout');
-  const days = options.days === undefined ? undefined : positiveNumber(options.days, '--days');
-  const serveChecks = options.serveCheck?.map((text) => formatServeEndpoint(parseServeEndpoint(text)));
-  const serveCheckTimeoutSeconds = options.serveCheckTimeout === undefined ? undefined : positiveNumber(options.serveCheckTimeout, '--serve-check-timeout');
-  parseRenewDays(options.renewDays);
+  if (challengeTypes && new Set(challengeTypes).size !== challengeTypes.length) throw new UsageError('--challenge lists a type twice');
+  const env = ctx.io.env;
+  const acmeUrlGiven = ctx.globals.acmeUrl !== undefined || env.ACMECLI_ACME_URL !== undefined;
+  const keyPath = ctx.globals.key ?? env.ACMECLI_KEY;
+  const caFile = ctx.globals.caFile ?? env.ACMECLI_CA_FILE;
+  const given: GivenSettings & { name: string } = {
+    name,
+    identifiers,
+    // A new lineage takes the default CA and the current folder; an existing one keeps its own.
+    directoryUrl: acmeUrlGiven || !stored ? ctx.directoryUrl : undefined,
+    caFile: caFile ? resolve(ctx.io.cwd, caFile) : undefined,
+    allowHttp: ctx.globals.allowHttp ? true : undefined,
+    accountKeyPath: keyPath ? resolve(ctx.io.cwd, keyPath) : undefined,
+    keyType: options.keyType === undefined ? undefined : parseCertKeyType(options.keyType),
+    reuseKey: options.reuseKey,
+    csrFile,
+    solvers: solvers.length ? solvers.map((s) => {
+      if (s.kind === 'webroot' && s.arg) return { ...s, arg: resolve(ctx.io.cwd, s.arg) };
+      if (s.kind === 'hook' && s.arg) return { ...s, arg: absoluteProgram(s.arg, ctx.io.cwd) };
+      return s;
+    }) : undefined,
+    challengeTypes,
+    dnsResolver: options.dnsResolver === undefined ? undefined : options.dnsResolver === '' ? '' : parseResolverAddress(options.dnsResolver),
+    dnsTimeoutSeconds: options.dnsTimeout === undefined ? undefined : positiveNumber(options.dnsTimeout, '--dns-timeout'),
+    profile: options.profile,
+    days: options.days === undefined ? undefined : positiveNumber(options.days, '--days'),
+    preferredChain: options.preferredChain,
+    outDir: options.out !== undefined || !stored ? resolve(ctx.io.cwd, options.out ?? '.') : undefined,
+    bundle: options.bundle,
+    deployHook: options.deployHook === undefined || options.deployHook === '' ? options.deployHook : absoluteProgram(options.deployHook, ctx.io.cwd),
+    renewDays: options.renewDays,
+    serveChecks: options.serveCheck?.map((text) => formatServeEndpoint(parseServeEndpoint(text))),
+    serveCheckTimeoutSeconds: options.serveCheckTimeout === undefined ? undefined : positiveNumber(options.serveCheckTimeout, '--serve-check-timeout'),
+  };
+  const config = mergeSettings(stored, given);
+  parseRenewDays(config.renewDays);
 
   // Every identifier must be provable by some allowed type with some solver, or the order would only fail.
   const registry = new SolverRegistry({ env: ctx.io.env, onWarning: () => undefined });
-  const probes = solvers.map((spec) => registry.get(spec));
-  for (const identifier of identifiers) {
+  const probes = config.solvers.map((spec) => registry.get(spec));
+  for (const identifier of config.identifiers) {
     const wildcard = identifier.value.startsWith('*.');
     const base = { type: identifier.type, value: wildcard ? identifier.value.slice(2) : identifier.value };
     const byIdentifier = typesAllowedFor(base, wildcard);
-    const allowed = challengeTypes.length ? challengeTypes.filter((t) => byIdentifier.includes(t)) : byIdentifier;
+    const allowed = config.challengeTypes.length ? (config.challengeTypes as ChallengeType[]).filter((t) => byIdentifier.includes(t)) : byIdentifier;
     if (allowed.length === 0) {
       const need = wildcard ? 'a wildcard needs a DNS challenge (dns-01, dns-account-01, dns-persist-01)' : 'an IP address needs http-01 or tls-alpn-01 (RFC 8738)';
-      throw new UsageError(`${identifier.value}: ${need}, and --challenge allows only ${challengeTypes.join(', ')}`);
+      throw new UsageError(`${identifier.value}: ${need}, and --challenge allows only ${config.challengeTypes.join(', ')}`);
     }
     if (probes.length === 0) continue; // pre-authorised CAs need no solver; the flow says so if one is needed after all
     const canSolve = allowed.some((type) => probes.some((solver) => solver.supports({ type, identifier: base, token: 'probe', keyAuthorization: 'probe.probe', wildcard, ...(type === 'dns-01' || type === 'dns-account-01' ? { txt: { name: '_acme-challenge.probe', value: 'probe' } } : {}) })));
@@ -287,47 +373,20 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
       throw new UsageError(`${identifier.value}: ${need}`);
     }
   }
-  await registry.prepared(solvers).finally(() => registry.closeAll()); // ports free, hooks executable, webroot writable: before any order
+  // Ports free, hooks executable, webroot writable: before any order. Stored solvers are checked when they run,
+  // so changing a hook of a lineage whose web server holds port 80 is not refused.
+  if (solvers.length) await registry.prepared(config.solvers).finally(() => registry.closeAll());
 
   if (options.profile) {
-    const directory = await ctx.directory();
+    const directory = await (await ctx.clientFor(config.directoryUrl, config.caFile)).directory();
     const profiles = directory.meta?.profiles;
-    if (!profiles || Object.keys(profiles).length === 0) throw new UsageError(`${ctx.directoryUrl} offers no ACME profiles, so --profile ${options.profile} cannot be used`);
-    if (!(options.profile in profiles)) throw new UsageError(`${ctx.directoryUrl} has no profile ${JSON.stringify(options.profile)}; it offers ${Object.keys(profiles).join(', ')}`);
+    if (!profiles || Object.keys(profiles).length === 0) throw new UsageError(`${config.directoryUrl} offers no ACME profiles, so --profile ${options.profile} cannot be used`);
+    if (!(options.profile in profiles)) throw new UsageError(`${config.directoryUrl} has no profile ${JSON.stringify(options.profile)}; it offers ${Object.keys(profiles).join(', ')}`);
   }
 
-  const keyPath = ctx.globals.key ?? ctx.io.env.ACMECLI_KEY;
-  if (!keyPath) throw new UsageError('no account key: pass -k FILE (or set ACMECLI_KEY); make one with `acmecli key generate ec256 -o account.pem`');
-  await ctx.keyAt(keyPath);
-  const caFile = ctx.globals.caFile ?? ctx.io.env.ACMECLI_CA_FILE;
-  return {
-    name,
-    identifiers,
-    directoryUrl: ctx.directoryUrl,
-    ...(caFile ? { caFile: resolve(ctx.io.cwd, caFile) } : {}),
-    ...(ctx.globals.allowHttp ? { allowHttp: true } : {}),
-    accountKeyPath: resolve(ctx.io.cwd, keyPath),
-    keyType,
-    reuseKey: Boolean(options.reuseKey),
-    ...(csrFile ? { csrFile } : {}),
-    solvers: solvers.map((s) => {
-      if (s.kind === 'webroot' && s.arg) return { ...s, arg: resolve(ctx.io.cwd, s.arg) };
-      if (s.kind === 'hook' && s.arg) return { ...s, arg: absoluteProgram(s.arg, ctx.io.cwd) };
-      return s;
-    }),
-    challengeTypes,
-    ...(dnsResolver ? { dnsResolver } : {}),
-    ...(dnsTimeoutSeconds ? { dnsTimeoutSeconds } : {}),
-    ...(options.profile ? { profile: options.profile } : {}),
-    ...(days ? { days } : {}),
-    ...(options.preferredChain ? { preferredChain: options.preferredChain } : {}),
-    outDir: resolve(ctx.io.cwd, options.out),
-    bundle: Boolean(options.bundle),
-    ...(options.deployHook ? { deployHook: absoluteProgram(options.deployHook, ctx.io.cwd) } : {}),
-    renewDays: options.renewDays,
-    ...(serveChecks?.length ? { serveChecks } : {}),
-    ...(serveCheckTimeoutSeconds ? { serveCheckTimeoutSeconds } : {}),
-  };
+  if (!config.accountKeyPath) throw new UsageError('no account key: pass -k FILE (or set ACMECLI_KEY); make one with `acmecli key generate ec256 -o account.pem`');
+  await ctx.keyAt(config.accountKeyPath);
+  return config;
 }
 
 interface AccountCreation {

@@ -20,10 +20,11 @@ export function addCertCommands(program: Command, ctx: CliContext): void {
   const collectList = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
   group.command('issue')
-    .description('Obtain a certificate and record it as a lineage that `cert renew` repeats')
+    .description('Obtain a certificate and record it as a lineage that `cert renew` repeats; on an existing lineage, change its settings (options left out keep their stored value)')
     .option('-d, --domain <name>', 'a DNS name, *.wildcard or IP address (repeat for more)', collectList)
-    .addOption(new Option('--key-type <type>', 'certificate key type').choices(CERT_KEY_TYPE_NAMES).default('ec256'))
+    .addOption(new Option('--key-type <type>', 'certificate key type (default ec256)').choices(CERT_KEY_TYPE_NAMES))
     .option('--reuse-key', 'keep the same certificate key on renewal')
+    .option('--no-reuse-key', 'a new certificate key at each renewal (the default)')
     .option('--csr <file>', 'your own CSR (PEM or DER): no private key is made or written')
     .addOption(new Option('--http-standalone [addr]', 'answer http-01 with a built-in web server (default :80)').preset(':80').argParser(collect('http-standalone')))
     .addOption(new Option('--webroot <dir>', 'answer http-01 by writing DIR/.well-known/acme-challenge/TOKEN').argParser(collect('webroot')))
@@ -37,11 +38,12 @@ export function addCertCommands(program: Command, ctx: CliContext): void {
     .option('--profile <name>', "an ACME profile from the CA's directory (meta.profiles)")
     .option('--days <n>', 'ask for a certificate valid N days (notAfter; not every CA accepts it)')
     .option('--preferred-chain <issuer-cn>', 'prefer the alternate chain whose top certificate is issued by this CN')
-    .option('--out <dir>', 'where NAME.crt, NAME.key and NAME.ca.crt go', '.')
+    .option('--out <dir>', 'where NAME.crt, NAME.key and NAME.ca.crt go (default: the current folder)')
     .option('--name <name>', 'file and lineage name (default: the first domain)')
     .option('--bundle', 'write the full chain into NAME.crt and no NAME.ca.crt')
-    .option('--deploy-hook <cmd>', 'run after new files are written (ACMECLI_CERT_PATH, ACMECLI_KEY_PATH, ACMECLI_CA_PATH, ACMECLI_DOMAINS)')
-    .option('--renew-days <days>', 'renew this many days before expiry, a number or a range (used by cert renew without ARI)', '20-30')
+    .option('--no-bundle', 'NAME.crt holds the leaf alone, with NAME.ca.crt beside it (the default)')
+    .option('--deploy-hook <cmd>', "run after new files are written (ACMECLI_CERT_PATH, ACMECLI_KEY_PATH, ACMECLI_CA_PATH, ACMECLI_DOMAINS); '' removes it")
+    .option('--renew-days <days>', 'renew this many days before expiry, a number or a range (used by cert renew without ARI; default 20-30)')
     .option('--email <address>', 'contact for a new account (repeatable)', collectList)
     .option('--agree-tos', "agree to the CA's terms of service when an account is created")
     .option('--eab-kid <id>', 'External Account Binding key id, for a new account')
@@ -54,7 +56,8 @@ export function addCertCommands(program: Command, ctx: CliContext): void {
 Examples:
   acmecli -k account.pem cert issue -d example.com -d www.example.com --http-standalone --out /etc/ssl/acme --agree-tos --email admin@example.com
   acmecli -k account.pem cert issue -d '*.example.com' --hook /usr/share/uacme/nsupdate.sh --challenge dns-01 --dns-resolver 192.0.2.53 --out /etc/ssl/acme
-  acmecli -k account.pem cert issue -d example.com --webroot /var/www/html --deploy-hook 'systemctl reload nginx'`)
+  acmecli -k account.pem cert issue -d example.com --webroot /var/www/html --deploy-hook 'systemctl reload nginx'
+  acmecli cert issue --name example.com --deploy-hook 'systemctl reload apache2'   # change one setting, keep the rest`)
     .action(async (options: IssueOptions) => {
       // The directory request (and its TLS handshake) starts before the issuance code loads.
       void ctx.client().then((c) => c.directory()).catch(() => undefined);
@@ -90,9 +93,9 @@ Examples:
     .action(async (name: string, options: { removeFiles?: boolean }) => (await import('./cert-actions.js')).deleteAction(ctx, name, options));
 
   group.command('show')
-    .description('Show a certificate: names, issuer, validity, serial, fingerprint, ARI CertID (offline)')
-    .argument('<file>', 'a PEM certificate or chain')
-    .addHelpText('after', '\nExample:\n  acmecli cert show /etc/ssl/acme/example.com.crt')
+    .description("Show a certificate (names, issuer, validity, serial, fingerprint, ARI CertID) or a lineage's stored settings (offline)")
+    .argument('<file|name>', 'a PEM certificate or chain, or a lineage name')
+    .addHelpText('after', '\nExamples:\n  acmecli cert show /etc/ssl/acme/example.com.crt\n  acmecli cert show example.com --json      # the lineage: CA, account, solvers, output, hooks, key type, profile, window')
     .action(async (file: string) => (await import('./cert-actions.js')).showAction(ctx, file));
 
   group.command('ari')
@@ -117,7 +120,7 @@ Examples:
     .action(async (names: string[], options: { warnDays?: string; connectTimeout: string; nagios?: boolean }) => (await import('./cert-check-actions.js')).checkAction(ctx, names, options));
 
   group.command('list')
-    .description('List lineages: names, expiry, next renewal, last result (offline)')
+    .description('List lineages: names, status, expiry, next renewal, last result; --json adds each one\'s settings (offline)')
     .addHelpText('after', '\nExample:\n  acmecli cert list')
     .action(async () => (await import('./cert-actions.js')).listAction(ctx));
 }

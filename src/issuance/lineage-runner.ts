@@ -10,6 +10,7 @@ import type { IssuanceStep } from './obtain.js';
 import { currentVersion, decideRenewal, recordAriAnswer } from './renewal-decision.js';
 import { issueNextVersion, repairOutputs } from './run-lineage.js';
 import { outputPaths } from './output-files.js';
+import { changedSettings, needsNewCertificate } from './lineage-settings.js';
 import type { SolverRegistry } from './solver-registry.js';
 
 /** What the runner needs from the outside world; the CLI supplies it. */
@@ -41,6 +42,8 @@ export interface LineageOutcome {
   files?: { certificate: string; key?: string; ca?: string };
   challenges?: { identifier: string; type: string; solver: string }[];
   repaired?: boolean;
+  /** `cert issue` on an existing lineage: the settings that changed and were saved. */
+  savedSettings?: string[];
   error?: { code: string; message: string };
 }
 
@@ -87,8 +90,11 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string): Promise
   if (repaired) deps.onInfo?.(`${name}: output files did not match version ${record?.current}; restored them`);
 
   let basis: LineageOutcome['basis'];
+  let saved: string[] = [];
   if (mode.kind === 'issue') {
-    const changed = record && !sameRequest(record.config, mode.config);
+    const stored = record && currentVersion(record) ? record.config : undefined;
+    const changed = stored !== undefined && needsNewCertificate(stored, mode.config);
+    saved = changedSettings(stored, mode.config);
     if (record) {
       record.config = mode.config;
       // A new --out or --bundle takes effect now, from the current version, not at the next renewal.
@@ -104,7 +110,8 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string): Promise
       if (!decision.isDue) {
         await deps.store.write(record);
         if (repaired || record.deployPending === record.current) await deployCurrent(deps, record);
-        return { name, status: 'not-due', message: `${name} is not due until ${decision.renewAt.toISOString()}; nothing to do (--force to issue anyway)`, renewAt: decision.renewAt.toISOString(), basis: decision.basis, repaired };
+        const what = saved.length ? `saved ${saved.join(', ')}; ` : '';
+        return { name, status: 'not-due', message: `${name} is not due until ${decision.renewAt.toISOString()}; ${what}nothing issued (--force to issue now)`, renewAt: decision.renewAt.toISOString(), basis: decision.basis, repaired, ...(saved.length ? { savedSettings: saved } : {}) };
       }
       basis = decision.basis === 'no-certificate' ? 'new' : decision.basis;
     }
@@ -177,11 +184,6 @@ async function checkAri(deps: RunnerDeps, record: LineageRecord, now: Date): Pro
   } catch (err) {
     deps.onInfo?.(`${record.config.name}: ARI check failed (${(err as Error).message}); using the renewal window`);
   }
-}
-
-function sameRequest(a: LineageConfig, b: LineageConfig): boolean {
-  const ids = (c: LineageConfig) => c.identifiers.map((i) => `${i.type}:${i.value}`).sort().join(',');
-  return ids(a) === ids(b) && a.keyType === b.keyType && a.directoryUrl === b.directoryUrl && (a.csrFile ?? '') === (b.csrFile ?? '') && (a.profile ?? '') === (b.profile ?? '');
 }
 
 function describe(err: unknown): { code: string; message: string } {

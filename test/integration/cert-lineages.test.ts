@@ -125,3 +125,80 @@ describe('a failed issuance leaves nothing behind', () => {
     expect(list.json<ListJson>().lineages.map((l) => l.name)).toEqual(['renewfail.example.com']);
   });
 });
+
+interface ShowJson {
+  name: string;
+  status: string;
+  settings: { solvers: string[]; outDir: string; deployHook: string | null; keyType: string; renewDays: string; directoryUrl: string; accountKey: string };
+}
+
+describe('editing a lineage keeps what you did not change', () => {
+  test('cert issue with only --deploy-hook: settings merged, nothing issued, the next renewal uses the stored solver and folder', async () => {
+    const { work, key, run } = await setup('edit');
+    const root = path.join(work, 'www');
+    mkdirSync(root);
+    server = await serveWebroot(root);
+    const out = path.join(work, 'out');
+    const first = await run(['cert', 'issue', '-d', 'edit.example.com', '--webroot', root, '--out', out, '--renew-days', '15', '--agree-tos', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const serial = first.json<RunJson>().lineages[0]!.serial;
+
+    const hookLog = path.join(work, 'hook.log');
+    const hook = `sh -c 'echo "$ACMECLI_CERT_PATH" >> ${hookLog}'`;
+    const edit = await run(['cert', 'issue', '-d', 'edit.example.com', '--deploy-hook', hook, '--json']);
+    expect(edit.code, edit.stderr).toBe(0);
+    const outcome = edit.json<{ lineages: { status: string; savedSettings?: string[]; serial?: string }[] }>().lineages[0]!;
+    expect(outcome.status).toBe('not-due');
+    expect(outcome.savedSettings).toEqual(['deployHook']);
+    // Nothing copied into the current folder (the old default --out).
+    expect(existsSync(path.join(process.cwd(), 'edit.example.com.crt'))).toBe(false);
+
+    const shown = await run(['cert', 'show', 'edit.example.com', '--json']);
+    expect(shown.code, shown.stderr).toBe(0);
+    const settings = shown.json<ShowJson>().settings;
+    expect(settings).toMatchObject({ solvers: [`webroot ${root}`], outDir: out, deployHook: hook, keyType: 'ec256', renewDays: '15', directoryUrl: pebble.directoryUrl, accountKey: key });
+    const text = await run(['cert', 'show', 'edit.example.com']);
+    expect(text.stdout).toMatch(/^Solvers: +webroot /m);
+    expect(text.stdout).toMatch(/^Deploy hook: +sh -c/m);
+
+    const list = await run(['cert', 'list', '--json']);
+    expect(list.json<{ lineages: ShowJson[] }>().lineages[0]!.settings.deployHook).toBe(hook);
+
+    const renewed = await run(['cert', 'renew', 'edit.example.com', '--force', '--json']);
+    expect(renewed.code, renewed.stderr).toBe(0);
+    expect(renewed.json<RunJson>().lineages[0]!.serial).not.toBe(serial);
+    expect(readFileSync(hookLog, 'utf8').trim()).toBe(path.join(out, 'edit.example.com.crt'));
+
+    // An empty value removes a hook; the other settings stay.
+    const removed = await run(['cert', 'issue', '--name', 'edit.example.com', '--deploy-hook', '', '--json']);
+    expect(removed.code, removed.stderr).toBe(0);
+    const after = (await run(['cert', 'show', 'edit.example.com', '--json'])).json<ShowJson>().settings;
+    expect(after).toMatchObject({ deployHook: null, solvers: [`webroot ${root}`], outDir: out });
+
+    // A different certificate (here the key type) is issued at once, with the stored solver.
+    const rekeyed = await run(['cert', 'issue', '-d', 'edit.example.com', '--key-type', 'rsa2048', '--json']);
+    expect(rekeyed.code, rekeyed.stderr).toBe(0);
+    expect(rekeyed.json<RunJson>().lineages[0]!.status).toBe('issued');
+  });
+
+  test('cert list aligns its columns for people', async () => {
+    const { work, run, standalone } = await setup('align');
+    for (const name of ['a.example.com', 'much-longer-name.example.com']) {
+      expect((await run(['cert', 'issue', '-d', name, ...standalone, '--out', path.join(work, 'out'), '--agree-tos'])).code).toBe(0);
+    }
+    const lines = (await run(['cert', 'list'])).stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines.join('')).not.toMatch(/\t/);
+    const column = (line: string, text: string) => line.indexOf(text);
+    expect(column(lines[1]!, ' ok ')).toBe(column(lines[0]!, ' STATUS ') );
+    expect(column(lines[2]!, ' ok ')).toBe(column(lines[0]!, ' STATUS '));
+  });
+
+  test('cert show of a name that is neither a file nor a lineage: one line, exit 2', async () => {
+    const { run } = await setup('shownone');
+    const r = await run(['cert', 'show', 'nothing.example.com']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/no such file, and no lineage of that name/);
+  });
+});
