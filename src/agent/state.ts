@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../state/atomic-write.js';
+import { assertStateFolders } from '../state/safe-folder.js';
 
 /** What the agent remembers about one certificate between cycles and restarts. */
 export interface CertificateState {
@@ -43,6 +44,7 @@ export function agentStatePath(stateHome: string, configPath: string): string {
 }
 
 export async function readAgentState(path: string, configPath: string): Promise<AgentState> {
+  await assertStateFolders(dirname(dirname(path)), 'agent');
   try {
     const state = JSON.parse(await readFile(path, 'utf8')) as AgentState;
     return { ...state, certificates: state.certificates ?? {}, pendingDeletes: state.pendingDeletes ?? {} };
@@ -53,5 +55,6 @@ export async function readAgentState(path: string, configPath: string): Promise<
 }
 
 export async function writeAgentState(path: string, state: AgentState): Promise<void> {
+  await assertStateFolders(dirname(dirname(path)), 'agent');
   await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600, forceMode: true, dirMode: 0o700 });
 }

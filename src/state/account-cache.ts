@@ -3,6 +3,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Directory } from '../acme/types.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { assertStateFolders } from './safe-folder.js';
 
 export interface CachedAccount {
   directoryUrl: string;
@@ -39,12 +40,14 @@ export class AccountCache {
   }
 
   async findAccount(directoryUrl: string, thumbprint: string): Promise<CachedAccount | undefined> {
+    await assertStateFolders(this.#home, `accounts/${directoryKey(directoryUrl)}`);
     const entry = await readJson<CachedAccount>(this.#accountPath(directoryUrl, thumbprint));
     return entry && entry.directoryUrl === directoryUrl && typeof entry.accountUrl === 'string' ? entry : undefined;
   }
 
   async saveAccount(directoryUrl: string, thumbprint: string, accountUrl: string): Promise<void> {
     const entry: CachedAccount = { directoryUrl, thumbprint, accountUrl, savedAt: new Date().toISOString() };
+    await assertStateFolders(this.#home, `accounts/${directoryKey(directoryUrl)}`);
     await writeFileAtomic(this.#accountPath(directoryUrl, thumbprint), `${JSON.stringify(entry, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
   }
 
@@ -53,12 +56,14 @@ export class AccountCache {
   }
 
   async findDirectory(directoryUrl: string): Promise<CachedDirectory | undefined> {
+    await assertStateFolders(this.#home, 'directories');
     const entry = await readJson<CachedDirectory>(this.#directoryPath(directoryUrl));
     return entry && entry.directoryUrl === directoryUrl && typeof entry.directory === 'object' ? entry : undefined;
   }
 
   async saveDirectory(directoryUrl: string, directory: Directory): Promise<void> {
     const entry: CachedDirectory = { directoryUrl, fetchedAt: new Date().toISOString(), directory };
+    await assertStateFolders(this.#home, 'directories');
     await writeFileAtomic(this.#directoryPath(directoryUrl), `${JSON.stringify(entry, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
   }
 }

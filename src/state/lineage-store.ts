@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { StateError, UsageError } from '../errors.js';
 import type { Identifier } from '../acme/types.js';
 import { describeFsError, writeFileAtomic } from './atomic-write.js';
+import { assertStateFolders } from './safe-folder.js';
 import { currentLockHolder, formatLockHolder, lockHolderIsLive, parseLockHolder, procProbe, type ProcessProbe } from './lock-holder.js';
 
 /** How a lineage's challenges are answered: the `cert issue` solver options, in the order given. */
@@ -94,9 +95,16 @@ export function checkLineageName(name: string): string {
  */
 export class LineageStore {
   readonly root: string;
+  readonly #home: string;
 
   constructor(stateHome: string) {
+    this.#home = stateHome;
     this.root = join(stateHome, 'lineages');
+  }
+
+  /** Refuses the state folders of `name` (or of all lineages) when another user controls one of them. */
+  async #checkFolders(name?: string): Promise<void> {
+    await assertStateFolders(this.#home, name === undefined ? 'lineages' : `lineages/${checkLineageName(name)}/versions`);
   }
 
   folder(name: string): string {
@@ -104,6 +112,7 @@ export class LineageStore {
   }
 
   async list(): Promise<string[]> {
+    await this.#checkFolders();
     try {
       const entries = await readdir(this.root, { withFileTypes: true });
       return entries.filter((e) => e.isDirectory() && NAME.test(e.name)).map((e) => e.name).sort();
@@ -115,6 +124,7 @@ export class LineageStore {
 
   async read(name: string): Promise<LineageRecord | undefined> {
     const path = join(this.folder(name), 'lineage.json');
+    await this.#checkFolders(name);
     let text: string;
     try {
       text = await readFile(path, 'utf8');
@@ -132,6 +142,7 @@ export class LineageStore {
   }
 
   async write(record: LineageRecord): Promise<void> {
+    await this.#checkFolders(record.config.name);
     await writeFileAtomic(join(this.folder(record.config.name), 'lineage.json'), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600, forceMode: true, dirMode: 0o700 });
   }
 
@@ -170,6 +181,7 @@ export class LineageStore {
    * into one folder: each version stays one key and its own certificate.
    */
   async claimNextVersion(record: LineageRecord): Promise<number> {
+    await this.#checkFolders(record.config.name);
     await mkdir(join(this.folder(record.config.name), 'versions'), { recursive: true, mode: 0o700 });
     for (let number = await this.nextVersionNumber(record); ; number++) {
       try {
@@ -226,6 +238,7 @@ export class LineageStore {
    */
   async lock(name: string, probe: ProcessProbe = procProbe): Promise<() => Promise<void>> {
     const folder = this.folder(name);
+    await this.#checkFolders(name);
     await mkdir(folder, { recursive: true, mode: 0o700 });
     const path = join(folder, 'lock');
     for (let attempt = 0; attempt < 3; attempt++) {
