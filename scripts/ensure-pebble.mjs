@@ -12,6 +12,9 @@ const PACKAGES = {
   pebble: ['pebble', 'pebble-challtestsrv'],
   openssl: ['openssl'],
   nginx: ['nginx'], // cert check against a real web server
+  // The generated completion scripts are run in the real shells (test/binary/completion.test.ts).
+  zsh: ['zsh'],
+  fish: ['fish'],
 };
 
 function onPath(command) {

@@ -8,6 +8,7 @@ import { addCertCommands } from '../commands/cert.js';
 import { addDnsCommands } from '../commands/dns.js';
 import { addKeyCommands } from '../commands/key.js';
 import { addVersionCommand } from '../commands/version.js';
+import { addCompletionCommand } from '../commands/completion.js';
 import { CliContext } from './context.js';
 import type { CliIO } from './io.js';
 import { VERSION } from './version.js';
@@ -87,6 +88,7 @@ Exit status: 0 success, 1 failure, 2 usage error, 3 CA unreachable (network, TLS
   addManagerCommands(program, ctx);
   addAgentCommands(program, ctx);
   addVersionCommand(program, ctx);
+  addCompletionCommand(program, ctx);
 
   // Subcommands inherit the same error handling and output.
   const inherit = (command: Command) => {
