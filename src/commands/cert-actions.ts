@@ -22,12 +22,12 @@ import { IoError, LineageFailedError, NetworkError, UsageError } from '../errors
 const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT', 'TLS']);
 import { typesAllowedFor } from '../issuance/challenge-tasks.js';
 import { runLineage, type LineageOutcome, type RunnerDeps } from '../issuance/lineage-runner.js';
-import { currentVersion, decideRenewal } from '../issuance/renewal-decision.js';
+import { KEY_COMPROMISE, currentVersion, decideRenewal, lineageStatus, markRevoked } from '../issuance/renewal-decision.js';
 import { SolverRegistry } from '../issuance/solver-registry.js';
 import { parseResolverAddress } from '../solvers/dns-propagation.js';
 import { formatServeEndpoint, parseServeEndpoint } from '../monitoring/serve-endpoint.js';
 import { describeFsError } from '../state/atomic-write.js';
-import { LineageStore, checkLineageName, type LineageConfig, type LineageRecord, type SolverSpec } from '../state/lineage-store.js';
+import { LineageStore, checkLineageName, type LineageConfig, type LineageRecord, type LineageVersion, type SolverSpec } from '../state/lineage-store.js';
 import { describeStateHomeRule } from '../state/home.js';
 import { outputPaths } from '../issuance/output-files.js';
 import { describeSettings, mergeSettings, type GivenSettings } from '../issuance/lineage-settings.js';
@@ -94,26 +94,73 @@ export async function renewAction(ctx: CliContext, names: string[], options: { a
   }
 }
 
-export async function revokeAction(ctx: CliContext, file: string, options: { reason?: string; certKey?: string }): Promise<void> {
-  const pem = await readText(file);
-  const leaf = splitPemChain(pem)[0];
+/**
+ * `cert revoke FILE|NAME`. A certificate that belongs to a lineage (by name, or a
+ * file whose fingerprint is one of its versions) is revoked at that lineage's CA
+ * with its account, whatever the default CA is; a revoked current version marks
+ * the lineage `revoked`, and the next `cert renew` replaces it.
+ */
+export async function revokeAction(ctx: CliContext, target: string, options: { reason?: string; certKey?: string }): Promise<void> {
+  const store = new LineageStore(ctx.stateHome);
+  const reason = parseReason(options.reason);
+  let file = target;
+  let owner: { record: LineageRecord; version: LineageVersion } | undefined;
+  if (!existsSync(target) && /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(target)) {
+    const record = await store.read(target);
+    const current = record && currentVersion(record);
+    if (!record || !current) throw new UsageError(`${target}: no such file, and no lineage of that name (see acmecli cert list)`);
+    owner = { record, version: current };
+    file = store.versionFiles(record.config.name, current.number, current.hasKey).certificate;
+  }
+  const leaf = splitPemChain(await readText(file))[0];
   if (!leaf) throw new UsageError(`${file} holds no PEM certificate`);
   const info = describeCertificate(leaf, file);
-  const reason = parseReason(options.reason);
-  const client = await ctx.client();
+  owner ??= await store.findBySha256(info.sha256Fingerprint);
+
+  const lineage = owner?.record.config;
+  const client = lineage ? await ctx.clientFor(lineage.directoryUrl, lineage.caFile) : await ctx.client();
   let signer;
   if (options.certKey) {
     const key = await ctx.keyAt(options.certKey);
     if (!certificateMatchesKey(leaf, key.privateKey)) throw new UsageError(`${options.certKey} is not the key of ${file}`);
     signer = { key, identity: { jwk: key.publicJwk } };
   } else {
-    const account = await ctx.account();
+    const account = lineage
+      ? await ctx.accountAt(lineage.directoryUrl, client, await ctx.keyAt(lineage.accountKeyPath))
+      : await ctx.account();
     signer = { key: account.key, identity: { kid: account.url } };
   }
   const der = Buffer.from(leaf.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
   await ctx.output.step('revoking', () => revokeCertificate(client, signer, der, reason));
-  ctx.output.result({ file, serial: info.serialHex, revoked: true, reason: reason ?? null, signedWith: options.certKey ? 'certificate-key' : 'account-key' },
-    (r) => `Revoked ${r.file} (serial ${r.serial})${r.reason !== null ? `, reason ${r.reason}` : ''}.`);
+
+  let lineageStatusAfter: string | null = null;
+  if (owner) {
+    const name = owner.record.config.name;
+    const unlock = await store.lock(name);
+    try {
+      const record = await store.read(name);
+      if (record) {
+        markRevoked(record, owner.version.number, reason, new Date());
+        await store.write(record);
+        lineageStatusAfter = lineageStatus(record);
+      }
+    } finally {
+      await unlock();
+    }
+  }
+  const result = {
+    file, serial: info.serialHex, revoked: true, reason: reason ?? null,
+    signedWith: options.certKey ? 'certificate-key' : 'account-key',
+    directoryUrl: lineage?.directoryUrl ?? ctx.directoryUrl,
+    lineage: owner ? owner.record.config.name : null,
+    lineageStatus: lineageStatusAfter,
+  };
+  ctx.output.result(result, (r) => [
+    `Revoked ${r.file} (serial ${r.serial})${r.reason !== null ? `, reason ${r.reason}` : ''} at ${r.directoryUrl}.`,
+    ...(r.lineage && r.lineageStatus === 'revoked'
+      ? [`Lineage ${r.lineage} is now marked revoked: the next \`acmecli cert renew\` replaces it${r.reason === KEY_COMPROMISE ? ' with a new key' : ''} (or \`acmecli cert delete ${r.lineage}\`).`]
+      : r.lineage ? [`It was an older version of lineage ${r.lineage}; its current certificate is unchanged.`] : []),
+  ].join('\n'));
 }
 
 /**
@@ -268,7 +315,7 @@ function lineageSummary(record: LineageRecord, now: Date) {
   const decision = decideRenewal(record, now, false);
   return {
     name: record.config.name,
-    status: record.lastResult && !record.lastResult.ok ? 'failed' : 'ok',
+    status: lineageStatus(record),
     identifiers: record.config.identifiers.map((i) => i.value),
     directoryUrl: record.config.directoryUrl,
     notAfter: current?.notAfter ?? null,

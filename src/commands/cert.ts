@@ -78,11 +78,11 @@ Examples:
     .action(async (names: string[], options: { all?: boolean; force?: boolean; dryRun?: boolean; concurrency: string }) => (await import('./cert-actions.js')).renewAction(ctx, names, options));
 
   group.command('revoke')
-    .description('Revoke a certificate with the account key, or with the certificate\'s own key (RFC 8555 §7.6)')
-    .argument('<file>', 'the certificate (PEM; the first certificate of a chain)')
+    .description('Revoke a certificate with the account key, or with the certificate\'s own key (RFC 8555 §7.6); a lineage\'s certificate at its own CA with its own account')
+    .argument('<file|name>', 'the certificate (PEM; the first certificate of a chain), or a lineage name (its current certificate)')
     .addOption(new Option('--reason <code>', `RFC 5280 reason: ${Object.entries(REVOCATION_REASONS).map(([n, c]) => `${c}=${n}`).join(', ')}`))
     .option('--cert-key <file>', "sign with the certificate's private key instead of the account key")
-    .addHelpText('after', '\nExamples:\n  acmecli -k account.pem cert revoke /etc/ssl/acme/example.com.crt --reason 4\n  acmecli cert revoke example.com.crt --cert-key example.com.key --reason keyCompromise')
+    .addHelpText('after', '\nExamples:\n  acmecli cert revoke example.com --reason keyCompromise     # the lineage: its CA, its account; cert renew replaces it\n  acmecli -k account.pem cert revoke /etc/ssl/acme/example.com.crt --reason 4\n  acmecli cert revoke example.com.crt --cert-key example.com.key --reason keyCompromise')
     .action(async (file: string, options: { reason?: string; certKey?: string }) => (await import('./cert-actions.js')).revokeAction(ctx, file, options));
 
   group.command('delete')

@@ -36,7 +36,7 @@ export interface LineageOutcome {
   status: LineageStatus;
   message: string;
   renewAt?: string;
-  basis?: 'ari' | 'window' | 'no-certificate' | 'forced' | 'new' | 'changed';
+  basis?: 'ari' | 'window' | 'no-certificate' | 'forced' | 'new' | 'changed' | 'revoked';
   serial?: string;
   notAfter?: string;
   files?: { certificate: string; key?: string; ca?: string };

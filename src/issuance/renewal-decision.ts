@@ -5,7 +5,7 @@ export interface RenewalDecision {
   isDue: boolean;
   renewAt: Date;
   /** What set renewAt: the CA's ARI window, or the local renewal window. */
-  basis: 'ari' | 'window' | 'no-certificate';
+  basis: 'ari' | 'window' | 'no-certificate' | 'revoked';
   /** Set when an ARI check is due now (the caller asks the CA, then decides again). */
   shouldCheckAri: boolean;
 }
@@ -21,6 +21,8 @@ const DAY_MS = 86_400_000;
 export function decideRenewal(record: LineageRecord, now: Date, ariSupported: boolean): RenewalDecision {
   const current = currentVersion(record);
   if (!current) return { isDue: true, renewAt: now, basis: 'no-certificate', shouldCheckAri: false };
+  // A revoked certificate in service is an outage waiting for the first client that checks: replace it now.
+  if (current.revoked) return { isDue: true, renewAt: now, basis: 'revoked', shouldCheckAri: false };
   const canAri = ariSupported && Boolean(current.ariCertId);
   const stored = record.ari && record.ari.certId === current.ariCertId ? record.ari : undefined;
   const shouldCheckAri = canAri && (!stored || Date.parse(stored.nextCheckAt) <= now.getTime());
@@ -58,4 +60,19 @@ export function recordAriAnswer(record: LineageRecord, certId: string, window: {
 
 export function currentVersion(record: LineageRecord): LineageVersion | undefined {
   return record.versions.find((v) => v.number === record.current);
+}
+
+/** RFC 5280 keyCompromise: the next version must not reuse the key, whatever --reuse-key says. */
+export const KEY_COMPROMISE = 1;
+
+/** Records that a version was revoked (`cert revoke`); when it is the current one, the lineage is due at once. */
+export function markRevoked(record: LineageRecord, number: number, reason: number | undefined, at: Date): void {
+  const version = record.versions.find((v) => v.number === number);
+  if (version) version.revoked = { at: at.toISOString(), reason: reason ?? null };
+}
+
+/** `revoked` when the certificate in service was revoked, `failed` when the last run failed, else `ok`. */
+export function lineageStatus(record: LineageRecord): 'ok' | 'failed' | 'revoked' {
+  if (currentVersion(record)?.revoked) return 'revoked';
+  return record.lastResult && !record.lastResult.ok ? 'failed' : 'ok';
 }

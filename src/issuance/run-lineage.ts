@@ -12,6 +12,7 @@ import type { KeyTypeName } from '../keys/key-types.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import type { LineageRecord, LineageStore, LineageVersion } from '../state/lineage-store.js';
 import { obtainCertificate, type ObtainEvents, type SolvedChallenge } from './obtain.js';
+import { KEY_COMPROMISE } from './renewal-decision.js';
 import { outputPaths, outputsMatch, writeOutputs, type CertificateFiles, type OutputPaths } from './output-files.js';
 
 export interface IssueContext {
@@ -150,7 +151,7 @@ async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: n
 async function certificateKeyPem(ctx: IssueContext, record: LineageRecord): Promise<string> {
   const config = record.config;
   const current = record.versions.find((v) => v.number === record.current);
-  if (config.reuseKey && current?.hasKey) {
+  if (config.reuseKey && current?.hasKey && current.revoked?.reason !== KEY_COMPROMISE) {
     const path = ctx.store.versionFiles(config.name, current.number, true).key!;
     const text = await readFile(path, 'utf8').catch(() => undefined);
     if (text) return text;

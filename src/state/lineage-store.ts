@@ -53,6 +53,8 @@ export interface LineageVersion {
   orderUrl: string;
   certificateUrl: string;
   hasKey: boolean;
+  /** Set by `cert revoke`: a revoked current version is replaced by the next `cert renew`. */
+  revoked?: { at: string; reason: number | null };
 }
 
 export interface LineageRecord {
@@ -205,6 +207,16 @@ export class LineageStore {
       if (record && record.versions.some((v) => v.number === record.current)) names.push(name);
     }
     return names;
+  }
+
+  /** The lineage and version that issued the certificate with this SHA-256 fingerprint, if any. */
+  async findBySha256(sha256: string): Promise<{ record: LineageRecord; version: LineageVersion } | undefined> {
+    for (const name of await this.listIssued()) {
+      const record = await this.read(name).catch(() => undefined);
+      const version = record?.versions.find((v) => v.sha256 === sha256);
+      if (record && version) return { record, version };
+    }
+    return undefined;
   }
 
   /**

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { getCertStatusBySerial, startPebble, type PebbleInstance } from '../support/pebble.js';
 import { runMain } from '../support/in-process.js';
 import { closeServer, serveOn, tempDir } from '../support/cert-fixtures.js';
 
@@ -25,7 +25,7 @@ interface ListJson {
 interface RunJson {
   ok: boolean;
   counts: Record<string, number>;
-  lineages: { name: string; status: string; serial?: string; message: string }[];
+  lineages: { name: string; status: string; serial?: string; message: string; basis?: string }[];
 }
 
 /** A fresh account key and state folder against this Pebble. */
@@ -200,5 +200,47 @@ describe('editing a lineage keeps what you did not change', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/no such file, and no lineage of that name/);
+  });
+});
+
+describe('revoke uses the lineage', () => {
+  test('cert revoke NAME goes to the lineage\'s CA with its account (not the default CA), marks it revoked, and cert renew replaces it with a new key', async () => {
+    const { work, home, run, standalone } = await setup('revoke');
+    const out = path.join(work, 'out');
+    const issued = await run(['cert', 'issue', '-d', 'rev.example.com', ...standalone, '--out', out, '--reuse-key', '--agree-tos', '--json']);
+    expect(issued.code, issued.stderr).toBe(0);
+    const serial = issued.json<RunJson>().lineages[0]!.serial!;
+    const keyBefore = readFileSync(path.join(out, 'rev.example.com.key'), 'utf8');
+
+    // No -a, -k or --ca-file: only the lineage knows its CA and account.
+    const revoked = await runMain(['cert', 'revoke', 'rev.example.com', '--reason', 'keyCompromise', '--json'], { env: { ACMECLI_HOME: home } });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.json()).toMatchObject({ lineage: 'rev.example.com', lineageStatus: 'revoked', directoryUrl: pebble.directoryUrl, reason: 1 });
+    expect((await getCertStatusBySerial(pebble, serial))?.Status).toBe('Revoked');
+
+    const list = await run(['cert', 'list', '--json']);
+    expect(list.json<{ lineages: ShowJson[] }>().lineages[0]!.status).toBe('revoked');
+    expect((await run(['cert', 'list'])).stdout).toMatch(/rev\.example\.com +revoked /);
+
+    const renewed = await runMain(['cert', 'renew', '--all', '--json'], { env: { ACMECLI_HOME: home } });
+    expect(renewed.code, renewed.stderr).toBe(0);
+    const outcome = renewed.json<RunJson>().lineages[0]!;
+    expect(outcome).toMatchObject({ status: 'issued', basis: 'revoked' });
+    expect(outcome.serial).not.toBe(serial);
+    // keyCompromise: a new key even though the lineage reuses its key.
+    expect(readFileSync(path.join(out, 'rev.example.com.key'), 'utf8')).not.toBe(keyBefore);
+    expect((await run(['cert', 'list', '--json'])).json<{ lineages: ShowJson[] }>().lineages[0]!.status).toBe('ok');
+  });
+
+  test('a file that belongs to a lineage is revoked at that lineage\'s CA', async () => {
+    const { work, home, run, standalone } = await setup('revokefile');
+    const out = path.join(work, 'out');
+    const issued = await run(['cert', 'issue', '-d', 'revfile.example.com', ...standalone, '--out', out, '--agree-tos', '--json']);
+    expect(issued.code, issued.stderr).toBe(0);
+    const serial = issued.json<RunJson>().lineages[0]!.serial!;
+    const revoked = await runMain(['cert', 'revoke', path.join(out, 'revfile.example.com.crt')], { env: { ACMECLI_HOME: home } });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toMatch(/Lineage revfile\.example\.com is now marked revoked/);
+    expect((await getCertStatusBySerial(pebble, serial))?.Status).toBe('Revoked');
   });
 });
