@@ -15,6 +15,8 @@ const PACKAGES = {
   // The generated completion scripts are run in the real shells (test/binary/completion.test.ts).
   zsh: ['zsh'],
   fish: ['fish'],
+  // systemd-analyze verify/security on the packaged units (test/packaging/systemd-units.test.ts).
+  systemd: ['systemd-analyze'],
 };
 
 function onPath(command) {
