@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import type { AccountRef } from '../acme/account.js';
 import type { AcmeClient } from '../acme/client.js';
 import type { ChallengeSolver, ChallengeType } from '../acme/solver.js';
-import { describeCertificate, splitPemChain, chainIssuerNames, type CertificateInfo } from '../certs/certificate.js';
+import type { KeyObject } from 'node:crypto';
+import { describeCertificate, chainIssuerNames, type CertificateInfo } from '../certs/certificate.js';
+import { checkIssuedCertificate } from '../certs/issued-certificate-check.js';
 import { createCsr, parseCsr } from '../certs/csr.js';
-import { StateError } from '../errors.js';
 import { accountKeyFromKeyObject, parseAccountKey } from '../keys/account-key.js';
 import { exportAccountKey } from '../keys/convert.js';
 import { generateAccountKey } from '../keys/generate.js';
@@ -77,13 +78,18 @@ async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: n
 
   let csrDer: Promise<Uint8Array>;
   let keyPem: string | undefined;
+  /** The key the certificate is ordered for: what the CA's certificate must certify. */
+  let orderedKey: KeyObject;
   if (config.csrFile) {
-    csrDer = Promise.resolve((await parseCsr(await readFile(config.csrFile), config.csrFile)).der);
+    const csr = await parseCsr(await readFile(config.csrFile), config.csrFile);
+    csrDer = Promise.resolve(csr.der);
+    orderedKey = csr.publicKey;
   } else {
     keyPem = await certificateKeyPem(ctx, record);
     // The key is on disk before the order exists: a crash after issuance must not lose it.
     await writeFileAtomic(files.key!, keyPem, { mode: 0o600, forceMode: true, dirMode: 0o700 });
     const key = parseAccountKey(keyPem, files.key!);
+    orderedKey = key.privateKey;
     // Signed while the order and challenges run (loading X.509 code takes a moment); awaited at finalize.
     csrDer = createCsr(key.privateKey, config.identifiers).then((csr) => csr.der);
     csrDer.catch(() => undefined); // a failure surfaces at finalize, not as an unhandled rejection
@@ -115,10 +121,12 @@ async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: n
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
 
-  const blocks = splitPemChain(result.chainPem);
-  const leafPem = blocks[0];
-  if (!leafPem) throw new StateError('the CA sent a chain with no certificate');
-  const chainPem = blocks.slice(1).join('');
+  // Nothing of a certificate the order did not ask for is written: the old version stays current.
+  const checked = checkIssuedCertificate({ certificate: result.chainPem }, {
+    key: orderedKey, identifiers: config.identifiers, now: ctx.now?.() ?? new Date(), from: 'the CA', askedIn: 'the order',
+  });
+  const leafPem = checked.leafPem;
+  const chainPem = checked.chainPems.join('');
   await writeFileAtomic(files.certificate, leafPem, { mode: 0o644, dirMode: 0o700 });
   await writeFileAtomic(files.chain, chainPem, { mode: 0o644, dirMode: 0o700 });
   await writeFileAtomic(files.fullchain, leafPem + chainPem, { mode: 0o644, dirMode: 0o700 });
