@@ -1,6 +1,7 @@
-import { readdir, rm } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { ManagerCertificate } from '../manager/types.js';
+import { checkInsideFolder } from '../state/inside-folder.js';
 import { certificateId } from './config/paths.js';
 import type { ClientConfig } from './config/schema.js';
 
@@ -9,6 +10,8 @@ import type { ClientConfig } from './config/schema.js';
  * ends in one of the three extensions and whose identity (path minus dir and
  * extension) is neither configured nor on the manager are removed. Without a
  * certificate_dir, nothing is (the Go client would walk the current folder).
+ * The walk never enters a symbolic link: a link to a folder elsewhere must not
+ * make that folder's files look like ours.
  */
 export async function removeOrphanFiles(config: ClientConfig, serverList: readonly ManagerCertificate[]): Promise<string[]> {
   const dir = config.common.certificateDir;
@@ -20,19 +23,32 @@ export async function removeOrphanFiles(config: ClientConfig, serverList: readon
   // Longest first: `.ca.crt` must be tried before `.crt`.
   const extensions = [config.common.certificateCaFileExt, config.common.certificateFileExt, config.common.certificateKeyFileExt].sort((a, b) => b.length - a.length);
   const removed: string[] = [];
-  let entries: string[];
-  try {
-    entries = await readdir(dir, { recursive: true, encoding: 'utf8' });
-  } catch {
-    return [];
-  }
-  for (const entry of entries) {
-    const ext = extensions.find((e) => entry.endsWith(e));
+  for (const path of await regularFilesUnder(dir)) {
+    const ext = extensions.find((e) => path.endsWith(e));
     if (!ext) continue;
-    const id = relative(dir, join(dir, entry)).slice(0, -ext.length);
+    const id = relative(dir, path).slice(0, -ext.length);
     if (known.has(id)) continue;
-    await rm(join(dir, entry), { force: true });
-    removed.push(join(dir, entry));
+    // The folder may have changed since it was read: the same check as every other delete.
+    await checkInsideFolder(dir, path);
+    await rm(path, { force: true });
+    removed.push(path);
   }
   return removed;
+}
+
+/** Regular files below `folder`, found without following any symbolic link (to a file or a folder). */
+async function regularFilesUnder(folder: string): Promise<string[]> {
+  const root = await lstat(folder).catch(() => undefined);
+  if (!root?.isDirectory()) return [];
+  const files: string[] = [];
+  const pending = [folder];
+  for (let current = pending.pop(); current !== undefined; current = pending.pop()) {
+    const entries = await readdir(current, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const path = join(current, entry.name);
+      if (entry.isDirectory()) pending.push(path);
+      else if (entry.isFile()) files.push(path);
+    }
+  }
+  return files;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { writeFilesTogether, type FileToWrite } from '../state/atomic-write.js';
+import { checkInsideFolder } from '../state/inside-folder.js';
 
 export interface DeployPaths {
   cert: string;
@@ -39,20 +40,24 @@ export async function readLocalFiles(paths: DeployPaths): Promise<LocalFiles> {
  * row, key first), so a reader never pairs a new certificate with an old key.
  * Existing files keep their mode and owner when inheritedModeAndOwner trusts them;
  * new ones (and untrusted ones) get the configured modes.
- * Returns the paths written.
+ * Every path must lie inside `folder` (checkInsideFolder): nothing is written
+ * when one does not. Returns the paths written.
  */
-export async function deployFiles(paths: DeployPaths, files: LocalFiles, modes: DeployModes): Promise<string[]> {
+export async function deployFiles(folder: string, paths: DeployPaths, files: LocalFiles, modes: DeployModes): Promise<string[]> {
   const list: FileToWrite[] = [];
   if (files.key !== undefined) list.push({ path: paths.key, data: files.key, mode: modes.keyFileMode });
   if (files.cert !== undefined) list.push({ path: paths.cert, data: files.cert, mode: modes.fileMode });
   if (files.ca !== undefined) list.push({ path: paths.ca, data: files.ca, mode: modes.fileMode });
   if (list.length === 0) return [];
+  for (const file of list) await checkInsideFolder(folder, file.path);
   await writeFilesTogether(list, modes.dirMode);
   return list.map((f) => f.path);
 }
 
-export async function removeFiles(paths: DeployPaths): Promise<string[]> {
+/** Removes a certificate's files; each must lie inside `folder` (checkInsideFolder), checked before any is removed. */
+export async function removeFiles(folder: string, paths: DeployPaths): Promise<string[]> {
   const removed: string[] = [];
+  for (const path of [paths.key, paths.cert, paths.ca]) await checkInsideFolder(folder, path);
   for (const path of [paths.key, paths.cert, paths.ca]) {
     try {
       await rm(path);

@@ -3,6 +3,7 @@ import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { accountKeyFromKeyObject } from '../keys/account-key.js';
+import { certKeyTypeOf } from '../certs/cert-key-types.js';
 import { exportAccountKey } from '../keys/convert.js';
 import { generateAccountKey } from '../keys/generate.js';
 import type { ManagerClient } from '../manager/client.js';
@@ -11,6 +12,7 @@ import type { CertMap, ManagerCertificate, UpdateCertificateParams } from '../ma
 import { backupPath, type VaultClient } from '../manager/vault.js';
 import type { CertificateConfig, ClientConfig } from './config/schema.js';
 import { certificateId, certificatePaths } from './config/paths.js';
+import { checkAnswerIsFor, partitionManagerList } from './manager-entry.js';
 import { deployFiles, fingerprintOf, readLocalFiles, removeFiles, type DeployModes, type DeployPaths, type LocalFiles } from './deploy-files.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
@@ -70,8 +72,14 @@ export async function runSyncCycle(given: SyncDeps): Promise<CycleResult> {
   const now = deps.now();
   let serverList: ManagerCertificate[];
   try {
-    serverList = await deps.manager.listMetadata();
+    const listed = partitionManagerList(await deps.manager.listMetadata());
+    serverList = listed.usable;
     result.reachedManager = true;
+    // A refused entry is reported every cycle and otherwise ignored: not deployed, not deleted here or on the manager.
+    for (const message of listed.refused) {
+      result.errors.push(message);
+      deps.log.error(message, { owner: deps.owner });
+    }
   } catch (err) {
     const message = (err as Error).message;
     result.errors.push(message);
@@ -94,7 +102,7 @@ export async function runSyncCycle(given: SyncDeps): Promise<CycleResult> {
       const server = findServerEntry(serverList, cert);
       if (server) keep.add(server);
       delete deps.state.pendingDeletes[id]; // back in the config: a scheduled deletion no longer applies
-      if (isSkipped(deps, id, now)) return;
+      if (isSkipped(deps, result, id, now)) return;
       await guarded(deps, result, server ?? cert, async () => {
         checked[index] = await checkConfigured(deps, result, cert, server);
       });
@@ -132,19 +140,36 @@ function findServerEntry(list: readonly ManagerCertificate[], cert: CertificateC
   return list.find((s) => !s.name && s.issuer === cert.issuer && s.domain === cert.domain);
 }
 
-function isSkipped(deps: SyncDeps, id: string, now: Date): boolean {
-  const until = deps.state.certificates[id]?.skipUntil;
-  if (!until || Date.parse(until) <= now.getTime()) return false;
-  deps.log.info(`skipped until ${until} (${deps.state.certificates[id]?.skipReason ?? 'asked to wait'})`, { name: id, owner: deps.owner });
+/** The longest a manager's Retry-After keeps a certificate waiting: a ten-year answer must not silence it for ten years. */
+export const MAX_SKIP_MS = 24 * 3_600_000;
+
+/**
+ * Whether this certificate waits out a 429. A waiting certificate is not what
+ * the configuration asks for, so it is an error of the cycle every time (log,
+ * `agent status`, the last-sync metric), not a quiet skip.
+ */
+function isSkipped(deps: SyncDeps, result: CycleResult, id: string, now: Date): boolean {
+  const entry = deps.state.certificates[id];
+  const until = entry?.skipUntil;
+  if (!until) return false;
+  // A date written before the cap existed (or by hand) is held to it too; a date that does not parse waits for nothing.
+  const untilMs = Math.min(Date.parse(until), now.getTime() + MAX_SKIP_MS);
+  if (!(untilMs > now.getTime())) return false;
+  const message = `skipped until ${new Date(untilMs).toISOString()} (${entry.skipReason ?? 'asked to wait'})`;
+  result.errors.push(`${id}: ${message}`);
+  deps.log.error(message, { name: id, owner: deps.owner });
   return true;
 }
 
-/** manager-contract.md §7 item 8: a 429 skips this certificate until its Retry-After (busy: the next cycle), without blocking the others. */
+/** manager-contract.md §7 item 8: a 429 skips this certificate until its Retry-After, at most MAX_SKIP_MS (busy: the next cycle), without blocking the others. */
 function skipUntilRetry(deps: SyncDeps, id: string, err: ManagerError): void {
   const entry = (deps.state.certificates[id] ??= {});
   if (err.kind === 'rate-limited' && err.retryAfterMs !== undefined) {
-    entry.skipUntil = new Date(deps.now().getTime() + err.retryAfterMs).toISOString();
-    entry.skipReason = 'rate limited by the manager';
+    const capped = err.retryAfterMs > MAX_SKIP_MS;
+    entry.skipUntil = new Date(deps.now().getTime() + Math.min(err.retryAfterMs, MAX_SKIP_MS)).toISOString();
+    entry.skipReason = capped
+      ? `rate limited by the manager, which asked to wait ${Math.round(err.retryAfterMs / 3_600_000)} h; waiting at most 24 h`
+      : 'rate limited by the manager';
   } else {
     delete entry.skipUntil;
   }
@@ -191,7 +216,12 @@ async function syncDeployed(deps: SyncDeps, result: CycleResult, server: Manager
   const local = await readLocalFiles(paths);
   const update: LocalFiles = {};
   let downloaded: CertMap | undefined;
-  const download = async () => (downloaded ??= await deps.manager.getCertificate(server.name ? { name: server.name } : { issuer: server.issuer, domain: server.domain }));
+  const download = async () => {
+    if (downloaded) return downloaded;
+    const answer = await deps.manager.getCertificate(server.name ? { name: server.name } : { issuer: server.issuer, domain: server.domain });
+    checkAnswerIsFor(identity, answer, `GET certificate ${certificateId(identity)}`);
+    return (downloaded = answer);
+  };
 
   if (local.cert === undefined || fingerprintOf(local.cert) !== server.fingerprint) {
     const full = await download();
@@ -228,7 +258,7 @@ async function syncDeployed(deps: SyncDeps, result: CycleResult, server: Manager
     delete update.cert;
     delete update.ca;
   }
-  const written = await deployFiles(paths, update, modesOf(deps));
+  const written = await deployFiles(certificateFolder(deps), paths, update, modesOf(deps));
   if (written.length) {
     result.changedFiles.push(...written);
     deps.log.info(`deployed ${written.join(', ')}`, { ...labels, owner: deps.owner });
@@ -331,10 +361,11 @@ async function applyPlans(deps: SyncDeps, result: CycleResult, plans: Planned[])
 async function create(deps: SyncDeps, result: CycleResult, cert: CertificateConfig): Promise<void> {
   const common = deps.config.common;
   const paths = certificatePaths(common, cert);
-  const key = common.certificateKeyFileNoGenerate ? (await existingKey(paths, true))! : await newKey(cert);
+  const key = common.certificateKeyFileNoGenerate ? (await existingKey(paths, true))! : (await pendingKeyToReuse(deps, cert)) ?? (await newKey(cert));
   const csr = await csrFor(cert, key.object);
   await savePendingKey(deps, cert, key.pem);
   const response = await deps.manager.createCertificate({ ...requestOf(cert), csr });
+  checkAnswerIsFor(cert, response, `POST certificate ${certificateId(cert)}`);
   result.created++;
   deps.metrics.certificateOperations.inc({ issuer: cert.issuer, operation: 'created' });
   deps.log.info('created certificate', { domain: cert.domain, issuer: cert.issuer, name: cert.name, owner: deps.owner });
@@ -345,10 +376,11 @@ async function reissue(deps: SyncDeps, result: CycleResult, cert: CertificateCon
   const paths = certificatePaths(deps.config.common, cert);
   // A SAN change keeps the key, as the Go client does: the existing key file signs the new CSR.
   const existing = wantNewKey ? undefined : await existingKey(paths, false);
-  const key = existing ?? (await newKey(cert));
+  const key = existing ?? (await pendingKeyToReuse(deps, cert)) ?? (await newKey(cert));
   const csr = await csrFor(cert, key.object);
   await savePendingKey(deps, cert, key.pem);
   const response = await deps.manager.updateCertificate({ ...requestOf(cert), csr, revoke: deps.config.common.revokeOnUpdate });
+  checkAnswerIsFor(cert, response, `PUT certificate ${certificateId(cert)}`);
   result.updated++;
   deps.log.info(`certificate updated (${why})`, { domain: cert.domain, issuer: cert.issuer, name: cert.name, owner: deps.owner });
   if (response.csr === csr) await afterIssue(deps, result, cert, paths, response, key.pem);
@@ -371,7 +403,7 @@ async function remove(deps: SyncDeps, result: CycleResult, server: ManagerCertif
   deps.metrics.certificateOperations.inc({ issuer: server.issuer, operation: 'deleted' });
   deps.log.info('certificate deleted', { domain: server.domain, issuer: server.issuer, name: server.name, owner: deps.owner });
   if (deps.config.common.certificateDeploy) {
-    const removed = await removeFiles(certificatePaths(deps.config.common, { name: server.name ?? '', issuer: server.issuer, domain: server.domain }));
+    const removed = await removeFiles(certificateFolder(deps), certificatePaths(deps.config.common, { name: server.name ?? '', issuer: server.issuer, domain: server.domain }));
     result.changedFiles.push(...removed);
     deps.metrics.metadataMismatch.remove({ domain: server.domain, issuer: server.issuer, name: server.name ?? '' });
   }
@@ -391,7 +423,7 @@ async function afterIssue(deps: SyncDeps, result: CycleResult, cert: Certificate
     }
   }
   if (common.certificateDeploy) {
-    const written = await deployFiles(paths, { key: keyPem, cert: response.cert, ...(!cert.bundle && response.ca_issuer ? { ca: response.ca_issuer } : {}) }, modesOf(deps));
+    const written = await deployFiles(certificateFolder(deps), paths, { key: keyPem, cert: response.cert, ...(!cert.bundle && response.ca_issuer ? { ca: response.ca_issuer } : {}) }, modesOf(deps));
     result.changedFiles.push(...written);
     deps.log.info(`deployed ${paths.cert}`, { domain: cert.domain, issuer: cert.issuer, name: cert.name, owner: deps.owner });
   }
@@ -417,6 +449,27 @@ async function pendingKeys(deps: SyncDeps, who: { name?: string | undefined; iss
   const prefix = pendingKeyPrefix(who);
   const names = await readdir(deps.pendingKeyDir).catch(() => [] as string[]);
   return names.filter((n) => n.startsWith(prefix)).map((n) => join(deps.pendingKeyDir, n));
+}
+
+/**
+ * The key of an earlier attempt for this certificate that did not end in
+ * deployed files (the manager refused or failed, or the run was cut short),
+ * when it is of the configured type: asking again with the same key means a
+ * failing manager does not leave one more key behind each cycle. (A key the
+ * manager did issue for is found by restoreKey before any new request.)
+ */
+async function pendingKeyToReuse(deps: SyncDeps, cert: CertificateConfig): Promise<KeyMaterial | undefined> {
+  for (const path of await pendingKeys(deps, cert)) {
+    const pem = await readFile(path, 'utf8').catch(() => undefined);
+    if (pem === undefined) continue;
+    try {
+      const object = createPrivateKey(pem);
+      if (certKeyTypeOf(object, path) === cert.keyType) return { object, pem };
+    } catch {
+      // damaged, or of another type: left for forgetPendingKeys after the next success
+    }
+  }
+  return undefined;
 }
 
 async function forgetPendingKeys(deps: SyncDeps, who: { name?: string | undefined; issuer: string; domain: string }): Promise<void> {
@@ -469,6 +522,11 @@ async function csrFor(cert: CertificateConfig, key: KeyObject): Promise<string> 
   const identifiers = [cert.domain, ...cert.sanNames].map((name) => parseIdentifier(name));
   const csr = await createCsr(key, identifiers);
   return Buffer.from(csr.pem, 'utf8').toString('base64');
+}
+
+/** The folder every file the agent writes or deletes must lie in ("" is the current folder, as for the Go client). */
+function certificateFolder(deps: SyncDeps): string {
+  return deps.config.common.certificateDir || '.';
 }
 
 function modesOf(deps: SyncDeps): DeployModes {

@@ -1,6 +1,7 @@
 // The work behind `acmecli manager …`, loaded only when one of these commands runs.
 import { resolve } from 'node:path';
 import { deployFiles } from '../agent/deploy-files.js';
+import { checkAnswerIsFor, partitionManagerList } from '../agent/manager-entry.js';
 import { parseIdentifier } from '../certs/identifiers.js';
 import { parseCertKeyType } from '../certs/cert-key-types.js';
 import { createCsr } from '../certs/csr.js';
@@ -19,7 +20,10 @@ export async function whoamiAction(ctx: CliContext, options: ManagerConnectionOp
 }
 
 export async function listAction(ctx: CliContext, options: ManagerConnectionOptions): Promise<void> {
-  const list = await withClient(ctx, options, (c) => c.listMetadata());
+  const listed = partitionManagerList(await withClient(ctx, options, (c) => c.listMetadata()));
+  // A name no agent would use is not shown as if it were one: it is named, escaped, in a warning.
+  for (const message of listed.refused) ctx.output.warn(message);
+  const list = listed.usable;
   ctx.output.result({ certificates: list }, (r) => r.certificates.length === 0 ? 'No certificates.' : [
     ['NAME', 'ISSUER', 'DOMAIN', 'SAN', 'EXPIRES', 'RENEWAL'].join('\t'),
     ...r.certificates.map((c) => [c.name || '-', c.issuer, c.domain, c.san || '-', c.expires ?? '-', c.renewal_date ?? '-'].join('\t')),
@@ -27,7 +31,9 @@ export async function listAction(ctx: CliContext, options: ManagerConnectionOpti
 }
 
 export async function showAction(ctx: CliContext, ref: string, options: ManagerConnectionOptions): Promise<void> {
-  const cert = await withClient(ctx, options, (c) => c.getCertificate(parseRef(ref)));
+  const target = parseRef(ref);
+  const cert = await withClient(ctx, options, (c) => c.getCertificate(target));
+  checkAnswerIsFor(target, cert, `GET certificate ${ref}`);
   ctx.output.result(cert, (c) => [
     `Domain:      ${c.domain}`, `Issuer:      ${c.issuer}`, ...(c.name ? [`Name:        ${c.name}`] : []),
     `SAN:         ${c.san || '-'}`, `Expires:     ${c.expires ?? '-'}`, `Renewal:     ${c.renewal_date ?? '-'}`,
@@ -56,9 +62,10 @@ export async function requestAction(ctx: CliContext, options: ManagerConnectionO
     ...(days ? { days } : {}), ...(options.renewalDays ? { renewal_days: options.renewalDays } : {}),
     ...(options.profile ? { profile: options.profile } : {}), bundle: Boolean(options.bundle), labels: options.labels ?? '',
   }));
+  checkAnswerIsFor({ issuer: options.issuer, domain: domain!, ...(options.name ? { name: options.name } : {}) }, cert, `POST certificate ${options.name ?? `${options.issuer}/${domain}`}`);
   const out = resolve(ctx.io.cwd, options.out);
   const paths = { cert: `${out}/${fileName}.crt`, key: `${out}/${fileName}.key`, ca: `${out}/${fileName}.ca.crt` };
-  await deployFiles(paths, { key: keyPem, cert: cert.cert, ...(!options.bundle && cert.ca_issuer ? { ca: cert.ca_issuer } : {}) }, { dirMode: 0o700, fileMode: 0o644, keyFileMode: 0o600 });
+  await deployFiles(out, paths, { key: keyPem, cert: cert.cert, ...(!options.bundle && cert.ca_issuer ? { ca: cert.ca_issuer } : {}) }, { dirMode: 0o700, fileMode: 0o644, keyFileMode: 0o600 });
   const files = { cert: paths.cert, key: paths.key, ...(!options.bundle && cert.ca_issuer ? { ca: paths.ca } : {}) };
   ctx.output.result({ domain: cert.domain, issuer: cert.issuer, name: cert.name ?? null, expires: cert.expires ?? null, fingerprint: cert.fingerprint ?? null, files },
     (r) => `Issued ${r.domain} through ${r.issuer} (expires ${r.expires})\n  certificate: ${r.files.cert}\n  key:         ${r.files.key}`);

@@ -1,10 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { createHttpTransport } from '../acme/transport.js';
 import { IoError, UsageError } from '../errors.js';
 import { ManagerClient } from '../manager/client.js';
 import { parseBearerToken } from '../manager/token.js';
 import { describeFsError } from '../state/atomic-write.js';
+import { readableByOthersWarning } from '../state/readable-by-others.js';
 import { proxyFromEnvironment, type CliContext } from '../cli/context.js';
 import { USER_AGENT } from '../cli/version.js';
 
@@ -42,7 +43,12 @@ export async function resolveManagerConnection(ctx: CliContext, options: Manager
   const url = (options.managerUrl ?? env.ACME_MANAGER_URL ?? DEFAULT_MANAGER_URL).replace(/\/+$/, '');
   if (!/\/api\/v1$/.test(url)) throw new UsageError(`the manager URL must end in /api/v1 (e.g. https://manager.example:8989/api/v1), not ${url}`);
   let tokenText = env.ACME_MANAGER_TOKEN;
-  if (options.tokenFile) tokenText = await readText(options.tokenFile, '--token-file');
+  if (options.tokenFile) {
+    tokenText = await readText(options.tokenFile, '--token-file');
+    // The token is as good as a password to the manager: the same warning as for an account key.
+    const warning = readableByOthersWarning(options.tokenFile, (await stat(options.tokenFile)).mode);
+    if (warning !== undefined) ctx.output.warn(warning);
+  }
   if (!tokenText?.trim()) throw new UsageError('no manager token: set ACME_MANAGER_TOKEN or pass --token-file FILE');
   let token: string;
   try {

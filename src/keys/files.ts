@@ -1,6 +1,7 @@
 import { lstat, readFile, stat } from 'node:fs/promises';
 import { IoError, KeyError } from '../errors.js';
 import { describeFsError, writeFileAtomic } from '../state/atomic-write.js';
+import { readableByOthersWarning } from '../state/readable-by-others.js';
 import { parseAccountKey, type AccountKey } from './account-key.js';
 
 /** Larger than any key acmecli reads (an RSA 4096 JWK is about 3 KiB); refuse before reading it all. */
@@ -31,10 +32,8 @@ export async function readAccountKeyFile(path: string, onWarning: (message: stri
     throw new IoError(`cannot read key ${path}: ${describeFsError(err)}`, { cause: err });
   }
   const key = parseAccountKey(data, path);
-  // Windows has no POSIX modes; node reports 0o666 there for every file.
-  if (process.platform !== 'win32' && (mode & 0o044) !== 0) {
-    onWarning(`${path} is readable by other users (mode ${mode.toString(8).padStart(4, '0')}); chmod 600 ${path}`);
-  }
+  const warning = readableByOthersWarning(path, mode);
+  if (warning !== undefined) onWarning(warning);
   return key;
 }
 

@@ -5,6 +5,7 @@ import { AcmecliError, BadResponseError, NetworkError, TimeoutError, TlsError, U
 import { backoffDelayMs, isRetryableFailure, isRetryableStatus, type BackoffPolicy } from './backoff.js';
 import { managerErrorFrom, oneLine } from './manager-error.js';
 import { parseBearerToken } from './token.js';
+import { bearerTokenSecrets, redactSecrets } from './redact.js';
 import type { CertMap, CertificateParams, CertificateRef, ManagerCertificate, ManagerTokenRecord, UpdateCertificateParams } from './types.js';
 
 export interface ManagerRetryOptions extends BackoffPolicy {
@@ -83,6 +84,8 @@ interface Call {
 export class ManagerClient {
   readonly #baseUrl: string;
   readonly #token: string;
+  /** What must never appear in a message made from the manager's answers. */
+  readonly #secrets: readonly string[];
   readonly #send: HttpSend;
   readonly #retry: ManagerRetryOptions;
   readonly #timeouts: ManagerTimeouts;
@@ -94,6 +97,7 @@ export class ManagerClient {
   constructor(options: ManagerClientOptions) {
     this.#baseUrl = checkBaseUrl(options.baseUrl);
     this.#token = parseBearerToken(options.token).token;
+    this.#secrets = bearerTokenSecrets(this.#token);
     this.#send = options.send;
     this.#retry = { ...DEFAULT_MANAGER_RETRY, ...options.retry };
     this.#timeouts = { ...DEFAULT_MANAGER_TIMEOUTS, ...options.timeouts };
@@ -162,7 +166,7 @@ export class ManagerClient {
     try {
       return JSON.parse(text);
     } catch {
-      throw new BadResponseError(`${call.operation}: the manager answered ${res.status} but not with JSON (${oneLine(text, 80) || 'empty body'})`);
+      throw new BadResponseError(`${call.operation}: the manager answered ${res.status} but not with JSON (${redactSecrets(oneLine(text, 80), this.#secrets) || 'empty body'})`);
     }
   }
 
@@ -190,10 +194,10 @@ export class ManagerClient {
       }
       if (res.status >= 200 && res.status < 300) return res;
       if (res.status < 400) {
-        const location = typeof res.headers.location === 'string' ? ` to ${res.headers.location}` : '';
+        const location = typeof res.headers.location === 'string' ? ` to ${redactSecrets(oneLine(res.headers.location, 200), this.#secrets)}` : '';
         throw new BadResponseError(`${call.operation}: unexpected ${res.status}${location}; check the manager URL`, { httpStatus: res.status });
       }
-      const error = managerErrorFrom(res, call.operation, this.#now(), attempt, [this.#token]);
+      const error = managerErrorFrom(res, call.operation, this.#now(), attempt, this.#secrets);
       if (!isIdempotent || !isRetryableStatus(res.status, this.#retry.extraStatuses) || attempt > this.#retry.max) throw error;
       let delayMs = backoffDelayMs(attempt, this.#retry, this.#random);
       if (error.retryAfterMs !== undefined) {

@@ -1,6 +1,7 @@
 import { parseRetryAfter } from '../acme/retry.js';
 import { headerValue, type HttpResponse } from '../acme/transport.js';
 import { AcmecliError } from '../errors.js';
+import { redactSecrets } from './redact.js';
 
 /** What went wrong, so the agent decides without reading message text. */
 export type ManagerErrorKind =
@@ -89,11 +90,11 @@ export function serverMessageOf(body: Uint8Array): string {
 /**
  * Builds the ManagerError for a non-2xx answer. Retry-After (seconds or HTTP-date) wins; a
  * follower drops the leader's headers, so `retry after Ns` in the message is the fallback
- * (manager-contract.md §3.5).
+ * (manager-contract.md §3.5). Every run of `secrets` (bearerTokenSecrets) in the body is redacted
+ * here, before the text becomes a message (redactSecrets).
  */
-export function managerErrorFrom(res: HttpResponse, operation: string, now: number, attempts = 1, redact: readonly string[] = []): ManagerError {
-  let serverMessage = serverMessageOf(res.body);
-  for (const secret of redact) if (secret) serverMessage = serverMessage.replaceAll(secret, '<redacted>');
+export function managerErrorFrom(res: HttpResponse, operation: string, now: number, attempts = 1, secrets: readonly string[] = []): ManagerError {
+  const serverMessage = redactSecrets(serverMessageOf(res.body), secrets);
   let retryAfterMs = parseRetryAfter(headerValue(res, 'retry-after'), now);
   if (retryAfterMs === undefined) {
     const match = /retry after (\d+)s/i.exec(serverMessage);

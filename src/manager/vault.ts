@@ -3,6 +3,7 @@ import type { HttpRequest, HttpResponse, HttpSend } from '../acme/transport.js';
 import { AcmecliError, BadResponseError, HttpError, NetworkError, TimeoutError, TlsError, UsageError } from '../errors.js';
 import { backoffDelayMs, isRetryableFailure, isRetryableStatus, type BackoffPolicy } from './backoff.js';
 import { oneLine } from './manager-error.js';
+import { redactSecrets } from './redact.js';
 
 /** The Go client's `storage.vault.retry_*` defaults (manager-contract.md §6.2). */
 export const DEFAULT_VAULT_RETRY: BackoffPolicy = { max: 3, waitMinMs: 1_000, waitMaxMs: 10_000 };
@@ -92,7 +93,7 @@ export class VaultClient {
     const operation = `Vault read ${path}`;
     const res = await this.#withToken({ method: 'GET', url: this.#dataUrl(path) }, operation, options.signal, [404]);
     if (res.status === 404) return undefined;
-    const json = parseJson(res, operation) as { data?: { data?: unknown } } | null;
+    const json = this.#parseJson(res, operation) as { data?: { data?: unknown } } | null;
     const data = json?.data?.data;
     if (data === null) return undefined; // a deleted or destroyed version
     if (typeof data !== 'object' || data === undefined || Array.isArray(data)) throw new BadResponseError(`${operation}: the answer has no data.data object`);
@@ -145,7 +146,7 @@ export class VaultClient {
       body: JSON.stringify({ role_id: this.#roleId, secret_id: this.#secretId }),
     }, operation, signal);
     if (res.status < 200 || res.status >= 300) throw this.#httpError(res, operation);
-    const auth = (parseJson(res, operation) as { auth?: { client_token?: unknown; lease_duration?: unknown } } | null)?.auth;
+    const auth = (this.#parseJson(res, operation) as { auth?: { client_token?: unknown; lease_duration?: unknown } } | null)?.auth;
     if (typeof auth?.client_token !== 'string' || auth.client_token === '') throw new BadResponseError(`${operation}: the answer has no auth.client_token`);
     const leaseSeconds = typeof auth.lease_duration === 'number' ? auth.lease_duration : 0;
     // A lease of 0 is a token that does not expire.
@@ -193,22 +194,21 @@ export class VaultClient {
     return Class ? new Class(`${operation}: ${this.#redact(err.message)}`, { cause: err }) : err;
   }
 
+  /** The secret id and the current Vault token, and any run of either (redactSecrets), never reach a message. */
   #redact(text: string): string {
-    let out = text;
-    for (const secret of [this.#secretId, this.#cached?.token]) if (secret) out = out.replaceAll(secret, '<redacted>');
-    return out;
+    return redactSecrets(text, [this.#secretId, this.#cached?.token]);
+  }
+
+  #parseJson(res: HttpResponse, operation: string): unknown {
+    const text = new TextDecoder().decode(res.body);
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new BadResponseError(`${operation}: Vault answered ${res.status} but not with JSON (${this.#redact(oneLine(text, 80)) || 'empty body'})`);
+    }
   }
 }
 
 function encodePath(path: string): string {
   return path.split('/').filter((segment) => segment !== '').map(encodeURIComponent).join('/');
-}
-
-function parseJson(res: HttpResponse, operation: string): unknown {
-  const text = new TextDecoder().decode(res.body);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new BadResponseError(`${operation}: Vault answered ${res.status} but not with JSON (${oneLine(text, 80) || 'empty body'})`);
-  }
 }

@@ -112,6 +112,10 @@ function buildCommon(ctx: Context, raw: SectionValues<typeof COMMON_FIELDS>): Co
   };
 
   const dir = raw.certificate_dir;
+  // A NUL cannot be in a file name (node refuses such a path on every cycle); other control characters make names no one can type.
+  if (dir !== undefined && /[\x00-\x1f\x7f]/.test(dir.value)) {
+    failAt(ctx, 'common.certificate_dir', dir.line, 'must not contain control characters (such as NUL or a newline): it is a folder path');
+  }
   if (dir !== undefined && dir.value !== '' && !dir.value.endsWith('/')) {
     failAt(ctx, 'common.certificate_dir', dir.line,
       `"${dir.value}" must end with "/": file paths are made by appending the file name to it as text, so without the slash the files would land beside the folder ("${dir.value}letsencrypt/…")`);
@@ -409,10 +413,19 @@ function modeOf(ctx: Context, keyPath: string, line: number, node: Node): number
   return mode;
 }
 
+/**
+ * Follows an alias to its anchor's node. An alias whose anchor is not defined
+ * before it is an error: read as "nothing" it would quietly drop the value (a
+ * `post_cmd_run: *reload` with no `&reload` would run no command at all).
+ */
 function resolve(ctx: Context, node: Node | null | undefined): Node | null {
   if (node === null || node === undefined) return null;
-  if (isAlias(node)) return (node.resolve(ctx.doc) as Node | undefined) ?? null;
-  return node;
+  if (!isAlias(node)) return node;
+  const target = node.resolve(ctx.doc) as Node | undefined;
+  if (target === undefined) {
+    return failAt(ctx, '', lineOf(ctx, node), `*${node.source} refers to no anchor: define &${node.source} before the alias that uses it`);
+  }
+  return target;
 }
 
 function describe(node: Node | null): string {

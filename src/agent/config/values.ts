@@ -94,6 +94,7 @@ export function pathComponentProblem(value: string): string | undefined {
 /** A file extension is appended to a path: a separator in it would make folders. */
 export function extensionProblem(ext: string): string | undefined {
   if (ext.includes('/') || ext.includes('\\')) return `"${ext}" must not contain "/" or "\\"`;
+  if (/[\x00-\x1f\x7f]/.test(ext)) return 'must not contain control characters: it is part of a file name';
   return undefined;
 }
 

@@ -301,6 +301,12 @@ describe('parseClientConfig: refusals name file:line and the key', () => {
     ['storage:\n  vault:\n    url: "https://"\n', 'client-config.yml:3: storage.vault.url: not a URL (expected https://vault.example.com)'],
     ['common: &c\n  <<: *c\n  cert_days: 1\n', 'client-config.yml:2: common: << merges a mapping into itself'],
     ['common:\n  <<: 5\n', 'client-config.yml:2: common: << must merge a mapping (an alias such as *defaults), not a number'],
+    // an alias with no anchor would read as nothing and drop the value (here: no post_cmd at all)
+    ['common:\n  cmd_enabled: true\n  post_cmd_run: *reload\n', 'client-config.yml:3: *reload refers to no anchor: define &reload before the alias that uses it'],
+    ['common:\n  <<: *defaults\n', 'client-config.yml:2: *defaults refers to no anchor: define &defaults before the alias that uses it'],
+    // control characters in paths
+    ['common:\n  certificate_dir: "/etc/ssl/a\\0b/"\n', 'client-config.yml:2: common.certificate_dir: must not contain control characters (such as NUL or a newline): it is a folder path'],
+    ['common:\n  certificate_file_ext: ".c\\nrt"\n', 'client-config.yml:2: common.certificate_file_ext: must not contain control characters: it is part of a file name'],
     // duplicate keys
     ['common:\n  cert_days: 1\n  cert_days: 2\n', 'client-config.yml:3: common.cert_days: duplicate key (first at line 2)'],
     // YAML syntax

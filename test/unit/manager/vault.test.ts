@@ -156,3 +156,19 @@ test('a read answer without data.data is a BadResponseError', async () => {
   const h = await harness((_req, res) => goJson(res, 200, { warnings: ['no data'] }));
   await expect(h.vault.readSecret('p')).rejects.toThrow(BadResponseError);
 });
+
+test('a piece of the secret id or of the Vault token, or a non-JSON answer echoing them, never reaches a message', async () => {
+  const server = await startServer((req, res) => {
+    if (req.url === '/v1/auth/approle/login') return goJson(res, 200, { auth: { client_token: 'hvs.CAESIJx9f3kq7Lw2', lease_duration: 3600 } });
+    const token = String(req.headers['x-vault-token']);
+    // A broken proxy: 200 and plain text holding pieces of both credentials, cut where a simple replace would miss them.
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`hello ${token.slice(2)} id=${SECRET_ID.slice(3, 20)}`);
+  });
+  const transport = createHttpTransport({ userAgent: 'acmecli-test', allowHttp: true, timeoutMs: 10_000 });
+  cleanups.push(() => server.close(), () => transport.close());
+  const vault = new VaultClient({ url: server.origin, roleId: ROLE_ID, secretId: SECRET_ID, mountPath: 'approle', secretEngine: 'secret', send: transport.send, sleep: async () => {} });
+  const e = await failure(vault.readSecret('acme/x'));
+  expect(e).toBeInstanceOf(BadResponseError);
+  expect(e.message).toBe('Vault read acme/x: Vault answered 200 but not with JSON (hello <redacted> id=<redacted>)');
+});

@@ -1,0 +1,53 @@
+// The one place where text from the manager or Vault (error bodies, unexpected
+// answers) is cleaned of our own credentials before it becomes an error message,
+// and so before it reaches stderr, the logs, the agent's state file or --json.
+
+/** A run this long copied from a secret gives part of it away; shorter ones are too common to mean anything. */
+export const MIN_SECRET_RUN = 8;
+
+const REDACTED = '<redacted>';
+
+/**
+ * The strings that give an ACME Manager bearer token away: the token itself
+ * and the secret half of its decoded `id:secret`. The id is not secret (the
+ * manager names it in its own messages, and the agent keeps it in its state to
+ * notice a new token), so an echoed `id:secret` comes out as `id:<redacted>`.
+ */
+export function bearerTokenSecrets(token: string): string[] {
+  const trimmed = token.trim();
+  const decoded = Buffer.from(trimmed, 'base64').toString('latin1');
+  const colon = decoded.indexOf(':');
+  return [trimmed, colon < 0 ? '' : decoded.slice(colon + 1)].filter((s) => s !== '');
+}
+
+/**
+ * Replaces with `<redacted>` every run of `text` of MIN_SECRET_RUN characters or
+ * more that also occurs in one of `secrets` (a secret shorter than that is
+ * replaced wherever it occurs whole). So a body that echoes the token, the
+ * decoded `id:secret`, or a piece of the secret cut at any point, says nothing
+ * of it. Runs of the same secret that touch are replaced together.
+ */
+export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+  const usable = secrets.filter((s): s is string => typeof s === 'string' && s !== '');
+  if (usable.length === 0 || text === '') return text;
+  const hidden = new Array<boolean>(text.length).fill(false);
+  const windows = new Set<string>();
+  for (const secret of usable) {
+    if (secret.length < MIN_SECRET_RUN) {
+      for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1)) hidden.fill(true, at, at + secret.length);
+      continue;
+    }
+    for (let i = 0; i + MIN_SECRET_RUN <= secret.length; i++) windows.add(secret.slice(i, i + MIN_SECRET_RUN));
+  }
+  if (windows.size > 0) {
+    for (let i = 0; i + MIN_SECRET_RUN <= text.length; i++) {
+      if (windows.has(text.slice(i, i + MIN_SECRET_RUN))) hidden.fill(true, i, i + MIN_SECRET_RUN);
+    }
+  }
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    if (!hidden[i]) out += text[i];
+    else if (i === 0 || !hidden[i - 1]) out += REDACTED;
+  }
+  return out;
+}

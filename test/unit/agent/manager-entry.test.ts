@@ -1,0 +1,45 @@
+import { expect, test } from 'vitest';
+import { checkAnswerIsFor, managerEntryProblem, partitionManagerList } from '../../../src/agent/manager-entry.js';
+
+const ok = { domain: 'www.example.com', issuer: 'letsencrypt', fingerprint: 'a'.repeat(64) };
+
+test.each([
+  ['an unnamed certificate', ok],
+  ['a named one', { ...ok, name: 'web' }],
+  ['a wildcard', { ...ok, domain: '*.example.com' }],
+  ['an empty name (unnamed, as the manager omits it)', { ...ok, name: '' }],
+])('usable: %s', (_what, entry) => {
+  expect(managerEntryProblem(entry)).toBeUndefined();
+});
+
+test.each([
+  ['a name that climbs out of the folder', { ...ok, name: '../../victim/important' }, 'name "../../victim/important" must not contain "/", "\\", ".." or control characters: it becomes a file name'],
+  ['a name with a newline and ESC', { ...ok, name: 'a\n\u001b[2J' }, 'name "a\\n\\u001b[2J" must not contain'],
+  ['an issuer of ".."', { ...ok, issuer: '..' }, 'issuer ".." must not contain'],
+  ['an issuer with a slash', { ...ok, issuer: 'le/../..' }, 'issuer "le/../.." must not contain'],
+  ['a domain that is a path', { ...ok, domain: '../../etc/passwd' }, 'domain "../../etc/passwd" is not a valid domain name'],
+  ['a domain with an OSC sequence', { ...ok, domain: 'x.example\u001b]0;t\u0007' }, 'domain "x.example\\u001b]0;t\\u0007" is not a valid domain name'],
+  ['no issuer', { domain: 'a.example' }, 'it has no issuer'],
+  ['a name that is not text', { ...ok, name: 5 }, 'name is not text'],
+  ['a san that is not text', { ...ok, san: ['a'] }, 'san is not text'],
+  ['a fingerprint that is not a SHA-256', { ...ok, fingerprint: 'SHA256:xx' }, 'fingerprint is not a lowercase hex SHA-256'],
+  ['not an object', 'web', 'it is not a certificate object'],
+])('refused: %s', (_what, entry, problem) => {
+  expect(managerEntryProblem(entry)).toContain(problem);
+});
+
+test('partitionManagerList keeps the usable entries and names each refused one, escaped', () => {
+  const { usable, refused } = partitionManagerList([ok, { ...ok, name: '../../x' }, { ...ok, issuer: 'a\u0007' }]);
+  expect(usable).toEqual([ok]);
+  expect(refused).toHaveLength(2);
+  expect(refused[0]).toMatch(/^refused the manager's certificate name="\.\.\/\.\.\/x" issuer="letsencrypt" domain="www\.example\.com": name/);
+  for (const line of refused) expect(line).not.toMatch(/[\x00-\x1f\x7f]/);
+});
+
+test('checkAnswerIsFor: an answer for another identity is refused; fields the manager omits are not compared', () => {
+  expect(() => checkAnswerIsFor({ name: 'web' }, { ...ok, name: 'web' }, 'GET certificate web')).not.toThrow();
+  expect(() => checkAnswerIsFor({ issuer: 'letsencrypt', domain: 'www.example.com' }, ok, 'GET')).not.toThrow();
+  expect(() => checkAnswerIsFor({ name: 'web', issuer: 'letsencrypt', domain: 'www.example.com' }, { ...ok, name: 'api' }, 'POST certificate web'))
+    .toThrow('POST certificate web: the manager answered for name "api" instead of "web"; nothing was written');
+  expect(() => checkAnswerIsFor({ name: 'web' }, { ...ok, name: '../web' }, 'GET certificate web')).toThrow(/refused: name "\.\.\/web"/);
+});
