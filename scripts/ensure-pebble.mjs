@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the tools the integration tests need are on PATH: `pebble` and
-// `pebble-challtestsrv` (Debian package pebble) and `openssl`. When one is missing
+// `pebble-challtestsrv` (Debian package pebble), `openssl`, and BIND 9 (`named`,
+// `rndc`, `nsupdate`, `dig`: Debian bind9 and bind9-dnsutils) for the dns-01 tests. When one is missing
 // and we run as root with apt-get, it is installed; otherwise the run fails and
 // says how to install it. Never a silent skip (STYLE.md §11).
 import { spawnSync } from 'node:child_process';
@@ -17,10 +18,15 @@ const PACKAGES = {
   fish: ['fish'],
   // systemd-analyze verify/security on the packaged units (test/packaging/systemd-units.test.ts).
   systemd: ['systemd-analyze'],
+  // The dns-01 providers' tests: a real primary, recursive and secondary BIND (named, rndc)…
+  bind9: ['named', 'rndc'],
+  // …and nsupdate, which the exec provider's test script calls.
+  'bind9-dnsutils': ['nsupdate', 'dig'],
 };
 
 function onPath(command) {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+  // named and rndc live in /usr/sbin, which a normal user's PATH may lack; the tests look there too.
+  for (const dir of [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/sbin']) {
     if (!dir) continue;
     try {
       accessSync(path.join(dir, command), constants.X_OK);

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'IO' // local files
   | 'HOOK' // a user's hook or deploy command failed
   | 'NOT_SERVED' // deployed, but a --serve-check endpoint does not serve the new certificate
+  | 'DNS' // a DNS provider or DNS server refused, failed, or a record did not show in time: exit 1, not 3 (the CA is fine)
   | 'STATE' // the state directory (cache, lineages, locks)
   | 'LINEAGE' // one or more lineages failed; each is named in the summary
   | 'AGENT' // agent --once: the exit status is the agent's own (1 errors, 3 manager unreachable)
@@ -54,6 +55,7 @@ export const KeyError = defineError('KEY', 'KeyError');
 export const IoError = defineError('IO', 'IoError');
 export const HookError = defineError('HOOK', 'HookError');
 export const ServeCheckError = defineError('NOT_SERVED', 'ServeCheckError');
+export const DnsError = defineError('DNS', 'DnsError');
 export const StateError = defineError('STATE', 'StateError');
 export const AbortedError = defineError('ABORTED', 'AbortedError');
 export const LineageFailedError = defineError('LINEAGE', 'LineageFailedError');

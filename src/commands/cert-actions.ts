@@ -24,6 +24,7 @@ import { typesAllowedFor } from '../issuance/challenge-tasks.js';
 import { runLineage, type LineageOutcome, type RunnerDeps } from '../issuance/lineage-runner.js';
 import { KEY_COMPROMISE, currentVersion, decideRenewal, lineageStatus, markRevoked } from '../issuance/renewal-decision.js';
 import { SolverRegistry } from '../issuance/solver-registry.js';
+import { normalizeZoneName } from '../dns/zone-name.js';
 import { parseResolverAddress } from '../solvers/dns-propagation.js';
 import { formatServeEndpoint, parseServeEndpoint } from '../monitoring/serve-endpoint.js';
 import { describeFsError } from '../state/atomic-write.js';
@@ -42,8 +43,10 @@ export interface IssueOptions {
   reuseKey?: boolean;
   csr?: string;
   challenge?: string[];
-  dnsResolver?: string;
+  dnsResolver?: string[];
   dnsTimeout?: string;
+  dnsZone?: string;
+  tsigKeyFile?: string;
   profile?: string;
   days?: string;
   preferredChain?: string;
@@ -256,7 +259,7 @@ function showLineage(ctx: CliContext, record: LineageRecord): void {
       line('Key type', s.csr ? `(your CSR: ${s.csr})` : `${s.keyType}${s.reuseKey ? ', reused at renewal' : ''}`),
       line('Solvers', s.solvers.join('; ') || null),
       line('Challenges', s.challengeTypes.join(', ') || '(any the solvers answer)'),
-      ...(s.dnsResolver || s.dnsTimeoutSeconds ? [line('DNS check', `${s.dnsResolver ?? 'system resolver'}, ${s.dnsTimeoutSeconds ?? 120} s`)] : []),
+      ...(s.dnsResolver || s.dnsTimeoutSeconds ? [line('DNS check', `${s.dnsResolvers.join(', ') || 'system resolver'}, ${s.dnsTimeoutSeconds ?? 120} s`)] : []),
       line('Profile', s.profile),
       ...(s.days ? [line('Days', s.days)] : []),
       ...(s.preferredChain ? [line('Preferred chain', s.preferredChain)] : []),
@@ -365,6 +368,15 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
     return type as ChallengeType;
   });
   if (challengeTypes && new Set(challengeTypes).size !== challengeTypes.length) throw new UsageError('--challenge lists a type twice');
+  const dnsSpecs = solvers.filter((s) => s.kind === 'dns');
+  if (options.dnsZone !== undefined && dnsSpecs.length === 0) throw new UsageError('--dns-zone goes with --dns PROVIDER');
+  if (options.tsigKeyFile !== undefined && !dnsSpecs.some((s) => s.arg === 'rfc2136')) throw new UsageError('--tsig-key-file goes with --dns rfc2136');
+  for (const spec of dnsSpecs) {
+    if (options.dnsZone !== undefined) spec.zone = normalizeZoneName(options.dnsZone).bare;
+    if (options.tsigKeyFile !== undefined && spec.arg === 'rfc2136') spec.tsigKeyFile = resolve(ctx.io.cwd, options.tsigKeyFile);
+  }
+  // --dns-resolver '' forgets the stored ones; several are kept in order (the DNS providers' check asks each).
+  const dnsResolvers = options.dnsResolver === undefined || options.dnsResolver.join('') === '' ? undefined : options.dnsResolver.map(parseResolverAddress);
   const env = ctx.io.env;
   const acmeUrlGiven = ctx.globals.acmeUrl !== undefined || env.ACMECLI_ACME_URL !== undefined;
   const keyPath = ctx.globals.key ?? env.ACMECLI_KEY;
@@ -386,7 +398,8 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
       return s;
     }) : undefined,
     challengeTypes,
-    dnsResolver: options.dnsResolver === undefined ? undefined : options.dnsResolver === '' ? '' : parseResolverAddress(options.dnsResolver),
+    dnsResolver: options.dnsResolver === undefined ? undefined : dnsResolvers?.[0] ?? '',
+    dnsResolvers: options.dnsResolver === undefined ? undefined : dnsResolvers ?? ('' as unknown as string[]),
     dnsTimeoutSeconds: options.dnsTimeout === undefined ? undefined : positiveNumber(options.dnsTimeout, '--dns-timeout'),
     profile: options.profile,
     days: options.days === undefined ? undefined : positiveNumber(options.days, '--days'),
@@ -402,7 +415,7 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
   parseRenewDays(config.renewDays);
 
   // Every identifier must be provable by some allowed type with some solver, or the order would only fail.
-  const registry = new SolverRegistry({ env: ctx.io.env, onWarning: () => undefined });
+  const registry = new SolverRegistry({ env: ctx.io.env, credentialsEnv: ctx.io.env, cwd: ctx.io.cwd, onWarning: () => undefined });
   const probes = config.solvers.map((spec) => registry.get(spec));
   for (const identifier of config.identifiers) {
     const wildcard = identifier.value.startsWith('*.');
@@ -416,7 +429,7 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
     if (probes.length === 0) continue; // pre-authorised CAs need no solver; the flow says so if one is needed after all
     const canSolve = allowed.some((type) => probes.some((solver) => solver.supports({ type, identifier: base, token: 'probe', keyAuthorization: 'probe.probe', wildcard, ...(type === 'dns-01' || type === 'dns-account-01' ? { txt: { name: '_acme-challenge.probe', value: 'probe' } } : {}) })));
     if (!canSolve) {
-      const need = wildcard ? 'a wildcard needs a DNS challenge: pass --hook (dns-01) or --dns-persist' : identifier.type === 'ip' ? 'an IP address needs http-01 or tls-alpn-01' : `none of the solvers answers ${allowed.join(', ')}`;
+      const need = wildcard ? 'a wildcard needs a DNS challenge: pass --dns PROVIDER, --hook (dns-01) or --dns-persist' : identifier.type === 'ip' ? 'an IP address needs http-01 or tls-alpn-01' : `none of the solvers answers ${allowed.join(', ')}`;
       throw new UsageError(`${identifier.value}: ${need}`);
     }
   }
@@ -445,7 +458,7 @@ interface AccountCreation {
 /** The runner's view of the world, built from the CLI context: clients, accounts (created when missing), progress. */
 async function runnerDeps(ctx: CliContext, creation: AccountCreation) {
   const store = new LineageStore(ctx.stateHome);
-  const registry = new SolverRegistry({ env: withoutSecrets(ctx.io.env), onWarning: (m) => ctx.output.warn(m) });
+  const registry = new SolverRegistry({ env: withoutSecrets(ctx.io.env), credentialsEnv: ctx.io.env, cwd: ctx.io.cwd, onWarning: (m) => ctx.output.warn(m), onInfo: (m) => ctx.output.info(m) });
   const accounts = new Map<string, Promise<{ account: AccountRef; thumbprint: string }>>();
   const progress = makeProgress(ctx);
   const runner: RunnerDeps = {

@@ -3,6 +3,7 @@ import { REVOCATION_REASONS } from '../acme/certificate.js';
 import { EAB_ALGORITHMS } from '../acme/jws.js';
 import { CHALLENGE_TYPES } from '../acme/solver.js';
 import { CERT_KEY_TYPE_NAMES } from '../certs/cert-key-types.js';
+import { DNS_PROVIDER_NAMES } from '../dns-providers/provider.js';
 import type { SolverSpec } from '../state/lineage-store.js';
 import type { CliContext } from '../cli/context.js';
 import type { IssueOptions } from './cert-actions.js';
@@ -32,8 +33,11 @@ export function addCertCommands(program: Command, ctx: CliContext): void {
     .addOption(new Option('--tls-alpn-standalone [addr]', 'answer tls-alpn-01 (RFC 8737) with a built-in responder (default :443)').preset(':443').argParser(collect('tls-alpn-standalone')))
     .addOption(new Option('--hook <cmd>', 'uacme-style hook for any type: CMD begin|done|failed TYPE IDENT TOKEN AUTH').argParser(collect('hook')))
     .addOption(new Option('--dns-persist', 'answer dns-persist-01 with the record already published (acmecli dns records)').argParser(collect('dns-persist')))
+    .addOption(new Option('--dns <provider>', `answer dns-01 by writing the TXT record through a DNS provider: ${DNS_PROVIDER_NAMES.join(', ')} (docs/dns-providers.md)`).argParser(collect('dns')))
+    .option('--dns-zone <zone>', 'with --dns: the zone the records go in (default: found by walking SOA records up)')
+    .option('--tsig-key-file <file>', 'with --dns rfc2136: a BIND key file, as nsupdate -k reads it (instead of RFC2136_TSIG_*)')
     .option('--challenge <type>', `allow only these types, in this order (repeat): ${CHALLENGE_TYPES.join(', ')}`, collectList)
-    .option('--dns-resolver <host:port>', 'check DNS records through this server before asking the CA to look')
+    .option('--dns-resolver <host:port>', 'check DNS records through this server before asking the CA to look (repeat: --dns checks each)', collectList)
     .option('--dns-timeout <seconds>', 'how long to wait for a DNS record to show (default 120)')
     .option('--profile <name>', "an ACME profile from the CA's directory (meta.profiles)")
     .option('--days <n>', 'ask for a certificate valid N days (notAfter; not every CA accepts it)')
@@ -56,6 +60,7 @@ export function addCertCommands(program: Command, ctx: CliContext): void {
 Examples:
   acmecli -k account.pem cert issue -d example.com -d www.example.com --http-standalone --out /etc/ssl/acme --agree-tos --email admin@example.com
   acmecli -k account.pem cert issue -d '*.example.com' --hook /usr/share/uacme/nsupdate.sh --challenge dns-01 --dns-resolver 192.0.2.53 --out /etc/ssl/acme
+  RFC2136_NAMESERVER=192.0.2.53 acmecli -k account.pem cert issue -d example.com -d '*.example.com' --dns rfc2136 --tsig-key-file /etc/bind/acme.key
   acmecli -k account.pem cert issue -d example.com --webroot /var/www/html --deploy-hook 'systemctl reload nginx'
   acmecli cert issue --name example.com --deploy-hook 'systemctl reload apache2'   # change one setting, keep the rest`)
     .action(async (options: IssueOptions) => {

@@ -135,7 +135,11 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string): Promise
 
   const { client, account, thumbprint } = await deps.connect(record.config);
   const dnsCheck = record.config.dnsResolver || record.config.dnsTimeoutSeconds
-    ? { ...(record.config.dnsResolver ? { resolver: record.config.dnsResolver } : {}), timeoutMs: (record.config.dnsTimeoutSeconds ?? 120) * 1000 }
+    ? {
+        ...(record.config.dnsResolver ? { resolver: record.config.dnsResolver, resolvers: record.config.dnsResolvers ?? [record.config.dnsResolver] } : {}),
+        timeoutMs: (record.config.dnsTimeoutSeconds ?? 120) * 1000,
+        timeoutGiven: record.config.dnsTimeoutSeconds !== undefined,
+      }
     : undefined;
   const solvers = await deps.registry.prepared(record.config.solvers, dnsCheck);
   const current = currentVersion(record);

@@ -22,7 +22,7 @@ export const SETTING_DEFAULTS = {
 } as const satisfies Partial<LineageConfig>;
 
 /** Settings a hook-like option removes when given as the empty string. */
-const CLEARABLE = ['deployHook', 'caFile', 'profile', 'preferredChain', 'dnsResolver'] as const satisfies readonly (keyof LineageConfig)[];
+const CLEARABLE = ['deployHook', 'caFile', 'profile', 'preferredChain', 'dnsResolver', 'dnsResolvers'] as const satisfies readonly (keyof LineageConfig)[];
 
 /**
  * Given over stored over defaults. `outDir` and `accountKeyPath` have no
@@ -67,9 +67,10 @@ export function describeSettings(config: LineageConfig) {
     keyType: config.csrFile ? null : config.keyType,
     reuseKey: config.reuseKey,
     csr: config.csrFile ?? null,
-    solvers: config.solvers.map((s) => (s.arg !== undefined ? `${s.kind} ${s.arg}` : s.kind)),
+    solvers: config.solvers.map((s) => [s.kind, s.arg, s.zone ? `zone ${s.zone}` : undefined, s.tsigKeyFile ? `key file ${s.tsigKeyFile}` : undefined].filter((w) => w !== undefined).join(' ')),
     challengeTypes: config.challengeTypes,
     dnsResolver: config.dnsResolver ?? null,
+    dnsResolvers: config.dnsResolvers ?? (config.dnsResolver ? [config.dnsResolver] : []),
     dnsTimeoutSeconds: config.dnsTimeoutSeconds ?? null,
     profile: config.profile ?? null,
     days: config.days ?? null,

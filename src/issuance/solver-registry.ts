@@ -1,5 +1,6 @@
 import type { ChallengeSolver } from '../acme/solver.js';
 import type { DnsCheckOptions } from '../solvers/dns-propagation.js';
+import { createDnsSolver } from '../dns-providers/registry.js';
 import { createDnsPersistSolver } from '../solvers/dns-persist.js';
 import { createHookSolver } from '../solvers/hook.js';
 import { createHttpStandaloneSolver } from '../solvers/http-standalone.js';
@@ -11,7 +12,12 @@ import type { SolverSpec } from '../state/lineage-store.js';
 export interface SolverEnvironment {
   /** The environment hooks start from. */
   env: Readonly<Record<string, string | undefined>>;
+  /** The whole environment, credentials included, for DNS providers to read theirs (RFC2136_TSIG_SECRET); default `env`. */
+  credentialsEnv?: Readonly<Record<string, string | undefined>>;
+  /** Where relative paths of DNS provider settings start; default the current folder. */
+  cwd?: string;
   onWarning: (message: string) => void;
+  onInfo?: (message: string) => void;
 }
 
 export const DEFAULT_HTTP_ADDRESS = ':80';
@@ -30,7 +36,7 @@ export class SolverRegistry {
   }
 
   get(spec: SolverSpec, dnsCheck?: DnsCheckOptions): ChallengeSolver {
-    const key = `${spec.kind}\u0000${spec.arg ?? ''}\u0000${dnsCheck ? `${dnsCheck.resolver ?? ''}/${dnsCheck.timeoutMs}` : ''}`;
+    const key = JSON.stringify([spec, dnsCheck ?? null]);
     let solver = this.#solvers.get(key);
     if (!solver) {
       solver = this.#create(spec, dnsCheck);
@@ -59,6 +65,12 @@ export class SolverRegistry {
       case 'webroot': return createWebrootSolver({ root: spec.arg ?? '.' });
       case 'http-stateless': return createHttpStatelessSolver();
       case 'dns-persist': return createDnsPersistSolver(dnsCheck);
+      case 'dns': return createDnsSolver({ provider: spec.arg ?? '', zone: spec.zone, tsigKeyFile: spec.tsigKeyFile }, {
+        env: env.credentialsEnv ?? env.env,
+        cwd: env.cwd ?? process.cwd(),
+        onInfo: env.onInfo ?? (() => undefined),
+        onWarning: env.onWarning,
+      }, check);
       case 'hook': return createHookSolver({
         command: spec.arg ?? '',
         env: env.env,

@@ -25,7 +25,11 @@ export interface WaitForTxtOptions {
 /** What a `dnsCheck` option of a solver says: where to look and for how long. */
 export interface DnsCheckOptions {
   resolver?: string | undefined;
+  /** Every --dns-resolver (the DNS providers' check asks each); `resolver` is the first. */
+  resolvers?: string[] | undefined;
   timeoutMs: number;
+  /** Whether timeoutMs came from --dns-timeout (else a provider's own setting, e.g. RFC2136_PROPAGATION_TIMEOUT, may apply). */
+  timeoutGiven?: boolean;
 }
 
 const FIRST_DELAY_MS = 250;

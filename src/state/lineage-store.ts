@@ -9,9 +9,13 @@ import { currentLockHolder, formatLockHolder, lockHolderIsLive, parseLockHolder,
 
 /** How a lineage's challenges are answered: the `cert issue` solver options, in the order given. */
 export interface SolverSpec {
-  kind: 'http-standalone' | 'webroot' | 'http-stateless' | 'tls-alpn-standalone' | 'hook' | 'dns-persist';
-  /** The address, folder or command given with the option. */
+  kind: 'http-standalone' | 'webroot' | 'http-stateless' | 'tls-alpn-standalone' | 'hook' | 'dns-persist' | 'dns';
+  /** The address, folder or command given with the option; for 'dns', the provider (rfc2136, exec, acme-dns). */
   arg?: string;
+  /** 'dns': --dns-zone, the zone every record goes in (no SOA walk). */
+  zone?: string;
+  /** 'dns' rfc2136: --tsig-key-file, an absolute path (the secret itself is never stored). */
+  tsigKeyFile?: string;
 }
 
 /** Everything `cert renew` needs to repeat an issuance with no arguments. */
@@ -27,7 +31,10 @@ export interface LineageConfig {
   csrFile?: string;
   solvers: SolverSpec[];
   challengeTypes: string[];
+  /** The first --dns-resolver (what hooks' checks ask). */
   dnsResolver?: string;
+  /** Every --dns-resolver, when more than one was given: the DNS providers' check asks each. */
+  dnsResolvers?: string[];
   dnsTimeoutSeconds?: number;
   profile?: string;
   days?: number;

@@ -27,8 +27,10 @@ export interface StartPebbleOptions {
    * PEBBLE_VA_NOSLEEP=1 and PEBBLE_WFE_NONCEREJECT=0 (no badNonce unless asked for).
    */
   env?: Record<string, string>;
-  /** Start pebble-challtestsrv as Pebble's DNS server (default true). */
+  /** Start pebble-challtestsrv as Pebble's DNS server (default true, unless dnsServer is given). */
   withChallTestSrv?: boolean;
+  /** 127.0.0.1:PORT of a DNS server of the test's own (a recursive BIND) for Pebble's VA; no challtestsrv then. */
+  dnsServer?: string;
   /** More keys for the "pebble" object of Pebble's config file (e.g. retryAfter). */
   config?: Record<string, unknown>;
   /** Keep the temporary directory (config, certificates, logs) after stop(), for debugging. */
@@ -46,7 +48,7 @@ export interface PebbleInstance {
   managementUrl: string;
   /** http://127.0.0.1:PORT, the management API of pebble-challtestsrv; '' without it. */
   challTestSrvUrl: string;
-  /** 127.0.0.1:PORT, the DNS server Pebble resolves with (pebble-challtestsrv); '' without it. */
+  /** 127.0.0.1:PORT, the DNS server Pebble resolves with (pebble-challtestsrv, or options.dnsServer); '' without either. */
   dnsServer: string;
   /** Where Pebble's VA connects for http-01: run the responder on 127.0.0.1:httpPort. */
   httpPort: number;
@@ -156,7 +158,7 @@ export async function freePort(): Promise<number> {
  * `tcpCount` distinct free TCP ports, then one port free for both TCP and UDP
  * (for DNS). All are held open together so they differ, then released.
  */
-async function freePorts(tcpCount: number): Promise<{ tcp: number[]; dns: number }> {
+export async function freePorts(tcpCount: number): Promise<{ tcp: number[]; dns: number }> {
   const held: Server[] = [];
   try {
     for (let i = 0; i < tcpCount; i++) held.push(await listenTcp(0));
@@ -245,7 +247,7 @@ async function request(url: string, options: { method?: string; body?: string; c
 // ---------------------------------------------------------------------------
 // Processes.
 
-interface Proc {
+export interface Proc {
   name: string;
   child: ChildProcess;
   stdoutPath: string;
@@ -253,7 +255,7 @@ interface Proc {
   exited: Promise<void>;
 }
 
-function startProcess(name: string, command: string, args: string[], dir: string, env: NodeJS.ProcessEnv): Proc {
+export function startProcess(name: string, command: string, args: string[], dir: string, env: NodeJS.ProcessEnv): Proc {
   installExitHook();
   const stdoutPath = path.join(dir, `${name}.log`);
   const stderrPath = path.join(dir, `${name}.stderr.log`);
@@ -284,7 +286,7 @@ function hasExited(proc: Proc): boolean {
   return proc.child.exitCode !== null || proc.child.signalCode !== null || !liveChildren.has(proc.child);
 }
 
-async function stopProcess(proc: Proc): Promise<void> {
+export async function stopProcess(proc: Proc): Promise<void> {
   if (hasExited(proc)) return;
   proc.child.kill('SIGTERM');
   const timer = setTimeout(() => proc.child.kill('SIGKILL'), 3_000);
@@ -312,12 +314,12 @@ async function bindFailed(proc: Proc): Promise<boolean> {
   return /address already in use/i.test(text);
 }
 
-class PortClash extends Error {}
+export class PortClash extends Error {}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `probe` until it returns true, failing early if a process dies or cannot bind. */
-async function waitUntil(probe: () => Promise<boolean>, procs: Proc[], deadline: number, what: string): Promise<void> {
+export async function waitUntil(probe: () => Promise<boolean>, procs: Proc[], deadline: number, what: string): Promise<void> {
   let lastError = '';
   for (;;) {
     for (const proc of procs) {
@@ -352,7 +354,7 @@ export async function startPebble(options: StartPebbleOptions = {}): Promise<Peb
 }
 
 async function startOnce(options: StartPebbleOptions): Promise<PebbleInstance> {
-  const withChallTestSrv = options.withChallTestSrv ?? true;
+  const withChallTestSrv = options.dnsServer === undefined && (options.withChallTestSrv ?? true);
   const deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
   const dir = mkdtempSync(path.join(tmpdir(), 'acmecli-pebble-'));
   liveDirs.add(dir);
@@ -370,7 +372,7 @@ async function startOnce(options: StartPebbleOptions): Promise<PebbleInstance> {
     const ca = await readFile(caFile);
     const ports = await freePorts(5);
     const [listenPort, managementPort, httpPort, tlsPort, challMgmtPort] = ports.tcp as [number, number, number, number, number];
-    const dnsServer = withChallTestSrv ? `${HOST}:${ports.dns}` : '';
+    const dnsServer = options.dnsServer ?? (withChallTestSrv ? `${HOST}:${ports.dns}` : '');
     const challTestSrvUrl = withChallTestSrv ? `http://${HOST}:${challMgmtPort}` : '';
 
     if (withChallTestSrv) {
@@ -396,7 +398,7 @@ async function startOnce(options: StartPebbleOptions): Promise<PebbleInstance> {
     };
     const configFile = path.join(dir, 'pebble-config.json');
     await writeFile(configFile, JSON.stringify(config, null, 2));
-    const pebbleArgs = ['-config', configFile, ...(withChallTestSrv ? ['-dnsserver', dnsServer] : [])];
+    const pebbleArgs = ['-config', configFile, ...(dnsServer ? ['-dnsserver', dnsServer] : [])];
     const pebbleEnv = { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', ...options.env };
     const pebble = startProcess('pebble', 'pebble', pebbleArgs, dir, pebbleEnv);
     procs.push(pebble);

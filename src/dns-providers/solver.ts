@@ -1,0 +1,112 @@
+/**
+ * dns-01 and dns-account-01 through a DnsProvider: follow the CNAME delegation of
+ * the challenge name, find the zone (SOA walk, or --dns-zone), have the provider add
+ * the TXT, wait until every authoritative server serves it, and afterwards have the
+ * provider remove exactly that record, whether validation passed or failed.
+ */
+import type { ChallengeSolver, ChallengeTask } from '../acme/solver.js';
+import { AbortedError, AcmecliError, DnsError } from '../errors.js';
+import { formatServer, type DnsServer } from './client.js';
+import { authoritativeServers, findZone, followCnames, systemResolvers } from './lookup.js';
+import { namedServer, waitForPropagation, type NamedServer } from './propagation.js';
+import type { DnsProvider, TxtRecordTarget } from './provider.js';
+import { canonicalName } from './wire.js';
+
+export interface DnsProviderSolverOptions {
+  provider: DnsProvider;
+  /** --dns-zone: the zone every record goes in; no SOA walk. */
+  zone?: string | undefined;
+  /**
+   * --dns-resolver: the server(s) asked for CNAMEs and SOAs, and the only ones the
+   * propagation check asks. Default: the system's resolvers for lookups, and the
+   * zone's own name servers for the check.
+   */
+  resolvers?: readonly DnsServer[] | undefined;
+  /** The propagation check: how long to wait (default 120 s) and how often to ask. */
+  check?: { timeoutMs?: number | undefined; intervalMs?: number | undefined } | undefined;
+  onInfo?: (message: string) => void;
+  /** A record that could not be removed: the run goes on, the user must hear of it. */
+  onWarning?: (message: string) => void;
+}
+
+const DNS_TYPES = new Set(['dns-01', 'dns-account-01']);
+export const DEFAULT_PROPAGATION_TIMEOUT_MS = 120_000;
+
+/** Lookups fail as DnsError (exit 1): a DNS server that does not answer is not an unreachable CA (exit 3). */
+function asDnsError(err: unknown, what: string): Error {
+  if (err instanceof AbortedError || err instanceof DnsError) return err;
+  if (err instanceof AcmecliError && err.code === 'USAGE') return err;
+  return new DnsError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}
+
+export function createDnsProviderSolver(options: DnsProviderSolverOptions): ChallengeSolver {
+  const { provider } = options;
+  const records = new Map<ChallengeTask, TxtRecordTarget>();
+  const lookupServers = async (): Promise<readonly DnsServer[]> => options.resolvers?.length ? options.resolvers : systemResolvers();
+
+  const locate = async (task: ChallengeTask): Promise<TxtRecordTarget> => {
+    const txt = task.txt!;
+    const challengeName = canonicalName(txt.name);
+    const servers = await lookupServers();
+    const delegated = await provider.targetOf?.(challengeName, task.identifier.value);
+    const fqdn = delegated ?? await followCnames(challengeName, servers).catch((err: unknown) => { throw asDnsError(err, `looking up a CNAME at ${challengeName}`); });
+    const zone = options.zone !== undefined ? canonicalName(options.zone) : await findZone(fqdn, servers).catch((err: unknown) => { throw asDnsError(err, `finding the zone of ${fqdn}`); });
+    if (fqdn !== zone && !fqdn.endsWith(`.${zone}`)) throw new DnsError(`${fqdn} is not in zone ${zone} (--dns-zone)`);
+    if (fqdn !== challengeName) options.onInfo?.(`${challengeName} is a CNAME: writing the record at ${fqdn} (zone ${zone})`);
+    return { fqdn, value: txt.value, zone, challengeName, domain: task.identifier.value, token: task.token, keyAuthorization: task.keyAuthorization };
+  };
+
+  const checkServers = async (record: TxtRecordTarget): Promise<NamedServer[]> => {
+    if (options.resolvers?.length) return options.resolvers.map((s) => namedServer(s));
+    try {
+      return (await authoritativeServers(record.zone, await lookupServers())).map((ns) => namedServer(ns.server, ns.name));
+    } catch (err) {
+      throw asDnsError(err, `finding the name servers of ${record.zone}`);
+    }
+  };
+
+  return {
+    name: `dns-${provider.name}`,
+    supports: (task) => DNS_TYPES.has(task.type) && task.txt !== undefined && task.identifier.type === 'dns',
+    prepare: () => provider.prepare(),
+    async begin(task, signal) {
+      const record = await locate(task);
+      try {
+        await provider.present(record, signal);
+      } catch (err) {
+        throw asDnsError(err, `${provider.name}: adding TXT ${record.fqdn}`);
+      }
+      records.set(task, record);
+      return 'accepted';
+    },
+    async waitUntilReady(task, signal) {
+      const record = records.get(task);
+      if (record === undefined) return;
+      const servers = await checkServers(record);
+      await waitForPropagation({
+        fqdn: record.fqdn,
+        value: record.value,
+        servers,
+        timeoutMs: options.check?.timeoutMs ?? DEFAULT_PROPAGATION_TIMEOUT_MS,
+        ...(options.check?.intervalMs !== undefined ? { intervalMs: options.check.intervalMs } : {}),
+        signal,
+        onWaiting: (lacking) => options.onInfo?.(`waiting for TXT ${record.fqdn} on ${lacking.join(', ')}`),
+      });
+    },
+    async end(task) {
+      const record = records.get(task);
+      if (record === undefined) return;
+      records.delete(task);
+      try {
+        await provider.cleanup(record);
+      } catch (err) {
+        // end runs in a finally: this must not hide how the challenge went, but a record left behind must be told.
+        options.onWarning?.(`${asDnsError(err, `${provider.name}: removing TXT ${record.fqdn}`).message}; remove it by hand`);
+      }
+    },
+  };
+}
+
+export function describeServers(servers: readonly DnsServer[]): string {
+  return servers.map(formatServer).join(', ');
+}
