@@ -16,7 +16,7 @@ import { certificateMatchesKey, describeCertificate, splitPemChain } from '../ce
 import { identifiersEqual, parseIdentifiers } from '../certs/identifiers.js';
 import { parseCsr } from '../certs/csr.js';
 import { parseRenewDays, parseRenewalInfo } from '../certs/renewal-time.js';
-import { IoError, LineageFailedError, NetworkError, UsageError } from '../errors.js';
+import { IoError, LineageFailedError, NetworkError, StateError, UsageError } from '../errors.js';
 
 /** Failures that say nothing about the lineage, only that its CA could not be reached: exit 3, try again later. */
 const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT', 'TLS']);
@@ -30,6 +30,7 @@ import { formatServeEndpoint, parseServeEndpoint } from '../monitoring/serve-end
 import { describeFsError } from '../state/atomic-write.js';
 import { LineageStore, checkLineageName, type LineageConfig, type LineageRecord, type LineageVersion, type SolverSpec } from '../state/lineage-store.js';
 import { describeStateHomeRule } from '../state/home.js';
+import { unwritableFolderReason } from '../state/writable-folder.js';
 import { outputPaths } from '../issuance/output-files.js';
 import { describeSettings, mergeSettings, type GivenSettings } from '../issuance/lineage-settings.js';
 import type { CliContext } from '../cli/context.js';
@@ -67,6 +68,11 @@ export interface IssueOptions {
 
 export async function issueAction(ctx: CliContext, options: IssueOptions, solverOrder: SolverSpec[]): Promise<void> {
   const config = await planIssue(ctx, options, [...solverOrder]);
+  // Folders we cannot write fail now, in one line, not after the CA has issued a certificate we cannot keep.
+  const outProblem = await unwritableFolderReason(config.outDir);
+  if (outProblem) throw new IoError(`cannot write to the --out folder ${config.outDir}: ${outProblem}`);
+  const homeProblem = await unwritableFolderReason(ctx.stateHome);
+  if (homeProblem) throw new StateError(`cannot write to the state folder ${ctx.stateHome}: ${homeProblem}`);
   const deps = await runnerDeps(ctx, { email: options.email ?? [], agreeTos: Boolean(options.agreeTos), eab: eabFromOptions(options, ctx.io.env.ACMECLI_EAB_HMAC_KEY) });
   try {
     // The account first, outside the lineage run, so EAB or terms-of-service refusals are usage errors (exit 2) like the rest.

@@ -4,7 +4,7 @@ import type { AcmeClient } from '../acme/client.js';
 import { AcmeProblemError } from '../acme/problem.js';
 import { parseRenewalInfo } from '../certs/renewal-time.js';
 import { AcmecliError, ServeCheckError, StateError } from '../errors.js';
-import type { LineageConfig, LineageRecord, LineageStore } from '../state/lineage-store.js';
+import { LineageLockedError, type LineageConfig, type LineageRecord, type LineageStore } from '../state/lineage-store.js';
 import { runDeployHook } from './deploy-hook.js';
 import type { IssuanceStep } from './obtain.js';
 import { currentVersion, decideRenewal, recordAriAnswer } from './renewal-decision.js';
@@ -62,7 +62,8 @@ export async function runLineage(deps: RunnerDeps, mode: RunMode): Promise<Linea
   try {
     unlock = await deps.store.lock(name);
   } catch (err) {
-    return { name, status: 'locked', message: (err as Error).message, error: describe(err) };
+    // Only another live run makes a lineage "locked"; a folder we cannot write is a failure, said as such.
+    return { name, status: err instanceof LineageLockedError ? 'locked' : 'failed', message: (err as Error).message, error: describe(err) };
   }
   try {
     return await runLocked(deps, mode, name);

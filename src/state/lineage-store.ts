@@ -86,6 +86,9 @@ export interface VersionFiles {
   key?: string;
 }
 
+/** The lock is held by another live run: the lineage is "locked", which is not a failure of its own. */
+export class LineageLockedError extends StateError {}
+
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
 
 /** `--name` is a file name under --out and under the state directory: no separators, no `..`. */
@@ -258,7 +261,11 @@ export class LineageStore {
   async lock(name: string, probe: ProcessProbe = procProbe): Promise<() => Promise<void>> {
     const folder = this.folder(name);
     await this.#checkFolders(name);
-    await mkdir(folder, { recursive: true, mode: 0o700 });
+    try {
+      await mkdir(folder, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new StateError(`cannot create ${folder}: ${describeFsError(err)}`, { cause: err });
+    }
     const path = join(folder, 'lock');
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -273,7 +280,7 @@ export class LineageStore {
         const holder = parseLockHolder(await readFile(path, 'utf8').catch(() => ''));
         const writtenAt = await stat(path).then((s) => s.mtimeMs).catch(() => 0);
         if (holder && holder.pid !== process.pid && lockHolderIsLive(holder, writtenAt, probe)) {
-          throw new StateError(`${name} is locked by another acmecli run (pid ${holder.pid}); not touching it`);
+          throw new LineageLockedError(`${name} is locked by another acmecli run (pid ${holder.pid}); not touching it`);
         }
         // A lock left by a process that is gone, or whose PID is now another process's: remove it and try again.
         if (!holder && Date.now() - writtenAt < 2_000) {
