@@ -1,4 +1,5 @@
 import { printableJson, printableLine } from '../printable.js';
+import { SYSLOG_PRIORITY } from '../process/journal.js';
 
 /** Log levels, in order of importance. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -25,7 +26,14 @@ const SECRET_KEYS = /token|secret|password|hmac|private|key_pem/i;
  * (often from the manager or the CA) are escaped here, so no log line can hold a
  * raw ESC or bidi override.
  */
-export function createLogger(options: { format: LogFormat; level: LogLevel; write: (line: string) => void; now?: () => Date }): Logger {
+export function createLogger(options: {
+  format: LogFormat;
+  level: LogLevel;
+  write: (line: string) => void;
+  now?: () => Date;
+  /** Start each line with its syslog priority (`<3>` for error): the output is systemd's journal. */
+  journalPriorities?: boolean;
+}): Logger {
   const threshold = LOG_LEVELS.indexOf(options.level);
   const now = options.now ?? (() => new Date());
   const emit = (level: LogLevel, msg: string, fields: LogFields = {}) => {
@@ -35,7 +43,8 @@ export function createLogger(options: { format: LogFormat; level: LogLevel; writ
       if (value === undefined || value === '') continue;
       record[key] = SECRET_KEYS.test(key) ? '<redacted>' : value;
     }
-    options.write(`${options.format === 'json' ? printableJson(record) : toLogfmt(record)}\n`);
+    const priority = options.journalPriorities ? `<${SYSLOG_PRIORITY[level]}>` : '';
+    options.write(`${priority}${options.format === 'json' ? printableJson(record) : toLogfmt(record)}\n`);
   };
   return {
     debug: (m, f) => emit('debug', m, f),

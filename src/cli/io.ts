@@ -1,9 +1,13 @@
 import { createInterface } from 'node:readline/promises';
+import { isJournalStream, journalLineWriter, type JournalLevel } from '../process/journal.js';
 
 /** Everything the CLI reads from or writes to the outside, so main() runs in-process in tests. */
 export interface CliIO {
   writeStdout(data: string | Uint8Array): void;
-  writeStderr(text: string): void;
+  /** `level` (default info) becomes a syslog priority prefix when stderr is the journal. */
+  writeStderr(text: string, level?: JournalLevel): void;
+  /** stdout is systemd's journal stream (JOURNAL_STREAM): log lines there may carry priority prefixes. */
+  stdoutIsJournal?: boolean;
   env: Readonly<Record<string, string | undefined>>;
   isStdinTty: boolean;
   isStdoutTty: boolean;
@@ -14,9 +18,11 @@ export interface CliIO {
 }
 
 export function processIO(): CliIO {
+  const toJournal = isJournalStream(2, process.env.JOURNAL_STREAM) ? journalLineWriter((text) => void process.stderr.write(text)) : undefined;
   return {
     writeStdout: (data) => void process.stdout.write(data),
-    writeStderr: (text) => void process.stderr.write(text),
+    writeStderr: (text, level = 'info') => (toJournal ? toJournal(text, level) : void process.stderr.write(text)),
+    stdoutIsJournal: isJournalStream(1, process.env.JOURNAL_STREAM),
     env: process.env,
     isStdinTty: Boolean(process.stdin.isTTY),
     isStdoutTty: Boolean(process.stdout.isTTY),

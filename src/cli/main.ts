@@ -110,13 +110,13 @@ function reportError(ctx: CliContext, err: unknown, argv: readonly string[]): nu
   if (err instanceof CheckStatusError && err.quiet) return code;
   // One JSON document per command: a command that already printed its result (cert renew's summary) keeps it.
   if (json && !ctx.output.hasResult) ctx.io.writeStdout(`${printableJson({ error: errorAsJson(err) }, 2)}\n`);
-  ctx.io.writeStderr(`acmecli: ${printableLine(message)}${code === EXIT.usage && !message.includes('--help') ? ' (see --help)' : ''}\n`);
+  ctx.io.writeStderr(`acmecli: ${printableLine(message)}${code === EXIT.usage && !message.includes('--help') ? ' (see --help)' : ''}\n`, 'error');
   if (verbose && err instanceof Error) {
     let cause: unknown = err;
     while (cause instanceof Error) {
-      ctx.io.writeStderr(`${printableText(cause.stack ?? cause.message)}\n`);
+      ctx.io.writeStderr(`${printableText(cause.stack ?? cause.message)}\n`, 'error');
       cause = cause.cause;
-      if (cause) ctx.io.writeStderr('caused by: ');
+      if (cause) ctx.io.writeStderr('caused by: ', 'error');
     }
   }
   return code;

@@ -59,11 +59,11 @@ export class Output {
   }
 
   warn(message: string): void {
-    this.#io.writeStderr(`${this.colour.yellow('warning:')} ${printableText(message)}\n`);
+    this.#io.writeStderr(`${this.colour.yellow('warning:')} ${printableText(message)}\n`, 'warn');
   }
 
   debug(message: string): void {
-    if (this.verbose) this.#io.writeStderr(`${this.colour.dim(printableText(message))}\n`);
+    if (this.verbose) this.#io.writeStderr(`${this.colour.dim(printableText(message))}\n`, 'debug');
   }
 
   /**

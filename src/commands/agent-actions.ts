@@ -39,7 +39,7 @@ export async function runAgentAction(ctx: CliContext, options: AgentRunOptions):
     return;
   }
   const connection = await resolveManagerConnection(ctx, options);
-  const log = createLogger({ format: options.logFormat, level: options.logLevel, write: (line) => ctx.io.writeStdout(line) });
+  const log = createLogger({ format: options.logFormat, level: options.logLevel, write: (line) => ctx.io.writeStdout(line), journalPriorities: ctx.io.stdoutIsJournal === true });
   const agent = new Agent({
     configPath: options.config,
     pullOnly: Boolean(options.pullOnly),
