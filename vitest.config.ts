@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The process-wide set-up of src/cli/run.ts (the Reflect shim), which in-process tests bypass.
+    setupFiles: ['test/support/process-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Separate processes: each test file may start its own Pebble and kill it on exit.

@@ -1,5 +1,4 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createServer, type Server } from 'node:http';
 import { basename, dirname, join } from 'node:path';
@@ -108,6 +107,7 @@ export class Agent {
     const { log } = this.#options;
     if (this.#options.metricsListen) await this.#startMetrics(this.#options.metricsListen);
     if (!this.#options.pullOnly) this.#watchConfig();
+    const collectGarbage = garbageCollector();
     let lastCleanup = 0;
     while (!this.#stopping) {
       const result = await this.syncNow();
@@ -296,16 +296,15 @@ function isRefusal(err: unknown): boolean {
 }
 
 /**
- * Node exposes no gc() without --expose-gc; turning the flag on at run time and
- * reading `gc` from a fresh context is the documented-by-practice way to get it.
- * Undefined when that fails: then V8 collects on its own schedule.
+ * gc(), read from a fresh context, when the process entry turned on --expose-gc (src/cli/run.ts:
+ * a flag is process-wide, so it is set there and not on import). Undefined otherwise, as in tests that
+ * run the daemon in-process: then V8 collects on its own schedule.
  */
-const collectGarbage: (() => void) | undefined = (() => {
+function garbageCollector(): (() => void) | undefined {
   try {
-    setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as unknown;
     return typeof gc === 'function' ? () => (gc as () => void)() : undefined;
   } catch {
     return undefined;
   }
-})();
+}

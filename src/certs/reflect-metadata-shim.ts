@@ -1,9 +1,10 @@
 /**
  * The three Reflect metadata functions tsyringe needs, which @peculiar/x509
  * loads at import time ("tsyringe requires a reflect polyfill"). acmecli has no
- * `reflect-metadata` dependency, so this module supplies them, only when absent,
- * and must be imported before @peculiar/x509: `src/certs/x509.ts` does that, and
- * is the only file that imports the library.
+ * `reflect-metadata` dependency, so this module supplies them, only when absent.
+ * Importing it patches the global Reflect, a process-wide effect, so only the
+ * process entry (`src/cli/run.ts`, first import) and vitest's setup file import
+ * it, before anything loads @peculiar/x509 (only `src/certs/x509.ts` does).
  *
  * @peculiar/x509 uses them for parameterless `@injectable()` classes only, so
  * metadata is kept per (target, property) without the decorator-emitting parts of

@@ -1,3 +1,13 @@
+// Process-wide side effects live here, in the process entry, and nowhere else: importing any other
+// module of src/ leaves the process as it found it (test/unit/layering.test.ts checks that).
+//
+// The global Reflect gets the metadata API. @peculiar/x509 loads tsyringe, which throws at load time
+// unless Reflect.getMetadata exists, and acmecli carries no reflect-metadata dependency: the shim adds
+// the three functions tsyringe uses, only when they are absent. It must run before anything loads
+// @peculiar/x509, hence the first import. (Tests, which skip this entry, get it from vitest's setup
+// file, test/support/process-setup.ts.)
+import '../certs/reflect-metadata-shim.js';
+import { setFlagsFromString } from 'node:v8';
 import { VERSION, formatVersionInfo, versionInfo } from './version.js';
 import { ENVIRONMENT_REFUSED_EXIT, environmentRefusal } from './environment-guard.js';
 
@@ -28,6 +38,10 @@ export async function run(): Promise<void> {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw err;
   });
+  // V8's --expose-gc, so that the agent daemon can run a full collection after each cycle and keep a
+  // flat memory profile (src/agent/daemon.ts). The single executable takes no Node flags, so the flag is
+  // set at run time; it only lets a new context reach gc() and changes nothing else.
+  setFlagsFromString('--expose-gc');
   const [{ main }, { processIO }] = await Promise.all([import('./main.js'), import('./io.js')]);
   process.exitCode = await main(argv, processIO());
 }

@@ -191,6 +191,14 @@ test('src/acme and src/dns read no environment and write to no console: those be
   for (const file of files) expect(readFileSync(file, 'utf8'), file).not.toMatch(/process\.(env|stdout|stderr|stdin|exit)|console\./);
 });
 
+test('process-wide side effects (the global Reflect shim, V8 flags) happen only in the process entry, src/cli/run.ts', () => {
+  const offenders = tsFilesUnder('src')
+    .filter((file) => file !== 'src/cli/run.ts')
+    .filter((file) => /import\s+'[^']*reflect-metadata-shim(\.js)?'|\bsetFlagsFromString\(/.test(readFileSync(file, 'utf8')));
+  expect(offenders).toEqual([]);
+  expect(readFileSync('src/cli/run.ts', 'utf8')).toMatch(/setFlagsFromString\('--expose-gc'\)/);
+});
+
 test('dynamic import() only of a literal specifier: esbuild bundles those lazily, the SEA can load nothing else', () => {
   for (const file of tsFilesUnder('src')) {
     const text = readFileSync(file, 'utf8');
