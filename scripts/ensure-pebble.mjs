@@ -12,7 +12,9 @@ import path from 'node:path';
 const PACKAGES = {
   pebble: ['pebble', 'pebble-challtestsrv'],
   openssl: ['openssl'],
-  nginx: ['nginx'], // cert check against a real web server
+  nginx: ['nginx'], // cert check against a real web server; the default output files in a TLS handshake
+  apache2: ['apache2'], // test/integration/web-servers.test.ts: SSLCertificateFile NAME.fullchain.crt
+  haproxy: ['haproxy'], // test/integration/web-servers.test.ts: crt NAME.haproxy.pem
   // The generated completion scripts are run in the real shells (test/binary/completion.test.ts).
   zsh: ['zsh'],
   fish: ['fish'],

@@ -31,7 +31,7 @@ import { describeFsError } from '../state/atomic-write.js';
 import { LineageStore, checkLineageName, type LineageConfig, type LineageRecord, type LineageVersion, type SolverSpec } from '../state/lineage-store.js';
 import { describeStateHomeRule } from '../state/home.js';
 import { unwritableFolderReason } from '../state/writable-folder.js';
-import { outputPaths } from '../issuance/output-files.js';
+import { outputPaths, webServerLines } from '../issuance/output-files.js';
 import { describeSettings, mergeSettings, type GivenSettings } from '../issuance/lineage-settings.js';
 import type { CliContext } from '../cli/context.js';
 import { eabFromOptions, setUpAccount } from '../cli/account-setup.js';
@@ -536,7 +536,18 @@ function printOutcomes(ctx: CliContext, outcomes: LineageOutcome[], command: 'is
     if (command === 'issue' && s.lineages.length === 1) {
       const o = s.lineages[0]!;
       if (o.status !== 'issued') return o.message;
-      return [o.message, `  certificate: ${o.files?.certificate}`, ...(o.files?.key ? [`  key:         ${o.files.key}`] : []), ...(o.files?.ca ? [`  CA chain:    ${o.files.ca}`] : [])].join('\n');
+      const f = o.files;
+      if (!f) return o.message;
+      return [
+        o.message,
+        `  full chain:  ${f.fullchain}`,
+        ...(f.key ? [`  key:         ${f.key}`] : []),
+        `  certificate: ${f.certificate}${f.ca ? '' : ' (with its chain: --bundle)'}`,
+        ...(f.ca ? [`  CA chain:    ${f.ca}`] : []),
+        ...(f.haproxy ? [`  HAProxy:     ${f.haproxy} (full chain and key, 0600)`] : []),
+        ...(f.key ? ['Web server configuration (the full chain, never the certificate alone):'] : []),
+        ...webServerLines({ certificate: f.certificate, fullchain: f.fullchain, ...(f.key ? { key: f.key } : {}), ...(f.haproxy ? { combined: f.haproxy } : {}) }).map((l) => `  ${l}`),
+      ].join('\n');
     }
     const lines = s.lineages.filter((o) => o.status !== 'not-due' || ctx.output.verbose).map((o) => `${o.status.padEnd(11)} ${o.message}`);
     // Cron mails whatever is printed: a run where nothing was due prints nothing (unless --verbose).

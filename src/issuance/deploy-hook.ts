@@ -26,6 +26,8 @@ export async function runDeployHook(run: DeployHookRun): Promise<void> {
       ACMECLI_CERT_PATH: run.paths.certificate,
       ACMECLI_KEY_PATH: run.paths.key ?? '',
       ACMECLI_CA_PATH: run.paths.ca ?? '',
+      ACMECLI_FULLCHAIN_PATH: run.paths.fullchain,
+      ACMECLI_HAPROXY_PATH: run.paths.combined ?? '',
       ACMECLI_DOMAINS: run.domains.join(' '),
     },
     timeoutMs: run.timeoutMs ?? 300_000,

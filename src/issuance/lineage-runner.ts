@@ -39,7 +39,7 @@ export interface LineageOutcome {
   basis?: 'ari' | 'window' | 'no-certificate' | 'forced' | 'new' | 'changed' | 'revoked';
   serial?: string;
   notAfter?: string;
-  files?: { certificate: string; key?: string; ca?: string };
+  files?: { certificate: string; key?: string; ca?: string; fullchain: string; haproxy?: string };
   challenges?: { identifier: string; type: string; solver: string }[];
   repaired?: boolean;
   /** `cert issue` on an existing lineage: the settings that changed and were saved. */
@@ -169,7 +169,10 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string): Promise
     ...(basis ? { basis } : {}),
     serial: outcome.version.serial,
     notAfter: outcome.version.notAfter,
-    files: { certificate: outcome.paths.certificate, ...(outcome.paths.key ? { key: outcome.paths.key } : {}), ...(outcome.paths.ca ? { ca: outcome.paths.ca } : {}) },
+    files: {
+      certificate: outcome.paths.certificate, ...(outcome.paths.key ? { key: outcome.paths.key } : {}), ...(outcome.paths.ca ? { ca: outcome.paths.ca } : {}),
+      fullchain: outcome.paths.fullchain, ...(outcome.paths.combined ? { haproxy: outcome.paths.combined } : {}),
+    },
     challenges: outcome.challenges,
     repaired,
   };

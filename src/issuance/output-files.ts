@@ -2,11 +2,19 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFilesTogether, type FileToWrite } from '../state/atomic-write.js';
 
-/** The ACME Manager deploy layout: NAME.crt, NAME.key, NAME.ca.crt (no CA file with --bundle). */
+/**
+ * What `cert issue` writes in --out: the ACME Manager layout (NAME.crt, NAME.key,
+ * NAME.ca.crt; no CA file with --bundle), plus the files web servers take as they
+ * are: NAME.fullchain.crt (nginx ssl_certificate, Apache SSLCertificateFile) and
+ * NAME.haproxy.pem (HAProxy crt: full chain and key in one file, so 0600).
+ */
 export interface OutputPaths {
   certificate: string;
   key?: string;
   ca?: string;
+  fullchain: string;
+  /** Full chain then key: absent for --csr lineages (no key). */
+  combined?: string;
 }
 
 export interface CertificateFiles {
@@ -23,6 +31,8 @@ export function outputPaths(outDir: string, name: string, bundle: boolean, hasKe
     certificate: join(outDir, `${name}.crt`),
     ...(hasKey ? { key: join(outDir, `${name}.key`) } : {}),
     ...(bundle ? {} : { ca: join(outDir, `${name}.ca.crt`) }),
+    fullchain: join(outDir, `${name}.fullchain.crt`),
+    ...(hasKey ? { combined: join(outDir, `${name}.haproxy.pem`) } : {}),
   };
 }
 
@@ -32,8 +42,11 @@ function contents(paths: OutputPaths, files: CertificateFiles, bundle: boolean):
   // A new key file is 0600; an existing one keeps the mode (and owner) the operator gave it, e.g. 0640 root:ssl-cert,
   // when inheritedModeAndOwner trusts it (no symlink, owner root or us, nothing for the world).
   if (paths.key && files.keyPem) list.push({ path: paths.key, data: files.keyPem, mode: 0o600 });
+  // It holds the key: 0600 like the key file.
+  if (paths.combined && files.keyPem) list.push({ path: paths.combined, data: files.leafPem + files.chainPem + files.keyPem, mode: 0o600 });
   list.push({ path: paths.certificate, data: bundle ? files.leafPem + files.chainPem : files.leafPem, mode: 0o644 });
   if (paths.ca) list.push({ path: paths.ca, data: files.chainPem, mode: 0o644 });
+  list.push({ path: paths.fullchain, data: files.leafPem + files.chainPem, mode: 0o644 });
   return list;
 }
 
@@ -49,4 +62,19 @@ export async function outputsMatch(paths: OutputPaths, files: CertificateFiles, 
     if (onDisk !== file.data) return false;
   }
   return true;
+}
+
+/**
+ * The lines that make nginx, Apache and HAProxy use these files, printed after
+ * issuing: the full chain, never the leaf alone (the classic incomplete-chain mistake).
+ */
+export function webServerLines(paths: OutputPaths): string[] {
+  if (!paths.key) return [];
+  return [
+    `nginx:    ssl_certificate     ${paths.fullchain};`,
+    `          ssl_certificate_key ${paths.key};`,
+    `Apache:   SSLCertificateFile    ${paths.fullchain}`,
+    `          SSLCertificateKeyFile ${paths.key}`,
+    ...(paths.combined ? [`HAProxy:  bind :443 ssl crt ${paths.combined}`] : []),
+  ];
 }
