@@ -6,6 +6,7 @@ import { headerValue, headerValues, type HttpResponse, type HttpSend } from './t
 import { parseLinkHeaders, type Link } from './link-header.js';
 import { signRequest, type SignerIdentity, type SigningKey } from './jws.js';
 import type { Directory } from './types.js';
+import { refuseSignedRequest, signingOrigins } from './signing-origins.js';
 
 export interface RequestEvent {
   method: string;
@@ -160,6 +161,8 @@ export class AcmeClient {
   }
 
   async #signedPost(url: string, payload: unknown, signer: RequestSigner, accept?: string): Promise<HttpResponse> {
+    const refusal = refuseSignedRequest(url, signingOrigins(this.directoryUrl, await this.directory()));
+    if (refusal) throw new BadResponseError(refusal);
     let nonce = await this.#nonces.take();
     for (let attempt = 1; ; attempt++) {
       const jws = await signRequest(signer.key, signer.identity, url, nonce, payload);
