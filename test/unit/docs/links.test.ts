@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, normalize, relative } from 'node:path';
+import { dirname, join, normalize, relative, sep } from 'node:path';
 import { expect, test } from 'vitest';
 
 // Every relative link in the README and docs/ must reach a file of this repository, and an anchor
@@ -99,4 +99,16 @@ test('the checker itself: anchors follow GitHub, and a dead link or anchor is re
     'cron-1',
   ]);
   expect(relativeLinks('[a](x.md#y) [b](https://e.org) `[c](z.md)`\n```\n[d](w.md)\n```\n')).toEqual(['x.md#y']);
+});
+
+test('README.md stays a quick start: at most 12 KB (reference and guides belong in docs/)', () => {
+  expect(statSync('README.md').size).toBeLessThanOrEqual(12 * 1024);
+});
+
+test('every page under docs/ is linked from the index, docs/README.md, so a reader can find it', () => {
+  const index = readFileSync(join('docs', 'README.md'), 'utf8');
+  const linked = new Set(relativeLinks(index).map((link) => normalize(join('docs', link.split('#')[0] ?? ''))));
+  const pages = markdownFiles().filter((f) => f.startsWith(`docs${sep}`) && f !== join('docs', 'README.md'));
+  expect(pages.length).toBeGreaterThan(10);
+  expect(pages.filter((page) => !linked.has(page)), 'add a line for each to docs/README.md').toEqual([]);
 });
