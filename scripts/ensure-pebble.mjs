@@ -24,6 +24,7 @@ const PACKAGES = {
   bind9: ['named', 'rndc'],
   // …and nsupdate, which the exec provider's test script calls.
   'bind9-dnsutils': ['nsupdate', 'dig'],
+  'prometheus-node-exporter': ['prometheus-node-exporter'], // reads cert renew --metrics-file
 };
 
 function onPath(command) {

@@ -16,7 +16,7 @@ import { certificateMatchesKey, describeCertificate, splitPemChain } from '../ce
 import { identifiersEqual, parseIdentifiers } from '../certs/identifiers.js';
 import { parseCsr } from '../certs/csr.js';
 import { parseRenewDays, parseRenewalInfo } from '../certs/renewal-time.js';
-import { IoError, LineageFailedError, NetworkError, StateError, UsageError } from '../errors.js';
+import { CheckStatusError, IoError, LineageFailedError, NetworkError, StateError, UsageError } from '../errors.js';
 
 /** Failures that say nothing about the lineage, only that its CA could not be reached: exit 3, try again later. */
 const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT', 'TLS']);
@@ -63,6 +63,7 @@ export interface IssueOptions {
   eabAlg: EabAlgorithm;
   force?: boolean;
   serveCheck?: string[];
+  failureHook?: string;
   serveCheckTimeout?: string;
 }
 
@@ -85,18 +86,21 @@ export async function issueAction(ctx: CliContext, options: IssueOptions, solver
   }
 }
 
-export async function renewAction(ctx: CliContext, names: string[], options: { all?: boolean; force?: boolean; dryRun?: boolean; concurrency: string }): Promise<void> {
+export async function renewAction(ctx: CliContext, names: string[], options: { all?: boolean; force?: boolean; dryRun?: boolean; concurrency: string; metricsFile?: string }): Promise<void> {
   const store = new LineageStore(ctx.stateHome);
   if (!options.all && names.length === 0) throw new UsageError('name the lineages to renew, or pass --all');
   if (options.all && names.length > 0) throw new UsageError('give lineage names or --all, not both');
   const concurrency = Number(options.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be a whole number from 1 to 64');
   const targets = options.all ? await store.listIssued() : [...new Set(names.map(checkLineageName))];
+  const metricsFile = options.metricsFile ? resolve(ctx.io.cwd, options.metricsFile) : undefined;
   const deps = await runnerDeps(ctx, { email: [], agreeTos: false });
+  if (metricsFile) deps.runner.recordEveryRun = true;
   try {
     const outcomes = await mapLimited(targets, concurrency, (name) =>
       runLineage(deps.runner, { kind: 'renew', name, force: Boolean(options.force), dryRun: Boolean(options.dryRun) }));
     deps.finishProgress();
+    if (metricsFile) await (await import('../monitoring/renewal-metrics.js')).writeRenewalMetrics(store, metricsFile);
     printOutcomes(ctx, outcomes, 'renew');
   } finally {
     await deps.registry.closeAll();
@@ -300,7 +304,8 @@ export async function ariAction(ctx: CliContext, file: string): Promise<void> {
   ].join('\n'));
 }
 
-export async function listAction(ctx: CliContext): Promise<void> {
+export async function listAction(ctx: CliContext, options: { expiring?: string } = {}): Promise<void> {
+  const expiringDays = options.expiring === undefined ? undefined : positiveNumber(options.expiring, '--expiring');
   const home = ctx.stateHomeLocation;
   const store = new LineageStore(home.path);
   const now = new Date();
@@ -316,6 +321,11 @@ export async function listAction(ctx: CliContext): Promise<void> {
         ['NAME', 'STATUS', 'EXPIRES', 'NEXT RENEWAL', 'LAST RESULT'],
         ...r.lineages.map((l) => [l.name, l.status, l.notAfter ?? '-', l.nextRenewal ? `${l.nextRenewal} (${l.renewalBasis})` : '-', l.lastResult?.message ?? '-']),
       ]));
+  if (expiringDays !== undefined) {
+    const limit = now.getTime() + expiringDays * 86_400_000;
+    const expiring = rows.filter((l) => l.notAfter !== null && Date.parse(l.notAfter) <= limit);
+    if (expiring.length > 0) throw new CheckStatusError(`${expiring.length} lineage${expiring.length === 1 ? '' : 's'} expire${expiring.length === 1 ? 's' : ''} within ${expiringDays} days: ${expiring.map((l) => `${l.name} (${l.notAfter})`).join(', ')}`, { exitCode: 1 });
+  }
 }
 
 /** One lineage as `cert list --json` and `cert show NAME` print it: state, current certificate, settings. */
@@ -333,6 +343,7 @@ function lineageSummary(record: LineageRecord, now: Date) {
     renewalBasis: current ? decision.basis : null,
     versions: record.versions.length,
     lastResult: record.lastResult ?? null,
+    health: record.health ?? null,
     settings: describeSettings(record.config),
   };
 }
@@ -416,6 +427,7 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
     renewDays: options.renewDays,
     serveChecks: options.serveCheck?.map((text) => formatServeEndpoint(parseServeEndpoint(text))),
     serveCheckTimeoutSeconds: options.serveCheckTimeout === undefined ? undefined : positiveNumber(options.serveCheckTimeout, '--serve-check-timeout'),
+    failureHook: options.failureHook === undefined || options.failureHook === '' ? options.failureHook : absoluteProgram(options.failureHook, ctx.io.cwd),
   };
   const config = mergeSettings(stored, given);
   parseRenewDays(config.renewDays);

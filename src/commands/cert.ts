@@ -55,6 +55,7 @@ export function addCertCommands(program: Command, ctx: CliContext): void {
     .addOption(new Option('--eab-alg <alg>', 'EAB MAC algorithm').choices(EAB_ALGORITHMS).default('HS256'))
     .option('--serve-check <host:port[/sni]>', 'where the certificate is served, checked by `cert check` and after the deploy hook (repeat for more; SNI defaults to the first name)', collectList)
     .option('--serve-check-timeout <seconds>', 'after the deploy hook, wait this long for every serve check to show the new certificate (default 30)')
+    .option('--failure-hook <cmd>', 'run when a renewal fails or a fallback CA had to issue (ACMECLI_LINEAGE, ACMECLI_ERROR_TYPE, ACMECLI_ERROR_DETAIL, ACMECLI_ATTEMPTS, ACMECLI_DAYS_LEFT…)')
     .option('--force', 'issue even when the lineage exists and is not due')
     .addHelpText('after', `
 Examples:
@@ -76,11 +77,12 @@ Examples:
     .option('--force', 'renew even when not due')
     .option('--dry-run', 'say what is due, order nothing')
     .option('--concurrency <n>', 'lineages renewed in parallel', '4')
+    .option('--metrics-file <file>', "write every lineage's expiry, last success, last result and failures in the Prometheus text format (node_exporter's textfile collector)")
     .addHelpText('after', `
 Examples:
   acmecli cert renew --all                      # in cron: quiet and quick when nothing is due
   acmecli cert renew example.com --force --json`)
-    .action(async (names: string[], options: { all?: boolean; force?: boolean; dryRun?: boolean; concurrency: string }) => (await import('./cert-actions.js')).renewAction(ctx, names, options));
+    .action(async (names: string[], options: { all?: boolean; force?: boolean; dryRun?: boolean; concurrency: string; metricsFile?: string }) => (await import('./cert-actions.js')).renewAction(ctx, names, options));
 
   group.command('revoke')
     .description('Revoke a certificate with the account key, or with the certificate\'s own key (RFC 8555 §7.6); a lineage\'s certificate at its own CA with its own account')
@@ -126,6 +128,7 @@ Examples:
 
   group.command('list')
     .description('List lineages: names, status, expiry, next renewal, last result; --json adds each one\'s settings (offline)')
-    .addHelpText('after', '\nExample:\n  acmecli cert list')
-    .action(async () => (await import('./cert-actions.js')).listAction(ctx));
+    .option('--expiring <days>', 'exit 1 when any lineage expires within DAYS (a cron or monitoring check)')
+    .addHelpText('after', '\nExamples:\n  acmecli cert list\n  acmecli cert list --expiring 14 >/dev/null || echo "a certificate expires within 14 days"')
+    .action(async (options: { expiring?: string }) => (await import('./cert-actions.js')).listAction(ctx, options));
 }

@@ -4,7 +4,9 @@ import type { AcmeClient } from '../acme/client.js';
 import { AcmeProblemError } from '../acme/problem.js';
 import { parseRenewalInfo } from '../certs/renewal-time.js';
 import { AcmecliError, ServeCheckError, StateError } from '../errors.js';
-import { LineageLockedError, type LineageConfig, type LineageRecord, type LineageStore } from '../state/lineage-store.js';
+import { LineageLockedError, type LineageConfig, type LineageHealthRecord, type LineageRecord, type LineageStore } from '../state/lineage-store.js';
+import { healthAfterFailure, healthAfterSuccess } from '../monitoring/lineage-health.js';
+import { runFailureHook } from '../monitoring/failure-hook.js';
 import { runDeployHook } from './deploy-hook.js';
 import type { IssuanceStep } from './obtain.js';
 import { currentVersion, decideRenewal, recordAriAnswer } from './renewal-decision.js';
@@ -27,6 +29,8 @@ export interface RunnerDeps {
   onInfo?: (message: string) => void;
   onWarning?: (message: string) => void;
   version: string;
+  /** Write every lineage's health after each run, not only when it changed (`cert renew --metrics-file`). */
+  recordEveryRun?: boolean;
 }
 
 export type LineageStatus = 'issued' | 'not-due' | 'would-renew' | 'failed' | 'locked';
@@ -45,6 +49,8 @@ export interface LineageOutcome {
   /** `cert issue` on an existing lineage: the settings that changed and were saved. */
   savedSettings?: string[];
   error?: { code: string; message: string };
+  /** With status `failed`: failed runs in a row, this one included. */
+  consecutiveFailures?: number;
 }
 
 export type RunMode =
@@ -65,28 +71,69 @@ export async function runLineage(deps: RunnerDeps, mode: RunMode): Promise<Linea
     // Only another live run makes a lineage "locked"; a folder we cannot write is a failure, said as such.
     return { name, status: err instanceof LineageLockedError ? 'locked' : 'failed', message: (err as Error).message, error: describe(err) };
   }
+  const seen: { record?: LineageRecord } = {};
   try {
-    return await runLocked(deps, mode, name);
+    const outcome = await runLocked(deps, mode, name, seen);
+    await recordGoodRun(deps, seen.record, outcome);
+    return outcome;
   } catch (err) {
     const outcome: LineageOutcome = { name, status: 'failed', message: `${name}: ${(err as Error).message}`, error: describe(err) };
     const record = await deps.store.read(name).catch(() => undefined);
+    const health = healthAfterFailure(record?.health, record, deps.now(), err);
+    outcome.consecutiveFailures = health.consecutiveFailures;
     if (!record || !currentVersion(record)) {
       // Like certbot, a lineage exists once it has a certificate: a first issuance that
       // fails leaves no lineage, key or version folder for `cert renew --all` to retry forever.
       await deps.store.remove(name).catch(() => undefined);
     } else {
       record.lastResult = { at: deps.now().toISOString(), ok: false, message: outcome.message };
+      record.health = health;
       await deps.store.write(record).catch(() => undefined);
     }
+    const config = mode.kind === 'issue' ? mode.config : record?.config;
+    if (config) await notifyFailureHook(deps, config, record, health, 'failed');
     return outcome;
   } finally {
     await unlock?.();
   }
 }
 
-async function runLocked(deps: RunnerDeps, mode: RunMode, name: string): Promise<LineageOutcome> {
+/**
+ * A run that went well clears the failure count. The record is written only when
+ * that changes something (a version was issued, failures are cleared, a fallback
+ * CA was used) or when every run is to be recorded (`--metrics-file`), so a cron
+ * run over thousands of lineages that are not due writes nothing.
+ */
+async function recordGoodRun(deps: RunnerDeps, record: LineageRecord | undefined, outcome: LineageOutcome): Promise<void> {
+  if (!record || (outcome.status !== 'issued' && outcome.status !== 'not-due')) return;
+  const mustWrite = outcome.status === 'issued' || record.health?.lastAttemptOk === false || deps.recordEveryRun;
+  if (!mustWrite) return;
+  record.health = healthAfterSuccess(deps.now());
+  await deps.store.write(record).catch((err: unknown) => deps.onWarning?.(`${record.config.name}: could not record the run: ${(err as Error).message}`));
+}
+
+/** Runs the lineage's failure hook, if it has one; its own failure is a warning, never the lineage's outcome. */
+async function notifyFailureHook(deps: RunnerDeps, config: LineageConfig, record: LineageRecord | undefined, health: LineageHealthRecord, result: 'failed' | 'fallback', fallbackDirectoryUrl?: string): Promise<void> {
+  if (!config.failureHook) return;
+  const current = record ? currentVersion(record) : undefined;
+  const warning = await runFailureHook({
+    command: config.failureHook,
+    lineage: config.name,
+    domains: config.identifiers.map((i) => i.value),
+    result,
+    health,
+    ...(current ? { daysLeft: (Date.parse(current.notAfter) - deps.now().getTime()) / 86_400_000 } : {}),
+    primaryDirectoryUrl: config.directoryUrl,
+    ...(fallbackDirectoryUrl ? { fallbackDirectoryUrl } : {}),
+    env: deps.env,
+  });
+  if (warning) deps.onWarning?.(warning);
+}
+
+async function runLocked(deps: RunnerDeps, mode: RunMode, name: string, seen: { record?: LineageRecord }): Promise<LineageOutcome> {
   const now = deps.now();
   let record = await deps.store.read(name);
+  if (record) seen.record = record;
   let repaired = record ? await repairOutputs(deps.store, record) : false;
   if (repaired) deps.onInfo?.(`${name}: output files did not match version ${record?.current}; restored them`);
 
@@ -103,6 +150,7 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string): Promise
     } else {
       record = { config: mode.config, createdAt: now.toISOString(), acmecliVersion: deps.version, versions: [] };
     }
+    seen.record = record;
     if (!currentVersion(record)) basis = 'new';
     else if (changed) basis = 'changed';
     else if (mode.force) basis = 'forced';

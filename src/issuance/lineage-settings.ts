@@ -22,7 +22,7 @@ export const SETTING_DEFAULTS = {
 } as const satisfies Partial<LineageConfig>;
 
 /** Settings a hook-like option removes when given as the empty string. */
-const CLEARABLE = ['deployHook', 'caFile', 'profile', 'preferredChain', 'dnsResolver', 'dnsResolvers'] as const satisfies readonly (keyof LineageConfig)[];
+const CLEARABLE = ['deployHook', 'failureHook', 'caFile', 'profile', 'preferredChain', 'dnsResolver', 'dnsResolvers'] as const satisfies readonly (keyof LineageConfig)[];
 
 /**
  * Given over stored over defaults. `outDir` and `accountKeyPath` have no
@@ -81,5 +81,6 @@ export function describeSettings(config: LineageConfig) {
     renewDays: config.renewDays,
     serveChecks: config.serveChecks ?? [],
     serveCheckTimeoutSeconds: config.serveCheckTimeoutSeconds ?? null,
+    failureHook: config.failureHook ?? null,
   };
 }

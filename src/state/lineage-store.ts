@@ -45,6 +45,8 @@ export interface LineageConfig {
   renewDays: string;
   /** Where the certificate is served (`--serve-check HOST:PORT[/SNI]`), checked by `cert check` and after a deploy. */
   serveChecks?: string[];
+  /** Run when a renewal fails (or a fallback CA had to issue), with ACMECLI_* facts in its environment. */
+  failureHook?: string;
   /** How long to wait after the deploy hook for the endpoints to serve the new certificate; default 30 s. */
   serveCheckTimeoutSeconds?: number;
 }
@@ -62,6 +64,8 @@ export interface LineageVersion {
   hasKey: boolean;
   /** Set by `cert revoke`: a revoked current version is replaced by the next `cert renew`. */
   revoked?: { at: string; reason: number | null };
+  /** The directory of the CA that issued it, when that was a fallback CA rather than the lineage's own. */
+  directoryUrl?: string;
 }
 
 export interface LineageRecord {
@@ -76,7 +80,20 @@ export interface LineageRecord {
   /** An order placed and not yet finished (a crash leaves it here; the next run simply places a new one). */
   pendingOrderUrl?: string;
   lastResult?: { at: string; ok: boolean; message: string };
+  /** How runs have gone lately: for the failure hook, `cert list` and `cert renew --metrics-file`. */
+  health?: LineageHealthRecord;
   ari?: { certId: string; windowStart: string; windowEnd: string; renewAt: string; nextCheckAt: string; explanationURL?: string };
+}
+
+export interface LineageHealthRecord {
+  lastAttemptAt: string;
+  lastAttemptOk: boolean;
+  /** Failed runs since the last good one (0 after a good run). */
+  consecutiveFailures: number;
+  /** The end of the last run that went well, as far as it was recorded (see docs/guides/monitoring.md). */
+  lastSuccessAt?: string;
+  /** The last failure; on a good run, set only when the primary CA failed and a fallback issued. */
+  lastError?: { type: string; detail: string; primaryDirectoryUrl?: string };
 }
 
 export interface VersionFiles {
