@@ -111,7 +111,7 @@ describe('cert check against a real nginx serving the lineage files', () => {
     const listener = path.dirname(pebble.caFile);
     const foreign = await startNginx({ certificate: path.join(listener, 'cert.pem'), key: path.join(listener, 'key.pem') });
     try {
-      const edit = await run(['cert', 'issue', '-d', 'served.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', out, '--serve-check', `127.0.0.1:${foreign.port}`, '--force']);
+      const edit = await run(['cert', 'issue', '-d', 'served.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', out, '--serve-check', `127.0.0.1:${foreign.port}`, '--deploy-hook', '', '--force']);
       expect(edit.code, edit.stderr).toBe(0);
       const r = await run(['cert', 'check', '--nagios']);
       expect(r.code).toBe(2);
