@@ -45,5 +45,5 @@ export interface DnsProvider {
   cleanup(record: TxtRecordTarget): Promise<void>;
 }
 
-export const DNS_PROVIDER_NAMES = ['rfc2136'] as const;
+export const DNS_PROVIDER_NAMES = ['rfc2136', 'exec'] as const;
 export type DnsProviderName = (typeof DNS_PROVIDER_NAMES)[number];

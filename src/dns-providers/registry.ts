@@ -8,12 +8,15 @@ import type { DnsCheckOptions } from '../solvers/dns-propagation.js';
 import type { ChallengeSolver } from '../acme/solver.js';
 import { parseServer } from './client.js';
 import { DNS_PROVIDER_NAMES, type DnsProvider, type DnsProviderName } from './provider.js';
+import { createExecProvider } from './exec.js';
 import { createRfc2136Provider } from './rfc2136.js';
 import { createDnsProviderSolver } from './solver.js';
 
 export interface DnsProviderContext {
   /** The whole environment, credentials included: read here, never passed to a program whole. */
   env: Readonly<Record<string, string | undefined>>;
+  /** What programs we start (EXEC_PATH) get: the environment without acmecli's secrets. */
+  childEnv: Readonly<Record<string, string | undefined>>;
   cwd: string;
   onInfo: (message: string) => void;
   onWarning: (message: string) => void;
@@ -42,11 +45,12 @@ function legoCheckSettings(env: DnsProviderContext['env'], prefix: string): { ti
   return { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(intervalMs !== undefined ? { intervalMs } : {}) };
 }
 
-const ENV_PREFIX: Record<DnsProviderName, string> = { rfc2136: 'RFC2136' };
+const ENV_PREFIX: Record<DnsProviderName, string> = { rfc2136: 'RFC2136', exec: 'EXEC' };
 
 function createProvider(name: DnsProviderName, spec: DnsProviderSpec, ctx: DnsProviderContext): DnsProvider {
   switch (name) {
     case 'rfc2136': return createRfc2136Provider({ env: ctx.env, tsigKeyFile: spec.tsigKeyFile, cwd: ctx.cwd, onWarning: ctx.onWarning });
+    case 'exec': return createExecProvider({ env: ctx.env, childEnv: ctx.childEnv, cwd: ctx.cwd });
   }
 }
 

@@ -67,6 +67,7 @@ export class SolverRegistry {
       case 'dns-persist': return createDnsPersistSolver(dnsCheck);
       case 'dns': return createDnsSolver({ provider: spec.arg ?? '', zone: spec.zone, tsigKeyFile: spec.tsigKeyFile }, {
         env: env.credentialsEnv ?? env.env,
+        childEnv: env.env,
         cwd: env.cwd ?? process.cwd(),
         onInfo: env.onInfo ?? (() => undefined),
         onWarning: env.onWarning,

@@ -36,7 +36,7 @@ export interface HookSolver extends ChallengeSolver {
 }
 
 /** What one hook run left behind. */
-interface HookRun {
+export interface HookRun {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   /** The last few KB of stdout and stderr, interleaved as they came. */
@@ -137,7 +137,7 @@ function hookEnvironment(base: HookSolverOptions['env'], method: HookMethod, tas
 }
 
 /** The path to execute: `program` itself when it has a slash, else the first executable match in PATH. */
-async function findProgram(program: string, path: string | undefined, cwd: string): Promise<string> {
+export async function findProgram(program: string, path: string | undefined, cwd: string): Promise<string> {
   const candidates = program.includes('/')
     ? [isAbsolute(program) ? program : resolve(cwd, program)]
     : (path ?? '').split(delimiter).filter((dir) => dir !== '').map((dir) => join(resolve(cwd, dir), program));
@@ -163,7 +163,7 @@ async function findProgram(program: string, path: string | undefined, cwd: strin
   throw new UsageError(program.includes('/') ? `hook ${program} not found` : `hook ${program} not found in PATH`);
 }
 
-interface RunHookOptions {
+export interface RunHookOptions {
   executable: string;
   argv: string[];
   env: Record<string, string>;
@@ -174,7 +174,8 @@ interface RunHookOptions {
   signal: AbortSignal | undefined;
 }
 
-function runHook(o: RunHookOptions): Promise<HookRun> {
+/** Runs a program the way hooks run (no shell, own process group, killed on timeout or abort); also the exec DNS provider's runner. */
+export function runHook(o: RunHookOptions): Promise<HookRun> {
   if (o.signal?.aborted) return Promise.reject(new AbortedError(`${o.what}: cancelled`));
   return new Promise((resolvePromise, reject) => {
     // detached: the hook leads its own process group, so a timeout can kill
@@ -246,12 +247,12 @@ function runHook(o: RunHookOptions): Promise<HookRun> {
   });
 }
 
-function describeExit(run: HookRun): string {
+export function describeExit(run: HookRun): string {
   return run.signal !== null ? `was killed by ${run.signal}` : `exited with status ${run.exitCode}`;
 }
 
 /** The end of the hook's output, on one line, for an error message. */
-function describeOutput(output: string): string {
+export function describeOutput(output: string): string {
   const text = output.trim().split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '').join(' | ');
   if (text === '') return '';
   return `: ${text.length > MESSAGE_TAIL_CHARS ? `…${text.slice(-MESSAGE_TAIL_CHARS)}` : text}`;
