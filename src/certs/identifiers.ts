@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import type { Identifier } from '../acme/types.js';
 import { UsageError } from '../errors.js';
+import { truncatedEcho } from '../printable.js';
 
 export type { Identifier, IdentifierType } from '../acme/types.js';
 
@@ -44,7 +45,7 @@ export function parseIdentifiers(names: readonly string[]): Identifier[] {
  * @throws UsageError (code `USAGE`), naming the value.
  */
 export function parseIdentifier(name: string): Identifier {
-  const invalid = (reason: string) => new UsageError(`invalid name "${name}": ${reason}`);
+  const invalid = (reason: string) => new UsageError(`invalid name "${truncatedEcho(name)}": ${reason}`);
   if (name === '') throw invalid('it is empty');
   if (/\s/.test(name)) throw invalid('it contains white space');
   const lower = name.toLowerCase();

@@ -10,9 +10,10 @@ import { addKeyCommands } from '../commands/key.js';
 import { addVersionCommand } from '../commands/version.js';
 import { addCompletionCommand } from '../commands/completion.js';
 import { CliContext } from './context.js';
+import { bindDashValues } from './dash-values.js';
 import type { CliIO } from './io.js';
 import { VERSION } from './version.js';
-import { printableJson, printableLine, printableText } from '../printable.js';
+import { printableJson, printableLine, printableText, truncatedEcho } from '../printable.js';
 
 /** Exit statuses, documented in docs/reference/exit-status.md. */
 export const EXIT = {
@@ -24,6 +25,9 @@ export const EXIT = {
   /** The CA could not be reached or did not answer in time: worth retrying later (cron). */
   unreachable: 3,
 } as const;
+
+/** An error line is read by a person: whatever it quotes (a huge argument, a CA's essay) is cut here. */
+const MAX_ERROR_LINE = 2000;
 
 const UNREACHABLE_CODES = new Set(['NETWORK', 'TIMEOUT', 'TLS']);
 
@@ -38,7 +42,7 @@ export async function main(argv: readonly string[], io: CliIO, options: MainOpti
   options.onContext?.(ctx);
   const program = buildProgram(ctx);
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(bindDashValues(program, argv), { from: 'user' });
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -110,7 +114,7 @@ function reportError(ctx: CliContext, err: unknown, argv: readonly string[]): nu
   if (err instanceof CheckStatusError && err.quiet) return code;
   // One JSON document per command: a command that already printed its result (cert renew's summary) keeps it.
   if (json && !ctx.output.hasResult) ctx.io.writeStdout(`${printableJson({ error: errorAsJson(err) }, 2)}\n`);
-  ctx.io.writeStderr(`acmecli: ${printableLine(message)}${code === EXIT.usage && !message.includes('--help') ? ' (see --help)' : ''}\n`, 'error');
+  ctx.io.writeStderr(`acmecli: ${printableLine(truncatedEcho(message, MAX_ERROR_LINE))}${code === EXIT.usage && !message.includes('--help') ? ' (see --help)' : ''}\n`, 'error');
   if (verbose && err instanceof Error) {
     let cause: unknown = err;
     while (cause instanceof Error) {
