@@ -5,6 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { splitCommandLine } from '../solvers/command-line.js';
 import { withoutSecrets } from '../process/run-command.js';
 import { mapLimited } from '../concurrency/map-limited.js';
+import { PrePostHooks } from '../issuance/pre-post-hooks.js';
 import { validateContacts, type AccountRef } from '../acme/account.js';
 import { fetchRenewalInfo } from '../acme/ari.js';
 import { REVOCATION_REASONS, revokeCertificate } from '../acme/certificate.js';
@@ -55,6 +56,8 @@ export interface IssueOptions {
   name?: string;
   bundle?: boolean;
   deployHook?: string;
+  preHook?: string;
+  postHook?: string;
   renewDays?: string;
   email?: string[];
   agreeTos?: boolean;
@@ -79,8 +82,10 @@ export async function issueAction(ctx: CliContext, options: IssueOptions, solver
     // The account first, outside the lineage run, so EAB or terms-of-service refusals are usage errors (exit 2) like the rest.
     await deps.runner.connect(config);
     const outcome = await runLineage(deps.runner, { kind: 'issue', config, force: Boolean(options.force) });
+    const postHookFailure = await deps.afterRun();
     deps.finishProgress();
     printOutcomes(ctx, [outcome], 'issue');
+    if (postHookFailure) throw postHookFailure;
   } finally {
     await deps.registry.closeAll();
   }
@@ -99,9 +104,11 @@ export async function renewAction(ctx: CliContext, names: string[], options: { a
   try {
     const outcomes = await mapLimited(targets, concurrency, (name) =>
       runLineage(deps.runner, { kind: 'renew', name, force: Boolean(options.force), dryRun: Boolean(options.dryRun) }));
+    const postHookFailure = await deps.afterRun();
     deps.finishProgress();
     if (metricsFile) await (await import('../monitoring/renewal-metrics.js')).writeRenewalMetrics(store, metricsFile);
     printOutcomes(ctx, outcomes, 'renew');
+    if (postHookFailure) throw postHookFailure;
   } finally {
     await deps.registry.closeAll();
   }
@@ -275,6 +282,8 @@ function showLineage(ctx: CliContext, record: LineageRecord): void {
       ...(s.preferredChain ? [line('Preferred chain', s.preferredChain)] : []),
       line('Output', `${s.outDir}${s.bundle ? ' (bundle)' : ''}`),
       line('Deploy hook', s.deployHook),
+      ...(s.preHook ? [line('Pre-hook', s.preHook)] : []),
+      ...(s.postHook ? [line('Post-hook', s.postHook)] : []),
       line('Renew window', `${s.renewDays} days before expiry (when the CA offers no ARI)`),
     ].join('\n');
   });
@@ -424,6 +433,8 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
     outDir: options.out !== undefined || !stored ? resolve(ctx.io.cwd, options.out ?? '.') : undefined,
     bundle: options.bundle,
     deployHook: options.deployHook === undefined || options.deployHook === '' ? options.deployHook : absoluteProgram(options.deployHook, ctx.io.cwd),
+    preHook: options.preHook === undefined || options.preHook === '' ? options.preHook : absoluteProgram(options.preHook, ctx.io.cwd),
+    postHook: options.postHook === undefined || options.postHook === '' ? options.postHook : absoluteProgram(options.postHook, ctx.io.cwd),
     renewDays: options.renewDays,
     serveChecks: options.serveCheck?.map((text) => formatServeEndpoint(parseServeEndpoint(text))),
     serveCheckTimeoutSeconds: options.serveCheckTimeout === undefined ? undefined : positiveNumber(options.serveCheckTimeout, '--serve-check-timeout'),
@@ -453,7 +464,8 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
   }
   // Ports free, hooks executable, webroot writable: before any order. Stored solvers are checked when they run,
   // so changing a hook of a lineage whose web server holds port 80 is not refused.
-  if (solvers.length) await registry.prepared(config.solvers).finally(() => registry.closeAll());
+  // With a pre-hook, the port may be free only once it has run (it stops the web server on :80).
+  if (solvers.length && !config.preHook) await registry.prepared(config.solvers).finally(() => registry.closeAll());
 
   if (options.profile) {
     const directory = await (await ctx.clientFor(config.directoryUrl, config.caFile)).directory();
@@ -479,7 +491,9 @@ async function runnerDeps(ctx: CliContext, creation: AccountCreation) {
   const registry = new SolverRegistry({ env: withoutSecrets(ctx.io.env), credentialsEnv: ctx.io.env, cwd: ctx.io.cwd, onWarning: (m) => ctx.output.warn(m), onInfo: (m) => ctx.output.info(m) });
   const accounts = new Map<string, Promise<{ account: AccountRef; thumbprint: string }>>();
   const progress = makeProgress(ctx);
+  const hooks = new PrePostHooks({ env: withoutSecrets(ctx.io.env), onOutput: (text) => ctx.output.info(text) });
   const runner: RunnerDeps = {
+    beforeIssue: (config) => hooks.beforeIssue(config),
     store,
     registry,
     env: withoutSecrets(ctx.io.env),
@@ -503,7 +517,18 @@ async function runnerDeps(ctx: CliContext, creation: AccountCreation) {
     onInfo: (m) => ctx.output.info(m),
     onWarning: (m) => ctx.output.warn(m),
   };
-  return { runner, registry, finishProgress: progress.finish };
+  // A post-hook failure is reported after the summary, so the lineages' own outcomes are never lost.
+  const afterRun = async (): Promise<unknown> => {
+    try {
+      await hooks.afterRun();
+      return undefined;
+    } catch (err) {
+      if (ctx.output.json) return err;
+      ctx.output.warn((err as Error).message);
+      return err;
+    }
+  };
+  return { runner, registry, finishProgress: progress.finish, afterRun };
 }
 
 async function ensureAccount(ctx: CliContext, config: LineageConfig, client: Awaited<ReturnType<CliContext['clientFor']>>, creation: AccountCreation): Promise<{ account: AccountRef; thumbprint: string }> {

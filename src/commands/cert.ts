@@ -46,6 +46,8 @@ export function addCertCommands(program: Command, ctx: CliContext): void {
     .option('--name <name>', 'file and lineage name (default: the first domain)')
     .option('--bundle', 'write the full chain into NAME.crt and no NAME.ca.crt')
     .option('--no-bundle', 'NAME.crt holds the leaf alone, with NAME.ca.crt beside it (the default)')
+    .option('--pre-hook <cmd>', "run once per run before the first lineage actually issued, e.g. to stop a web server on :80 (certbot's meaning); '' removes it")
+    .option('--post-hook <cmd>', "run once per run after the last lineage issued, even if it failed; '' removes it")
     .option('--deploy-hook <cmd>', "run after new files are written (ACMECLI_CERT_PATH, ACMECLI_KEY_PATH, ACMECLI_CA_PATH, ACMECLI_DOMAINS); '' removes it")
     .option('--renew-days <days>', 'renew this many days before expiry, a number or a range (used by cert renew without ARI; default 20-30)')
     .option('--email <address>', 'contact for a new account (repeatable)', collectList)
@@ -63,7 +65,8 @@ Examples:
   acmecli -k account.pem cert issue -d '*.example.com' --hook /usr/share/uacme/nsupdate.sh --challenge dns-01 --dns-resolver 192.0.2.53 --out /etc/ssl/acme
   RFC2136_NAMESERVER=192.0.2.53 acmecli -k account.pem cert issue -d example.com -d '*.example.com' --dns rfc2136 --tsig-key-file /etc/bind/acme.key
   acmecli -k account.pem cert issue -d example.com --webroot /var/www/html --deploy-hook 'systemctl reload nginx'
-  acmecli cert issue --name example.com --deploy-hook 'systemctl reload apache2'   # change one setting, keep the rest`)
+  acmecli cert issue --name example.com --deploy-hook 'systemctl reload apache2'   # change one setting, keep the rest
+  acmecli -k account.pem cert issue -d example.com --http-standalone --pre-hook 'systemctl stop nginx' --post-hook 'systemctl start nginx'`)
     .action(async (options: IssueOptions) => {
       // The directory request (and its TLS handshake) starts before the issuance code loads.
       void ctx.client().then((c) => c.directory()).catch(() => undefined);

@@ -28,6 +28,8 @@ export interface RunnerDeps {
   onStep?: (lineage: string, identifier: string, step: IssuanceStep, detail?: string) => void;
   onInfo?: (message: string) => void;
   onWarning?: (message: string) => void;
+  /** Just before a due lineage is issued (after the decision, before any port is bound): its pre-hook. */
+  beforeIssue?: (config: LineageConfig) => Promise<void>;
   version: string;
   /** Write every lineage's health after each run, not only when it changed (`cert renew --metrics-file`). */
   recordEveryRun?: boolean;
@@ -182,6 +184,7 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string, seen: { 
     if (mode.dryRun) return { name, status: 'would-renew', message: `${name}: due (${basis}); --dry-run, so nothing was ordered`, basis, repaired };
   }
 
+  await deps.beforeIssue?.(record.config);
   const { client, account, thumbprint } = await deps.connect(record.config);
   const dnsCheck = record.config.dnsResolver || record.config.dnsTimeoutSeconds
     ? {

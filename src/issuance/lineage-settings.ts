@@ -22,7 +22,7 @@ export const SETTING_DEFAULTS = {
 } as const satisfies Partial<LineageConfig>;
 
 /** Settings a hook-like option removes when given as the empty string. */
-const CLEARABLE = ['deployHook', 'failureHook', 'caFile', 'profile', 'preferredChain', 'dnsResolver', 'dnsResolvers'] as const satisfies readonly (keyof LineageConfig)[];
+const CLEARABLE = ['deployHook', 'preHook', 'postHook', 'failureHook', 'caFile', 'profile', 'preferredChain', 'dnsResolver', 'dnsResolvers'] as const satisfies readonly (keyof LineageConfig)[];
 
 /**
  * Given over stored over defaults. `outDir` and `accountKeyPath` have no
@@ -78,6 +78,8 @@ export function describeSettings(config: LineageConfig) {
     outDir: config.outDir,
     bundle: config.bundle,
     deployHook: config.deployHook ?? null,
+    preHook: config.preHook ?? null,
+    postHook: config.postHook ?? null,
     renewDays: config.renewDays,
     serveChecks: config.serveChecks ?? [],
     serveCheckTimeoutSeconds: config.serveCheckTimeoutSeconds ?? null,

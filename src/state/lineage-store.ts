@@ -42,6 +42,9 @@ export interface LineageConfig {
   outDir: string;
   bundle: boolean;
   deployHook?: string;
+  /** Run once per run before the first lineage actually issued, and after the last (certbot's --pre-hook/--post-hook). */
+  preHook?: string;
+  postHook?: string;
   renewDays: string;
   /** Where the certificate is served (`--serve-check HOST:PORT[/SNI]`), checked by `cert check` and after a deploy. */
   serveChecks?: string[];

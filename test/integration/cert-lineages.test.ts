@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -243,4 +244,47 @@ describe('revoke uses the lineage', () => {
     expect(revoked.stdout).toMatch(/Lineage revfile\.example\.com is now marked revoked/);
     expect((await getCertStatusBySerial(pebble, serial))?.Status).toBe('Revoked');
   });
+});
+
+describe('--pre-hook and --post-hook (certbot\'s meaning)', () => {
+  test('once per run around the lineages actually issued, never when nothing is due; the pre-hook frees the standalone port', async () => {
+    const { work, run, standalone } = await setup('prepost');
+    const log = path.join(work, 'hooks.log');
+    // A "web server" holding the validation port, as nginx holds :80; the pre-hook stops it, the post-hook notes it.
+    const blockerScript = `require('net').createServer().listen(${pebble.httpPort}, '127.0.0.1', () => console.log('up'))`;
+    const startBlocker = async () => {
+      const child = spawn(process.execPath, ['-e', blockerScript], { stdio: ['ignore', 'pipe', 'ignore'] });
+      await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+      writeFileSync(path.join(work, 'blocker.pid'), String(child.pid));
+      return child;
+    };
+    const pre = `sh -c 'echo "pre $ACMECLI_HOOK" >> ${log}; p=$(cat ${path.join(work, 'blocker.pid')}); kill $p 2>/dev/null; while kill -0 $p 2>/dev/null; do sleep 0.05; done; exit 0'`;
+    const post = `sh -c 'echo "post $ACMECLI_HOOK" >> ${log}'`;
+    const lines = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+
+    const blocker = await startBlocker();
+    const first = await run(['cert', 'issue', '-d', 'pp1.example.com', ...standalone, '--out', path.join(work, 'out'), '--pre-hook', pre, '--post-hook', post, '--agree-tos']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(blocker.exitCode !== null || blocker.signalCode !== null).toBe(true);
+    expect(lines()).toEqual(['pre pre-hook', 'post post-hook']);
+    const second = await run(['cert', 'issue', '-d', 'pp2.example.com', ...standalone, '--out', path.join(work, 'out'), '--pre-hook', pre, '--post-hook', post]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(lines()).toHaveLength(4);
+
+    // Nothing due: no hook at all.
+    const quiet = await run(['cert', 'renew', '--all']);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(lines()).toHaveLength(4);
+
+    // Two lineages due: one pre-hook before the first, one post-hook after the last, with the port held again.
+    const again = await startBlocker();
+    const renewed = await run(['cert', 'renew', '--all', '--force', '--json']);
+    expect(renewed.code, renewed.stderr).toBe(0);
+    expect(renewed.json<RunJson>().counts).toEqual({ issued: 2 });
+    expect(again.exitCode !== null || again.signalCode !== null).toBe(true);
+    expect(lines().slice(4)).toEqual(['pre pre-hook', 'post post-hook']);
+
+    const shown = (await run(['cert', 'show', 'pp1.example.com', '--json'])).json<{ settings: { preHook: string; postHook: string } }>();
+    expect(shown.settings).toMatchObject({ preHook: pre, postHook: post });
+  }, 120_000);
 });
