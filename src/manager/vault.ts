@@ -194,9 +194,9 @@ export class VaultClient {
     return Class ? new Class(`${operation}: ${this.#redact(err.message)}`, { cause: err }) : err;
   }
 
-  /** The secret id and the current Vault token, and any run of either (redactSecrets), never reach a message. */
+  /** The role id, the secret id and the current Vault token, and any run of them (redactSecrets), never reach a message. */
   #redact(text: string): string {
-    return redactSecrets(text, [this.#secretId, this.#cached?.token]);
+    return redactSecrets(text, [this.#roleId, this.#secretId, this.#cached?.token]);
   }
 
   #parseJson(res: HttpResponse, operation: string): unknown {

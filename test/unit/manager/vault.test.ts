@@ -163,12 +163,12 @@ test('a piece of the secret id or of the Vault token, or a non-JSON answer echoi
     const token = String(req.headers['x-vault-token']);
     // A broken proxy: 200 and plain text holding pieces of both credentials, cut where a simple replace would miss them.
     res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end(`hello ${token.slice(2)} id=${SECRET_ID.slice(3, 20)}`);
+    res.end(`hello ${token.slice(2)} id=${SECRET_ID.slice(3, 20)} role=${ROLE_ID}`);
   });
   const transport = createHttpTransport({ userAgent: 'acmecli-test', allowHttp: true, timeoutMs: 10_000 });
   cleanups.push(() => server.close(), () => transport.close());
   const vault = new VaultClient({ url: server.origin, roleId: ROLE_ID, secretId: SECRET_ID, mountPath: 'approle', secretEngine: 'secret', send: transport.send, sleep: async () => {} });
   const e = await failure(vault.readSecret('acme/x'));
   expect(e).toBeInstanceOf(BadResponseError);
-  expect(e.message).toBe('Vault read acme/x: Vault answered 200 but not with JSON (hello <redacted> id=<redacted>)');
+  expect(e.message).toBe('Vault read acme/x: Vault answered 200 but not with JSON (hello <redacted> id=<redacted> role=<redacted>)');
 });
