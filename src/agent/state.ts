@@ -18,6 +18,8 @@ export interface CertificateState {
   skipUntil?: string;
   skipReason?: string;
   lastError?: string;
+  /** The certificate the manager sent that failed the issued-certificate check (its hash and the reason), so it is not asked for again. */
+  refused?: { fingerprint: string; message: string };
   /** Hashes of the key and certificate last found to pair (never the key itself): unchanged, they need no new check. */
   pairChecked?: string;
   /** What the deployed certificate file says, for the expiry metric, keyed by the file's hash. */

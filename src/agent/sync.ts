@@ -1,6 +1,8 @@
 import { X509Certificate, createHash, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile, readdir, rm } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
+import type { Identifier } from '../certs/identifiers.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { accountKeyFromKeyObject } from '../keys/account-key.js';
 import { certKeyTypeOf } from '../certs/cert-key-types.js';
@@ -181,7 +183,24 @@ async function checkConfigured(deps: SyncDeps, result: CycleResult, cert: Certif
   if (cert.name && (server.domain !== cert.domain || server.issuer !== cert.issuer)) {
     return { kind: 'reissue', cert, server, newKey: false, why: 'domain or issuer changed' };
   }
-  const key = deps.config.common.certificateDeploy ? await syncDeployed(deps, result, server, cert) : 'ok';
+  let key: 'ok' | 'lost' = 'ok';
+  let refusal: CertificateRefused | undefined;
+  if (deps.config.common.certificateDeploy) {
+    try {
+      key = await syncDeployed(deps, result, server, cert);
+    } catch (err) {
+      // The manager's certificate was refused: a re-issue the configuration asks for still happens; otherwise it is this entry's error.
+      if (!(err instanceof CertificateRefused)) throw err;
+      refusal = err;
+    }
+  }
+  const plan = planChanges(cert, server, key);
+  if (refusal && plan?.kind !== 'reissue') throw refusal;
+  return plan;
+}
+
+/** What to ask of the manager for a configured certificate whose files are as good as they can be. */
+function planChanges(cert: CertificateConfig, server: ManagerCertificate, key: 'ok' | 'lost'): Planned | undefined {
   if ((server.key_type ?? 'ec256').toLowerCase() !== cert.keyType) return { kind: 'reissue', cert, server, newKey: true, why: `key type ${server.key_type} → ${cert.keyType}` };
   if (key === 'lost') return { kind: 'reissue', cert, server, newKey: true, why: 'the private key is lost and no backup pairs with the certificate' };
   const differs = [
@@ -246,10 +265,26 @@ async function syncDeployed(deps: SyncDeps, result: CycleResult, server: Manager
   const entry = (deps.state.certificates[id] ??= {});
   // Parsing the key each cycle is the slow part of an in-sync cycle: a pair checked before, unchanged since, is known good.
   const pairStamp = local.key ? `${fingerprintOf(local.key).slice(0, 32)}:${fingerprintOf(certText)}` : '';
+  let keyFromPending = false;
   if (!local.key || (entry.pairChecked !== pairStamp && !keyPairs(local.key, certText))) {
     const restored = await restoreKey(deps, server, certText);
-    if (restored) update.key = restored;
-    else keyState = 'lost';
+    if (restored) {
+      update.key = restored.pem;
+      keyFromPending = restored.fromPending;
+    } else keyState = 'lost';
+  }
+  if (keyState === 'lost' && entry.refused?.fingerprint === fingerprintOf(certText)) {
+    // The manager still offers the certificate refused when it was issued: asking again would loop every cycle.
+    throw new CertificateRefused(`${entry.refused.message} (still offered by the manager; nothing deployed or re-requested until it offers another)`);
+  }
+  if (keyState === 'ok' && (update.cert !== undefined || update.ca !== undefined)) {
+    const ca = bundle ? '' : (update.ca ?? local.ca ?? '');
+    const refused = await refusalOf({ certificate: certText, chain: ca }, update.key ?? local.key!, cert ? configIdentifiers(cert) : serverIdentifiers(server), cert ? 'the configuration' : 'the manager\'s own list', deps.now());
+    if (refused) {
+      // Nothing is written, not even a restored key: the old pair stays as it was.
+      entry.refused = { fingerprint: fingerprintOf(certText), message: refused };
+      throw new CertificateRefused(refused);
+    }
   }
   if (keyState === 'ok') entry.pairChecked = `${fingerprintOf(update.key ?? local.key!).slice(0, 32)}:${fingerprintOf(certText)}`;
   if (keyState === 'lost' && !deps.pullOnly) return 'lost'; // re-issued with a new key: nothing half-updated is written
@@ -259,6 +294,7 @@ async function syncDeployed(deps: SyncDeps, result: CycleResult, server: Manager
     delete update.ca;
   }
   const written = await deployFiles(certificateFolder(deps), paths, update, modesOf(deps));
+  if (keyFromPending) await forgetPendingKeys(deps, server);
   if (written.length) {
     result.changedFiles.push(...written);
     deps.log.info(`deployed ${written.join(', ')}`, { ...labels, owner: deps.owner });
@@ -278,14 +314,13 @@ function keyPairs(keyPem: string, certPem: string): boolean {
 }
 
 /** §6.8: the backed-up key, accepted only if it pairs with the certificate. */
-async function restoreKey(deps: SyncDeps, server: ManagerCertificate, certPem: string): Promise<string | undefined> {
+async function restoreKey(deps: SyncDeps, server: ManagerCertificate, certPem: string): Promise<{ pem: string; fromPending: boolean } | undefined> {
   // A key made for an order that a crash interrupted before it reached the files.
   for (const path of await pendingKeys(deps, server)) {
     const pending = await readFile(path, 'utf8').catch(() => undefined);
     if (pending && keyPairs(pending, certPem)) {
       deps.log.info('private key recovered from an interrupted deploy', { domain: server.domain, issuer: server.issuer, name: server.name, owner: deps.owner });
-      await forgetPendingKeys(deps, server);
-      return pending;
+      return { pem: pending, fromPending: true }; // forgotten once it is deployed, not before
     }
   }
   if (!deps.vault || !(deps.config.common.certificateBackup || deps.pullOnly)) return undefined;
@@ -296,7 +331,7 @@ async function restoreKey(deps: SyncDeps, server: ManagerCertificate, certPem: s
     const key = typeof secret?.key === 'string' ? secret.key : undefined;
     if (key && keyPairs(key, certPem)) {
       deps.log.info('private key restored from the Vault backup', { domain: server.domain, issuer: server.issuer, name: server.name, owner: deps.owner });
-      return key;
+      return { pem: key, fromPending: false };
     }
     return undefined;
   } catch (err) {
@@ -412,6 +447,12 @@ async function remove(deps: SyncDeps, result: CycleResult, server: ManagerCertif
 /** Files and backup after the manager issued: key, certificate and CA written together. */
 async function afterIssue(deps: SyncDeps, result: CycleResult, cert: CertificateConfig, paths: DeployPaths, response: CertMap, keyPem: string): Promise<void> {
   const common = deps.config.common;
+  const refused = await refusalOf({ certificate: response.cert, chain: cert.bundle ? '' : response.ca_issuer ?? '' }, keyPem, configIdentifiers(cert), 'the configuration', deps.now());
+  if (refused) {
+    // Not backed up, not deployed; remembered, so the next cycles report it instead of asking again.
+    (deps.state.certificates[certificateId(cert)] ??= {}).refused = { fingerprint: fingerprintOf(response.cert), message: refused };
+    throw new CertificateRefused(refused);
+  }
   if (common.certificateBackup && deps.vault) {
     const path = backupPath({ prefix: deps.config.vault.certificatePrefix, owner: deps.owner, issuer: cert.issuer, domain: cert.domain, ...(cert.name ? { name: cert.name } : {}) });
     try {
@@ -527,6 +568,40 @@ async function csrFor(cert: CertificateConfig, key: KeyObject): Promise<string> 
 /** The folder every file the agent writes or deletes must lie in ("" is the current folder, as for the Go client). */
 function certificateFolder(deps: SyncDeps): string {
   return deps.config.common.certificateDir || '.';
+}
+
+/** A certificate from the manager that did not pass the issued-certificate check: nothing of it was written. */
+class CertificateRefused extends Error {}
+
+/**
+ * The issued-certificate check (src/certs/issued-certificate-check.ts) on what the
+ * manager sent: undefined when it may be deployed, else the one-line reason.
+ * Loaded only when a certificate is about to be written.
+ */
+async function refusalOf(text: { certificate: string; chain: string }, keyPem: string, identifiers: Identifier[], askedIn: string, now: Date): Promise<string | undefined> {
+  const { checkIssuedCertificate, CertificateRefusedError } = await import('../certs/issued-certificate-check.js');
+  try {
+    checkIssuedCertificate(text, { key: createPrivateKey(keyPem), identifiers, now, from: 'the manager', askedIn });
+    return undefined;
+  } catch (err) {
+    if (err instanceof CertificateRefusedError) return err.message;
+    throw err;
+  }
+}
+
+/** The names a configured certificate asks for: its domain and SANs, as its CSR holds them. */
+function configIdentifiers(cert: CertificateConfig): Identifier[] {
+  return [cert.domain, ...cert.sanNames].map(nameAsIdentifier);
+}
+
+/** Pull-only has no configuration: the names are those the manager's list says the certificate is for. */
+function serverIdentifiers(server: ManagerCertificate): Identifier[] {
+  return [server.domain, ...(server.san ?? '').split(',').filter(Boolean)].map(nameAsIdentifier);
+}
+
+function nameAsIdentifier(name: string): Identifier {
+  const trimmed = name.trim();
+  return isIP(trimmed) ? { type: 'ip', value: trimmed } : { type: 'dns', value: trimmed };
 }
 
 function modesOf(deps: SyncDeps): DeployModes {

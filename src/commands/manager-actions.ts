@@ -5,6 +5,7 @@ import { checkAnswerIsFor, partitionManagerList } from '../agent/manager-entry.j
 import { parseIdentifier } from '../certs/identifiers.js';
 import { parseCertKeyType } from '../certs/cert-key-types.js';
 import { createCsr } from '../certs/csr.js';
+import { checkIssuedCertificate } from '../certs/issued-certificate-check.js';
 import { parseRenewDays } from '../certs/renewal-time.js';
 import { UsageError } from '../errors.js';
 import { accountKeyFromKeyObject } from '../keys/account-key.js';
@@ -63,6 +64,8 @@ export async function requestAction(ctx: CliContext, options: ManagerConnectionO
     ...(options.profile ? { profile: options.profile } : {}), bundle: Boolean(options.bundle), labels: options.labels ?? '',
   }));
   checkAnswerIsFor({ issuer: options.issuer, domain: domain!, ...(options.name ? { name: options.name } : {}) }, cert, `POST certificate ${options.name ?? `${options.issuer}/${domain}`}`);
+  // What the manager sent is written only if it is the certificate asked for (key, names, dates, chain).
+  checkIssuedCertificate({ certificate: cert.cert, chain: options.bundle ? '' : cert.ca_issuer ?? '' }, { key, identifiers, now: new Date(), from: 'the manager', askedIn: 'the request' });
   const out = resolve(ctx.io.cwd, options.out);
   const paths = { cert: `${out}/${fileName}.crt`, key: `${out}/${fileName}.key`, ca: `${out}/${fileName}.ca.crt` };
   await deployFiles(out, paths, { key: keyPem, cert: cert.cert, ...(!options.bundle && cert.ca_issuer ? { ca: cert.ca_issuer } : {}) }, { dirMode: 0o700, fileMode: 0o644, keyFileMode: 0o600 });

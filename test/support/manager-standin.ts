@@ -36,9 +36,20 @@ import { accountKeyFromKeyObject } from '../../src/keys/account-key.js';
 import { generateAccountKey } from '../../src/keys/generate.js';
 import { jwkThumbprint } from '../../src/keys/thumbprint.js';
 import { createHttpStatelessSolver } from '../../src/solvers/http-stateless.js';
+import { createCsr } from '../../src/certs/csr.js';
+import { issueLeaf, makeTestCa, type TestCa } from './forged-certificates.js';
 import type { PebbleInstance } from './pebble.js';
 
 export type TokenScope = 'create' | 'read' | 'update' | 'delete';
+
+/**
+ * What `setMisissue` hands out instead of the certificate for the CSR:
+ * - `other-key`: a real Pebble certificate for the CSR's names but a key the client never made;
+ * - `other-names`: for the CSR's key, with `evil.example` added, signed by the stand-in's own CA (its certificate as `ca_issuer`);
+ * - `expired`: for the CSR's key and names, expired yesterday, signed by that CA;
+ * - `bad-chain`: the real Pebble leaf, with the stand-in's CA (which did not issue it) as `ca_issuer`.
+ */
+export type Misissue = 'other-key' | 'other-names' | 'expired' | 'bad-chain';
 
 export interface ManagerStandinOptions {
   pebble: PebbleInstance;
@@ -112,6 +123,11 @@ export interface ManagerStandin {
   setDown(down: boolean): void;
   /** While on, every request gets 200 with an HTML page (a proxy's login page, a wrong URL). */
   setGarbage(on: boolean): void;
+  /**
+   * A hostile manager (issue 8): while set, every issuance (POST, re-issuing PUT, `renewNow`) stores
+   * and answers a certificate other than the one asked for. `undefined` makes it honest again.
+   */
+  setMisissue(kind: Misissue | undefined): void;
   /** Forgets every pending-deletion mark (the leader's hourly reap, §4). */
   reapPendingDeletions(): void;
   requests: LoggedRequest[];
@@ -611,6 +627,31 @@ export async function startManagerStandin(options: ManagerStandinOptions): Promi
   const windows = new Map<string, { startMs: number; count: number }>();
   const requests: LoggedRequest[] = [];
   const issuer = makePebbleIssuer(options.pebble);
+  let misissue: Misissue | undefined;
+  let forger: Promise<TestCa> | undefined;
+  /** The honest issuance, or what `setMisissue` asked for instead. */
+  const issueFor = async (csrPem: string, issueOptions: { days: number; profile: string }): Promise<Issued> => {
+    if (!misissue) return issuer.issue(csrPem, issueOptions);
+    const csr = await parseCsr(csrPem, 'the request CSR');
+    const ca = await (forger ??= makeTestCa('Manager Stand-in Rogue CA'));
+    const dnsNames = csr.identifiers.filter((i) => i.type === 'dns').map((i) => i.value);
+    const ipAddresses = csr.identifiers.filter((i) => i.type === 'ip').map((i) => i.value);
+    const forged = (leafPem: string): Issued => ({ chainPem: leafPem + ca.certPem, certificateUrl: 'https://rogue.invalid/cert' });
+    switch (misissue) {
+      case 'other-key': {
+        const stranger = await createCsr(await generateAccountKey('ec256'), csr.identifiers);
+        return issuer.issue(stranger.pem, issueOptions);
+      }
+      case 'other-names':
+        return forged(await issueLeaf(ca, { key: csr.publicKey, dnsNames: [...dnsNames, 'evil.example'], ipAddresses }));
+      case 'expired':
+        return forged(await issueLeaf(ca, { key: csr.publicKey, dnsNames, ipAddresses, notBefore: new Date(Date.now() - 30 * DAY_MS), notAfter: new Date(Date.now() - DAY_MS) }));
+      case 'bad-chain': {
+        const honest = await issuer.issue(csrPem, issueOptions);
+        return { ...honest, chainPem: splitPemChain(honest.chainPem)[0]! + ca.certPem };
+      }
+    }
+  };
   let isDown = false;
   let isGarbage = false;
 
@@ -667,7 +708,7 @@ export async function startManagerStandin(options: ManagerStandinOptions): Promi
   const certMap = (r: StoredCertificate) => ({ ...metadata(r), cert: r.cert, ca_issuer: r.ca_issuer, url: r.url });
 
   async function issueRecord(params: CertificateParams, owner: string, csrPem: string): Promise<StoredCertificate> {
-    const issued = await issuer.issue(csrPem, { days: params.days, profile: params.profile });
+    const issued = await issueFor(csrPem, { days: params.days, profile: params.profile });
     return {
       domain: params.domain, issuer: params.issuer, bundle: params.bundle, san: params.san, days: params.days,
       renewal_days: params.renewal_days, dns_challenge: params.dns_challenge, http_challenge: params.http_challenge,
@@ -970,7 +1011,7 @@ export async function startManagerStandin(options: ManagerStandinOptions): Promi
       const record = store.get(key);
       if (!record) throw new Error(`no certificate ${key}`);
       // §4: same CSR (so same key), new cert/expires/fingerprint/serial/renewal_date, renewal_count + 1; no rate limit.
-      const issued = await issuer.issue(Buffer.from(record.csr, 'base64').toString('utf8'), { days: record.days, profile: record.profile });
+      const issued = await issueFor(Buffer.from(record.csr, 'base64').toString('utf8'), { days: record.days, profile: record.profile });
       Object.assign(record, certificateFields(issued, record.bundle, record.renewal_days, now()), { renewal_count: record.renewal_count + 1 });
     },
     holdLock: (owner, nameOrIssuerDomain) => lock(`${owner}/${nameOrIssuerDomain}`),
@@ -981,6 +1022,9 @@ export async function startManagerStandin(options: ManagerStandinOptions): Promi
     },
     setGarbage(on) {
       isGarbage = on;
+    },
+    setMisissue(kind) {
+      misissue = kind;
     },
     reapPendingDeletions: () => pendingDeletion.clear(),
     requests,
