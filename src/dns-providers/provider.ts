@@ -38,12 +38,18 @@ export interface DnsProvider {
    * Where the record for `challengeName` goes, when the provider knows better than a
    * CNAME lookup (acme-dns writes at its own subdomain). Undefined: follow CNAMEs.
    */
-  targetOf?(challengeName: string, domain: string): Promise<string | undefined>;
+  targetOf?(challengeName: string, domain: string, lookups: DnsLookups): Promise<string | undefined>;
   /** Add the TXT record (alongside any others at that name). Throws a one-line error. */
   present(record: TxtRecordTarget, signal: AbortSignal): Promise<void>;
   /** Remove exactly the record present() added, never others at the same name. Throws on failure (reported as a warning). */
   cleanup(record: TxtRecordTarget): Promise<void>;
 }
 
-export const DNS_PROVIDER_NAMES = ['rfc2136', 'exec'] as const;
+/** Lookups a provider may need, through the same servers the solver asks (--dns-resolver, else the system's). */
+export interface DnsLookups {
+  /** Where CNAMEs from `name` lead (the name itself when it is no CNAME). */
+  followCnames(name: string): Promise<string>;
+}
+
+export const DNS_PROVIDER_NAMES = ['rfc2136', 'exec', 'acme-dns'] as const;
 export type DnsProviderName = (typeof DNS_PROVIDER_NAMES)[number];

@@ -8,6 +8,7 @@ import type { DnsCheckOptions } from '../solvers/dns-propagation.js';
 import type { ChallengeSolver } from '../acme/solver.js';
 import { parseServer } from './client.js';
 import { DNS_PROVIDER_NAMES, type DnsProvider, type DnsProviderName } from './provider.js';
+import { createAcmeDnsProvider } from './acme-dns.js';
 import { createExecProvider } from './exec.js';
 import { createRfc2136Provider } from './rfc2136.js';
 import { createDnsProviderSolver } from './solver.js';
@@ -45,12 +46,13 @@ function legoCheckSettings(env: DnsProviderContext['env'], prefix: string): { ti
   return { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(intervalMs !== undefined ? { intervalMs } : {}) };
 }
 
-const ENV_PREFIX: Record<DnsProviderName, string> = { rfc2136: 'RFC2136', exec: 'EXEC' };
+const ENV_PREFIX: Record<DnsProviderName, string> = { rfc2136: 'RFC2136', exec: 'EXEC', 'acme-dns': 'ACME_DNS' };
 
 function createProvider(name: DnsProviderName, spec: DnsProviderSpec, ctx: DnsProviderContext): DnsProvider {
   switch (name) {
     case 'rfc2136': return createRfc2136Provider({ env: ctx.env, tsigKeyFile: spec.tsigKeyFile, cwd: ctx.cwd, onWarning: ctx.onWarning });
     case 'exec': return createExecProvider({ env: ctx.env, childEnv: ctx.childEnv, cwd: ctx.cwd });
+    case 'acme-dns': return createAcmeDnsProvider({ env: ctx.env, onInfo: ctx.onInfo, onWarning: ctx.onWarning });
   }
 }
 

@@ -48,7 +48,7 @@ export function createDnsProviderSolver(options: DnsProviderSolverOptions): Chal
     const txt = task.txt!;
     const challengeName = canonicalName(txt.name);
     const servers = await lookupServers();
-    const delegated = await provider.targetOf?.(challengeName, task.identifier.value);
+    const delegated = await provider.targetOf?.(challengeName, task.identifier.value, { followCnames: (name) => followCnames(name, servers) });
     const fqdn = delegated ?? await followCnames(challengeName, servers).catch((err: unknown) => { throw asDnsError(err, `looking up a CNAME at ${challengeName}`); });
     const zone = options.zone !== undefined ? canonicalName(options.zone) : await findZone(fqdn, servers).catch((err: unknown) => { throw asDnsError(err, `finding the zone of ${fqdn}`); });
     if (fqdn !== zone && !fqdn.endsWith(`.${zone}`)) throw new DnsError(`${fqdn} is not in zone ${zone} (--dns-zone)`);

@@ -181,7 +181,7 @@ async function startOnce(options: StartDnsLabOptions): Promise<DnsLab> {
       ...(options.namesRecords ?? []),
     ]));
     await writeFile(targetFile, zoneFile(TARGET_ZONE, []));
-    const policy = `update-policy { grant ${key.name} zonesub TXT; grant ${key.name} zonesub CAA; };`;
+    const policy = `update-policy { grant ${key.name} zonesub TXT; grant ${key.name} zonesub CAA; grant ${key.name} zonesub CNAME; };`;
     const primaryConf = path.join(dir, 'primary.conf');
     await writeFile(primaryConf, `include "${keys}";\n${commonOptions(dir, primaryPort, `recursion no; allow-transfer { ${HOST}; };`)}
 zone "${NAMES_ZONE}" { type primary; file "${namesFile}"; ${policy} };
