@@ -95,6 +95,23 @@ export function parseRenewalInfo(body: unknown): RenewalInfo {
 }
 
 /**
+ * Why a CA's ARI window cannot be meant for this certificate, or undefined when
+ * it can. A window that ends after notAfter would let the certificate expire
+ * (issue 8: a 2099 window for a 2031 certificate); one that starts before
+ * notBefore asks to renew a certificate before it existed. A window in the past
+ * that lies within the certificate's life is RFC 9773 §4.2's "renew now" and is
+ * fine. Pure; the caller warns and falls back to the local window.
+ */
+export function ariWindowProblem(window: { start: Date; end: Date }, certificate: { notBefore: Date; notAfter: Date }): string | undefined {
+  const { start, end } = window;
+  if (!Number.isFinite(start.getTime()) || !Number.isFinite(end.getTime())) return 'is not two dates';
+  if (end.getTime() <= start.getTime()) return 'ends before it starts';
+  if (end.getTime() > certificate.notAfter.getTime()) return `ends after the certificate expires (${certificate.notAfter.toISOString()})`;
+  if (start.getTime() < certificate.notBefore.getTime()) return `starts before the certificate was issued (${certificate.notBefore.toISOString()})`;
+  return undefined;
+}
+
+/**
  * RFC 9773 §4.2, the recommended algorithm's step 2: "Select a uniformly random
  * time within the suggested window." `random` is in [0, 1), e.g. Math.random(),
  * passed in so this stays pure. Step 3 (a time in the past means renew now) is isDue.

@@ -16,7 +16,7 @@ import { parseCertKeyType } from '../certs/cert-key-types.js';
 import { certificateMatchesKey, describeCertificate, splitPemChain } from '../certs/certificate.js';
 import { identifiersEqual, parseIdentifiers } from '../certs/identifiers.js';
 import { parseCsr } from '../certs/csr.js';
-import { parseRenewDays, parseRenewalInfo } from '../certs/renewal-time.js';
+import { ariWindowProblem, parseRenewDays, parseRenewalInfo } from '../certs/renewal-time.js';
 import { CheckStatusError, IoError, LineageFailedError, NetworkError, StateError, UsageError } from '../errors.js';
 
 /** Failures that say nothing about the lineage, only that its CA could not be reached: exit 3, try again later. */
@@ -297,6 +297,8 @@ export async function ariAction(ctx: CliContext, file: string): Promise<void> {
   const answer = await fetchRenewalInfo(await ctx.client(), info.ariCertId);
   if (!answer) throw new UsageError(`${ctx.directoryUrl} does not offer ACME Renewal Information (no renewalInfo in its directory)`);
   const parsed = parseRenewalInfo(answer.renewalInfo);
+  const problem = ariWindowProblem(parsed.suggestedWindow, info);
+  if (problem) ctx.output.warn(`the CA's window ${problem}: cert renew ignores it and uses the local renewal window`);
   const result = {
     file,
     ariCertId: info.ariCertId,
@@ -304,6 +306,7 @@ export async function ariAction(ctx: CliContext, file: string): Promise<void> {
     windowEnd: parsed.suggestedWindow.end.toISOString(),
     explanationURL: parsed.explanationURL ?? null,
     retryAfterSeconds: answer.retryAfterMs !== undefined ? Math.round(answer.retryAfterMs / 1000) : null,
+    ignoredBecause: problem ? `the window ${problem}` : null,
   };
   ctx.output.result(result, (r) => [
     `ARI CertID:   ${r.ariCertId}`,

@@ -2,7 +2,7 @@ import type { AccountRef } from '../acme/account.js';
 import { fetchRenewalInfo } from '../acme/ari.js';
 import type { AcmeClient } from '../acme/client.js';
 import { AcmeProblemError } from '../acme/problem.js';
-import { parseRenewalInfo } from '../certs/renewal-time.js';
+import { ariWindowProblem, parseRenewalInfo } from '../certs/renewal-time.js';
 import { AcmecliError, ServeCheckError, StateError } from '../errors.js';
 import { LineageLockedError, type LineageConfig, type LineageHealthRecord, type LineageRecord, type LineageStore } from '../state/lineage-store.js';
 import { healthAfterFailure, healthAfterSuccess } from '../monitoring/lineage-health.js';
@@ -238,6 +238,17 @@ async function checkAri(deps: RunnerDeps, record: LineageRecord, now: Date): Pro
     const answer = await fetchRenewalInfo(client, current.ariCertId);
     if (!answer) return;
     const parsed = parseRenewalInfo(answer.renewalInfo);
+    const problem = ariWindowProblem(parsed.suggestedWindow, { notBefore: new Date(current.notBefore), notAfter: new Date(current.notAfter) });
+    if (problem) {
+      // Obeying it could let the certificate expire: the local window decides, and the CA is asked again next run.
+      const { start, end } = parsed.suggestedWindow;
+      deps.onWarning?.(`${record.config.name}: ignoring the CA's ARI window ${start.toISOString()} to ${end.toISOString()}: it ${problem}; using the local renewal window`);
+      if (record.ari?.certId === current.ariCertId) {
+        delete record.ari;
+        await deps.store.write(record);
+      }
+      return;
+    }
     recordAriAnswer(record, current.ariCertId, { ...parsed.suggestedWindow, explanationURL: parsed.explanationURL }, answer.retryAfterMs, now);
     await deps.store.write(record);
   } catch (err) {

@@ -12,6 +12,7 @@ import { signRequest } from '../../src/acme/jws.js';
 import { createHttpTransport } from '../../src/acme/transport.js';
 import { accountKeyFromKeyObject } from '../../src/keys/account-key.js';
 import { generateAccountKey } from '../../src/keys/generate.js';
+import { describeCertificate } from '../../src/certs/certificate.js';
 import { ariCertId, startAcmeStandin, type AcmeStandin, type RenewalWindow } from '../support/acme-standin.js';
 import { makeTempHome } from '../support/cli.js';
 import { runMain } from '../support/in-process.js';
@@ -144,7 +145,9 @@ describe('ACME Renewal Information (RFC 9773)', () => {
 
   test('cert renew with the window in the past renews, replacing the old certificate', async () => {
     const lineage = await issueLineage('ari-due.example.org');
-    windows.set(lineage.certId, { start: new Date(Date.now() - 2 * DAY_MS), end: new Date(Date.now() - DAY_MS), retryAfterSeconds: 3600 });
+    // "Renew now": a window already over, within the certificate's life (one before notBefore would be ignored).
+    const notBefore = describeCertificate(readFileSync(lineage.certFile, 'utf8')).notBefore;
+    windows.set(lineage.certId, { start: notBefore, end: new Date(Math.max(Date.now(), notBefore.getTime() + 1)), retryAfterSeconds: 3600 });
     const orders = standin.orders.length;
     const r = await runMain(['cert', 'renew', lineage.name, '--json'], { env: lineage.env });
     expect(r.code, r.stderr).toBe(0);
@@ -179,6 +182,27 @@ describe('ACME Renewal Information (RFC 9773)', () => {
     expect(second.json<{ lineages: Outcome[] }>().lineages[0]).toMatchObject({ status: 'not-due', basis: 'ari', renewAt: outcome.renewAt });
     expect(count(standin, 'GET', ariPath)).toBe(1);
     expect(count(standin, 'POST', '/new-order')).toBe(newOrders);
+  });
+
+  test.each([
+    ['ends after the certificate expires (2099)', () => ({ start: new Date('2099-01-01T00:00:00Z'), end: new Date('2099-01-02T00:00:00Z') }), /ends after the certificate expires/],
+    ['starts before the certificate was issued', (nb: Date) => ({ start: new Date(nb.getTime() - 2 * DAY_MS), end: new Date(nb.getTime() - DAY_MS) }), /starts before the certificate was issued/],
+  ] as const)('a window that %s is ignored for the local window, with a warning', async (_name, makeWindow, why) => {
+    const lineage = await issueLineage(`ari-bogus-${Math.random().toString(36).slice(2, 8)}.example.org`);
+    const info = describeCertificate(readFileSync(lineage.certFile, 'utf8'));
+    windows.set(lineage.certId, { ...makeWindow(info.notBefore, info.notAfter), retryAfterSeconds: 3600 });
+    const newOrders = count(standin, 'POST', '/new-order');
+    const r = await runMain(['cert', 'renew', lineage.name, '--json'], { env: lineage.env });
+    expect(r.code, r.stderr).toBe(0);
+    const outcome = r.json<{ lineages: Outcome[] }>().lineages[0]!;
+    expect(outcome).toMatchObject({ status: 'not-due', basis: 'window' });
+    expect(Date.parse(outcome.renewAt!)).toBeLessThan(info.notAfter.getTime());
+    expect(r.stderr).toMatch(new RegExp(`warning: ${lineage.name}: ignoring the CA's ARI window .*: it ${why.source}.*; using the local renewal window`));
+    expect(count(standin, 'POST', '/new-order')).toBe(newOrders);
+
+    const shown = await runMain([...ca(standin), 'cert', 'ari', lineage.certFile, '--json']);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.json<{ ignoredBecause: string }>().ignoredBecause).toMatch(why);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
+  ariWindowProblem,
   isDue,
   parseRenewDays,
   parseRenewalInfo,
@@ -187,5 +188,25 @@ describe('isDue', () => {
     ['after (RFC 9773 §4.2: a time in the past means renew now)', '2025-03-01T00:00:00Z', '2025-06-01T00:00:00Z', true],
   ])('%s', (_name, renewAt, now, expected) => {
     expect(isDue(new Date(renewAt), new Date(now))).toBe(expected);
+  });
+});
+
+describe('ariWindowProblem: a window that cannot be meant for the certificate is ignored', () => {
+  const cert = { notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2031-01-01T00:00:00Z') };
+  const w = (start: string, end: string) => ({ start: new Date(start), end: new Date(end) });
+  test.each([
+    ['a window inside the certificate\'s life', w('2030-10-01T00:00:00Z', '2030-10-03T00:00:00Z'), undefined],
+    ['a window in the past but after notBefore ("renew now", RFC 9773 §4.2)', w('2026-01-02T00:00:00Z', '2026-01-03T00:00:00Z'), undefined],
+    ['a window ending exactly at notAfter', w('2030-12-01T00:00:00Z', '2031-01-01T00:00:00Z'), undefined],
+    ['2099 for a certificate expiring in 2031', w('2099-01-01T00:00:00Z', '2099-01-02T00:00:00Z'), /^ends after the certificate expires \(2031-01-01T00:00:00\.000Z\)$/],
+    ['one that starts inside but ends after notAfter', w('2030-12-01T00:00:00Z', '2031-02-01T00:00:00Z'), /ends after the certificate expires/],
+    ['one that starts before notBefore', w('2025-12-01T00:00:00Z', '2026-06-01T00:00:00Z'), /^starts before the certificate was issued \(2026-01-01T00:00:00\.000Z\)$/],
+    ['one that ends before it starts', w('2030-10-03T00:00:00Z', '2030-10-01T00:00:00Z'), /^ends before it starts$/],
+    ['an empty window', w('2030-10-03T00:00:00Z', '2030-10-03T00:00:00Z'), /^ends before it starts$/],
+    ['dates that are not dates', w('nonsense', '2030-10-03T00:00:00Z'), /^is not two dates$/],
+  ] as const)('%s', (_name, window, expected) => {
+    const problem = ariWindowProblem(window, cert);
+    if (expected === undefined) expect(problem).toBeUndefined();
+    else expect(problem).toMatch(expected);
   });
 });
