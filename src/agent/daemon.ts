@@ -9,6 +9,7 @@ import { VaultClient } from '../manager/vault.js';
 import { listenOn, parseListenAddress } from '../solvers/listen-address.js';
 import { removeOrphanFiles } from './cleanup.js';
 import { loadClientConfig, realPath } from './config/load.js';
+import { ownerProblem } from './manager-entry.js';
 import { checkCertificateDir } from './config/paths.js';
 import type { ClientConfig } from './config/schema.js';
 import type { Logger } from './logger.js';
@@ -177,6 +178,18 @@ export class Agent {
         }
         // Offline-first: the owner seen before is still the owner.
       }
+    }
+    // Checked whether it came from the manager now or from the state file: an owner is a path segment in Vault.
+    const badOwner = ownerProblem(state.owner);
+    if (badOwner !== undefined) {
+      const message = `the manager gave this token an owner that cannot be used: ${badOwner}; nothing done this cycle`;
+      log.error(message);
+      delete state.owner;
+      delete state.ownerTokenId;
+      state.lastSyncAt = now().toISOString();
+      state.lastError = { at: now().toISOString(), message };
+      await writeAgentState(this.#statePath, state).catch(() => undefined);
+      return { reachedManager: true, errors: [message], changedFiles: [], created: 0, updated: 0, deleted: 0 };
     }
     let vault: VaultClient | undefined;
     try {

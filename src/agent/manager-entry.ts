@@ -39,6 +39,22 @@ export function managerEntryProblem(entry: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Why the owner the manager gives the token (`GET /token/self` username) cannot
+ * be used, or undefined. It becomes a segment of every Vault backup path
+ * (`prefix/owner/issuer/domain`), so a `..` segment would reach another
+ * owner's backups, and it is in every log line. A `/` is allowed (the Go client
+ * makes more path segments of it), but not `.` or `..` segments, `\` or
+ * control characters.
+ */
+export function ownerProblem(owner: unknown): string | undefined {
+  if (typeof owner !== 'string' || owner === '') return 'it is empty';
+  if (/[\x00-\x1f\x7f\\]/.test(owner) || owner.split('/').some((segment) => segment === '.' || segment === '..')) {
+    return `${shown(owner)} must not contain "\\", control characters, or "." or ".." between slashes: it becomes part of the Vault backup path`;
+  }
+  return undefined;
+}
+
 /** How a refused entry is named in a log line: its identity, quoted and escaped. */
 export function describeEntry(entry: unknown): string {
   const e = (entry !== null && typeof entry === 'object' ? entry : {}) as Record<string, unknown>;

@@ -109,6 +109,8 @@ export class VaultClient {
   #dataUrl(path: string): string {
     const encoded = encodePath(path);
     if (!encoded) throw new UsageError('a Vault secret path must not be empty');
+    // A `.` or `..` segment would be resolved by the URL: the request would leave the secret engine's data/ tree.
+    if (encoded.split('/').some((segment) => segment === '.' || segment === '..')) throw new UsageError('a Vault secret path must not have "." or ".." segments');
     return `${this.#url}/v1/${this.#secretEngine}/data/${encoded}`;
   }
 

@@ -167,6 +167,23 @@ describe('names from the manager are checked before anything is written or delet
   });
 });
 
+describe('the owner the manager gives the token is checked too', () => {
+  test('an owner of ../../other (a Vault backup path segment) stops the cycle before anything is done', async () => {
+    hostile.reset();
+    const h = host('kim');
+    h.write(`  - domain: a.kim.example\n    issuer: pebble\n`);
+    hostile.intercept((req) => (req.path === '/token/self'
+      ? { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: '../../other', scope: ['create', 'read', 'update', 'delete'], expires: 'Never' }) }
+      : undefined));
+    const before = hostile.requests.length;
+    const r = await h.once();
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stdout).toContain('the manager gave this token an owner that cannot be used: \\"../../other\\" must not contain');
+    expect(hostile.requests.slice(before).map((q) => q.path)).toEqual(['/token/self']);
+    expect(existsSync(h.certDir)).toBe(false);
+  });
+});
+
 describe('the token never leaks through what the manager sends back', () => {
   test('a 401 that echoes the decoded id:secret: not on stderr, stdout, in --json or in the state file', async () => {
     hostile.reset();

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { checkAnswerIsFor, managerEntryProblem, partitionManagerList } from '../../../src/agent/manager-entry.js';
+import { checkAnswerIsFor, managerEntryProblem, ownerProblem, partitionManagerList } from '../../../src/agent/manager-entry.js';
 
 const ok = { domain: 'www.example.com', issuer: 'letsencrypt', fingerprint: 'a'.repeat(64) };
 
@@ -42,4 +42,17 @@ test('checkAnswerIsFor: an answer for another identity is refused; fields the ma
   expect(() => checkAnswerIsFor({ name: 'web', issuer: 'letsencrypt', domain: 'www.example.com' }, { ...ok, name: 'api' }, 'POST certificate web'))
     .toThrow('POST certificate web: the manager answered for name "api" instead of "web"; nothing was written');
   expect(() => checkAnswerIsFor({ name: 'web' }, { ...ok, name: '../web' }, 'GET certificate web')).toThrow(/refused: name "\.\.\/web"/);
+});
+
+test.each([
+  ['alice', undefined],
+  ['team/web', undefined],
+  ['', 'it is empty'],
+  ['../../other', '"../../other" must not contain'],
+  ['a/./b', 'must not contain'],
+  ['a\\b', 'must not contain'],
+  ['web\u001b[2J', '"web\\u001b[2J" must not contain'],
+])('ownerProblem(%j)', (owner, problem) => {
+  if (problem === undefined) expect(ownerProblem(owner)).toBeUndefined();
+  else expect(ownerProblem(owner)).toContain(problem);
 });

@@ -172,3 +172,10 @@ test('a piece of the secret id or of the Vault token, or a non-JSON answer echoi
   expect(e).toBeInstanceOf(BadResponseError);
   expect(e.message).toBe('Vault read acme/x: Vault answered 200 but not with JSON (hello <redacted> id=<redacted> role=<redacted>)');
 });
+
+test('a secret path with a ".." segment is refused before any request (it would leave data/)', async () => {
+  const h = await harness((_req, res) => goJson(res, 200, secretAnswer({ key: 'K' })));
+  await expect(h.vault.readSecret('acme/../../sys/x')).rejects.toThrow('a Vault secret path must not have "." or ".." segments');
+  await expect(h.vault.writeSecret('acme/./x', { key: 'K' })).rejects.toThrow('must not have "." or ".." segments');
+  expect(h.server.requests).toEqual([]);
+});
