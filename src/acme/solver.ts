@@ -16,6 +16,15 @@ export interface ChallengeTask {
   txt?: { name: string; value: string };
   /** Whether the authorization is for a wildcard (the identifier then has no `*.`). */
   wildcard: boolean;
+  /** dns-persist-01: what the persistent record must name (draft-ietf-acme-dns-persist). */
+  persist?: {
+    /** The challenge's `issuer-domain-names`; empty when the CA sent none. */
+    issuerDomainNames: string[];
+    accountUrl: string;
+    thumbprint: string;
+    /** The directory's `meta.accountHashPrefix` (draft 02), when it has one. */
+    accountHashPrefix?: string;
+  };
 }
 
 export type BeginOutcome = 'accepted' | 'declined';

@@ -178,3 +178,63 @@ function unixSeconds(date: Date): number {
   // round down so the record never outlives the instant the user asked for.
   return Math.floor(ms / 1000);
 }
+
+/** What a dns-persist-01 record must say for this account and this CA (draft-01 and draft-02 forms). */
+export interface PersistExpectation {
+  /** The FQDN validated (the identifier; for `*.example.org` it is `example.org`). */
+  domain: string;
+  /** The challenge's `issuer-domain-names` (draft-02 §3.2); empty: the CA named none, any issuer is taken. */
+  issuerDomainNames: readonly string[];
+  /** The ACME account URL: draft 01's `accounturi`, and an input of draft 02's hash. */
+  accountUrl: string;
+  /** The account key's RFC 7638 thumbprint (draft 02's hash input). */
+  thumbprint: string;
+  /** The directory's `meta.accountHashPrefix`; without it only the draft-01 form can match. */
+  accountHashPrefix?: string | undefined;
+  /** The authorization is for a wildcard: the record must carry `policy=wildcard` (draft-02 §5.1). */
+  wildcard: boolean;
+  /** Unix seconds now: a record past its `persistUntil` is ignored by CAs (draft-02 §4.1 item 5). */
+  nowSeconds: number;
+}
+
+/**
+ * Checks one dns-persist-01 record (`issuer; accounturi=…; policy=…; persistUntil=…`)
+ * against what the CA will check: the issuer domain is one the CA named, the
+ * accounturi is this account's, in the draft-01 form (the URL) or the draft-02 form
+ * (hashed for this domain or for `*`), `policy=wildcard` for a wildcard, and a
+ * `persistUntil` still in the future. Returns why it does not match, or undefined.
+ */
+export function persistRecordMismatch(record: string, expected: PersistExpectation): string | undefined {
+  const [issuerPart = '', ...parameterParts] = record.split(';').map((part) => part.trim());
+  const issuer = issuerPart.toLowerCase().replace(/\.$/, '');
+  const params = new Map<string, string>();
+  for (const part of parameterParts) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    if (eq <= 0) return `parameter ${JSON.stringify(part)} is not key=value`;
+    params.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
+  }
+  if (expected.issuerDomainNames.length > 0 && !expected.issuerDomainNames.map((n) => n.toLowerCase()).includes(issuer)) {
+    return `issuer ${JSON.stringify(issuer)} is not one the CA named (${expected.issuerDomainNames.join(', ')})`;
+  }
+  const accountUri = params.get('accounturi');
+  if (accountUri === undefined) return 'it has no accounturi=';
+  const accepted = [expected.accountUrl];
+  if (expected.accountHashPrefix !== undefined) {
+    for (const scope of [expected.domain, '*']) {
+      try {
+        accepted.push(persistHashedAccountUri(expected.accountHashPrefix, scope, expected.thumbprint, expected.accountUrl));
+      } catch {
+        // a prefix or thumbprint we cannot hash with leaves only the draft-01 form
+      }
+    }
+  }
+  if (!accepted.includes(accountUri)) return `accounturi ${JSON.stringify(accountUri.length > 100 ? `${accountUri.slice(0, 100)}…` : accountUri)} is not this account's`;
+  if (expected.wildcard && params.get('policy')?.toLowerCase() !== 'wildcard') return 'a wildcard needs policy=wildcard';
+  const until = params.get('persistuntil');
+  if (until !== undefined) {
+    if (!/^\d+$/.test(until)) return `persistUntil ${JSON.stringify(until)} is not a UNIX time`;
+    if (Number(until) <= expected.nowSeconds) return `persistUntil ${new Date(Number(until) * 1000).toISOString()} has passed`;
+  }
+  return undefined;
+}

@@ -13,7 +13,7 @@ export function isKnownChallengeType(type: string): type is ChallengeType {
  * base64url(SHA-256(key authorization)); dns-account-01 the same value under the
  * account-scoped name of draft-ietf-acme-dns-account-label.
  */
-export function challengeTask(challenge: Challenge & { type: ChallengeType }, authorization: Authorization, thumbprint: string, accountUrl: string): ChallengeTask {
+export function challengeTask(challenge: Challenge & { type: ChallengeType }, authorization: Authorization, thumbprint: string, accountUrl: string, directoryMeta?: Readonly<Record<string, unknown>>): ChallengeTask {
   const token = typeof challenge.token === 'string' ? challenge.token : '';
   const keyAuthorization = token ? `${token}.${thumbprint}` : '';
   const domain = authorization.identifier.value;
@@ -27,6 +27,13 @@ export function challengeTask(challenge: Challenge & { type: ChallengeType }, au
   const digest = () => createHash('sha256').update(keyAuthorization).digest('base64url');
   if (challenge.type === 'dns-01') task.txt = { name: `_acme-challenge.${domain}`, value: digest() };
   if (challenge.type === 'dns-account-01') task.txt = { name: dnsAccountRecordName(domain, accountUrl).replace(/\.$/, ''), value: digest() };
+  if (challenge.type === 'dns-persist-01') {
+    // Outside input: only short printable strings are kept; the pre-check compares, never builds, with them.
+    const names = challenge['issuer-domain-names'];
+    const issuerDomainNames = Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string' && /^[a-z0-9.-]{1,253}$/i.test(n)) : [];
+    const prefix = directoryMeta?.['accountHashPrefix'];
+    task.persist = { issuerDomainNames, accountUrl, thumbprint, ...(typeof prefix === 'string' && prefix.length <= 512 ? { accountHashPrefix: prefix } : {}) };
+  }
   return task;
 }
 

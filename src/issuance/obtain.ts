@@ -132,7 +132,8 @@ async function authorize(req: ObtainRequest, url: string, step: (i: string, s: I
   checkChallengeTokens(a, name, url);
   const tried: string[] = [];
   for (const { challenge, solver } of candidates(req, authz)) {
-    const task = challengeTask(challenge, a, req.thumbprint, req.account.url);
+    const meta = challenge.type === 'dns-persist-01' ? (await req.client.directory()).meta : undefined;
+    const task = challengeTask(challenge, a, req.thumbprint, req.account.url, meta);
     step(name, 'challenge', `${challenge.type} via ${solver.name}`);
     const signal = req.signal ?? new AbortController().signal;
     const outcome = await solver.begin(task, signal);

@@ -1,4 +1,5 @@
 import type { ChallengeSolver, ChallengeTask } from '../acme/solver.js';
+import { persistRecordMismatch } from '../dns/dns-persist.js';
 import { waitForTxt, type DnsCheckOptions } from './dns-propagation.js';
 
 export interface DnsPersistSolverOptions {
@@ -25,9 +26,25 @@ export function createDnsPersistSolver(options: DnsPersistSolverOptions = {}): C
     },
     async waitUntilReady(task: ChallengeTask, signal: AbortSignal) {
       if (options.dnsCheck === undefined) return;
+      const persist = task.persist;
+      let lastMismatch = '';
+      const test = persist === undefined
+        ? (record: string) => record.includes('accounturi=')
+        : (record: string) => {
+            const why = persistRecordMismatch(record, { ...persist, domain: task.identifier.value, wildcard: task.wildcard, nowSeconds: Date.now() / 1000 });
+            if (why !== undefined) lastMismatch = why;
+            return why === undefined;
+          };
       await waitForTxt({
         name: `${PERSIST_LABEL}.${task.identifier.value}`,
-        value: { description: 'a dns-persist-01 record (accounturi=…)', test: (record) => record.includes('accounturi=') },
+        value: {
+          get description() {
+            if (persist === undefined) return 'a dns-persist-01 record (accounturi=…)';
+            const issuers = persist?.issuerDomainNames.length ? ` for issuer ${persist.issuerDomainNames.join(' or ')}` : '';
+            return `a dns-persist-01 record${issuers} with this account's accounturi${task.wildcard ? ' and policy=wildcard' : ''}${lastMismatch ? ` (the last one seen: ${lastMismatch})` : ''}`;
+          },
+          test,
+        },
         resolver: options.dnsCheck.resolver,
         timeoutMs: options.dnsCheck.timeoutMs,
         signal,

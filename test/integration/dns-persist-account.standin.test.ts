@@ -85,6 +85,19 @@ describe('dns-persist-01 (draft-ietf-acme-dns-persist-01 record form)', () => {
     expect(cert.issuer).toMatch(/Pebble/);
   });
 
+  test('the pre-check reads the whole record: another account\'s record, or another CA\'s, is not taken', async () => {
+    const key = await newKey('persist-other');
+    const zone = 'someone-elses.example.org';
+    await setTxtRecord(pebble, `_validation-persist.${zone}`, 'standin.example; accounturi=https://standin.example/acme/acct/not-ours');
+    await setTxtRecord(pebble, `_validation-persist.${zone}`, 'other-ca.example; accounturi=https://other-ca.example/acct/1');
+    const ordersBefore = standin.orders.length;
+    const r = await runMain([...ca(), '-k', key, 'cert', 'issue', '-d', zone, '--dns-persist', '--challenge', 'dns-persist-01', '--dns-resolver', pebble.dnsServer, '--dns-timeout', '1',
+      '--out', mkdtempSync(path.join(work, 'out-')), '--agree-tos']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/does not show a dns-persist-01 record for issuer standin\.example with this account's accounturi \(the last one seen: (accounturi "https:\/\/standin\.example\/acme\/acct\/not-ours" is not this account's|issuer "other-ca\.example" is not one the CA named \(standin\.example\))\)/);
+    expect(standin.orders.length).toBe(ordersBefore + 1);
+  });
+
   test('without the record, issuance fails with a message naming the identifier', async () => {
     const key = await newKey('no-persist');
     const zone = 'unpublished.example.org';
