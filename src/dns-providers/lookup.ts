@@ -3,6 +3,7 @@
  * nsupdate does), where a CNAME sends `_acme-challenge` (delegation), which servers
  * are authoritative for a zone, and what TXT records one server holds.
  */
+import { getServers } from 'node:dns';
 import { DnsError, NetworkError, TimeoutError } from '../errors.js';
 import { exchange, formatServer, newMessageId, type DnsServer, type ExchangeOptions } from './client.js';
 import {
@@ -121,7 +122,6 @@ export async function txtRecordsAt(server: DnsServer, name: string, options: Loo
 
 /** The system's resolvers (from /etc/resolv.conf, as node reads it), for lookups when none is given. */
 export async function systemResolvers(): Promise<DnsServer[]> {
-  const { getServers } = await import('node:dns');
   return getServers().map((entry) => {
     const bracketed = /^\[([^\]]+)\]:(\d+)$/.exec(entry);
     if (bracketed) return { host: bracketed[1]!, port: Number(bracketed[2]) };
