@@ -195,7 +195,9 @@ async function checkConfigured(deps: SyncDeps, result: CycleResult, cert: Certif
     }
   }
   const plan = planChanges(cert, server, key);
-  if (refusal && plan?.kind !== 'reissue') throw refusal;
+  if (!refusal) return plan;
+  if (plan?.kind !== 'reissue') throw refusal;
+  deps.log.warn(`${refusal.message}; re-issuing (${plan.why})`, { domain: cert.domain, issuer: cert.issuer, name: cert.name, owner: deps.owner });
   return plan;
 }
 

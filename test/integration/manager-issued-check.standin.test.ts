@@ -63,6 +63,8 @@ describe('manager request writes nothing the manager should not have sent', () =
 
 interface Host {
   certDir: string;
+  /** Rewrites the configuration with these SANs for the certificate. */
+  setSan(san: string): void;
   once(): ReturnType<typeof runMain>;
   status(): Promise<{ certificates: Array<{ lastError: string | null }> }>;
   token: string;
@@ -76,7 +78,7 @@ function host(username: string, domain: string, options: { pullOnly?: boolean } 
   const home = path.join(dir, 'state');
   const postLog = path.join(dir, 'post.log');
   const token = manager.createToken({ username, scope: options.pullOnly ? ['read'] : ['create', 'read', 'update', 'delete'] });
-  writeFileSync(config, `common:
+  const write = (san: string) => writeFileSync(config, `common:
   certificate_deploy: true
   certificate_backup: true
   certificate_dir: ${certDir}
@@ -91,10 +93,13 @@ storage:
     secret_engine: secret
     certificate_prefix: check-backup
 certificate:
-${options.pullOnly ? '' : `  - domain: ${domain}\n    issuer: pebble\n`}`);
+${options.pullOnly ? '' : `  - domain: ${domain}\n    issuer: pebble\n${san ? `    san: ${san}\n` : ''}`}`);
+  write('');
+
   const env = { ACME_MANAGER_TOKEN: token, ACMECLI_HOME: home };
   return {
     certDir, token, postLog,
+    setSan: write,
     once: () => runMain(['agent', '--config', config, '--manager-url', manager.url, '--once', ...(options.pullOnly ? ['--pull-only'] : [])], { env }),
     status: async () => (await runMain(['agent', 'status', '--config', config, '--json'], { env })).json(),
   };
@@ -125,6 +130,22 @@ describe('the agent deploys nothing the manager should not have sent, and does n
     expect(writesBy(h.token).map((q) => q.method)).toEqual(['POST']);
     expect(filesIn(h.certDir)).toEqual([]);
     expect((await h.status()).certificates[0]?.lastError).toMatch(/refused the certificate from the manager/);
+  });
+
+  test('a refused certificate does not stop a re-issue the configuration asks for', async () => {
+    const domain = 'changed.agent.example';
+    const h = host('create-then-change', domain);
+    manager.setMisissue('other-names');
+    expect((await h.once()).code).toBe(1);
+    expect(filesIn(h.certDir)).toEqual([]);
+    manager.setMisissue(undefined);
+    h.setSan(`www.${domain}`);
+    const r = await h.once();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/level=warn msg="refused the certificate from the manager: .*; re-issuing \(san changed\)"/);
+    expect(writesBy(h.token).map((q) => q.method)).toEqual(['POST', 'PUT']);
+    const base = path.join(h.certDir, 'pebble', domain);
+    expect(pairMatches(`${base}.crt`, `${base}.key`)).toBe(true);
   });
 
   test.each(['expired', 'bad-chain', 'other-names'] as const)('a server-side renewal that is %s: the deployed pair stays, byte for byte, in full and pull-only mode', async (kind) => {
