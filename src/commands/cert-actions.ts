@@ -36,6 +36,10 @@ import { outputPaths, webServerLines } from '../issuance/output-files.js';
 import { describeSettings, mergeSettings, type GivenSettings } from '../issuance/lineage-settings.js';
 import type { CliContext } from '../cli/context.js';
 import { eabFromOptions, setUpAccount } from '../cli/account-setup.js';
+import { resolveDirectoryUrl } from '../cli/context.js';
+import type { ExternalAccountBinding } from '../acme/jws.js';
+import { isCaSideFailure } from '../issuance/ca-fallback.js';
+import { lineageCaConfigs } from '../issuance/lineage-runner.js';
 import { VERSION } from '../cli/version.js';
 import type { EabAlgorithm } from '../acme/jws.js';
 
@@ -70,17 +74,40 @@ export interface IssueOptions {
   serveCheckTimeout?: string;
 }
 
-export async function issueAction(ctx: CliContext, options: IssueOptions, solverOrder: SolverSpec[]): Promise<void> {
-  const config = await planIssue(ctx, options, [...solverOrder]);
+/** One `--fallback-acme-url`, with the EAB given after it (used once, to create the account there; never stored). */
+export interface FallbackSpec {
+  url: string;
+  eabKid?: string;
+  eabHmacKey?: string;
+}
+
+export async function issueAction(ctx: CliContext, options: IssueOptions, solverOrder: SolverSpec[], fallbackOrder: FallbackSpec[] = []): Promise<void> {
+  const config = await planIssue(ctx, options, [...solverOrder], fallbackOrder);
   // Folders we cannot write fail now, in one line, not after the CA has issued a certificate we cannot keep.
   const outProblem = await unwritableFolderReason(config.outDir);
   if (outProblem) throw new IoError(`cannot write to the --out folder ${config.outDir}: ${outProblem}`);
   const homeProblem = await unwritableFolderReason(ctx.stateHome);
   if (homeProblem) throw new StateError(`cannot write to the state folder ${ctx.stateHome}: ${homeProblem}`);
-  const deps = await runnerDeps(ctx, { email: options.email ?? [], agreeTos: Boolean(options.agreeTos), eab: eabFromOptions(options, ctx.io.env.ACMECLI_EAB_HMAC_KEY) });
+  const eabByDirectory = new Map<string, ExternalAccountBinding>();
+  const primaryEab = eabFromOptions(options, ctx.io.env.ACMECLI_EAB_HMAC_KEY);
+  if (primaryEab) eabByDirectory.set(config.directoryUrl, primaryEab);
+  for (const spec of fallbackOrder) {
+    const eab = eabFromOptions({ eabKid: spec.eabKid, eabHmacKey: spec.eabHmacKey, eabAlg: options.eabAlg }, undefined);
+    if (eab) eabByDirectory.set(resolveDirectoryUrl(spec.url, Boolean(ctx.globals.allowHttp)), eab);
+  }
+  const deps = await runnerDeps(ctx, { email: options.email ?? [], agreeTos: Boolean(options.agreeTos), eabByDirectory });
   try {
-    // The account first, outside the lineage run, so EAB or terms-of-service refusals are usage errors (exit 2) like the rest.
-    await deps.runner.connect(config);
+    // The accounts first, outside the lineage run, so EAB or terms-of-service refusals are usage errors (exit 2) like
+    // the rest. A fallback CA's account is made now only when it needs EAB: its HMAC key is never stored, so a renewal
+    // could not make it later. A primary CA that is down is the fallback's job, not a reason to stop here.
+    const [primary, ...fallbacks] = lineageCaConfigs(config);
+    try {
+      await deps.runner.connect(primary!);
+    } catch (err) {
+      if (!(fallbacks.length > 0 && isCaSideFailure(err))) throw err;
+      ctx.output.warn(`${config.directoryUrl}: ${(err as Error).message}; the fallback CA will be tried`);
+    }
+    for (const fallback of fallbacks) if (eabByDirectory.has(fallback.directoryUrl)) await deps.runner.connect(fallback);
     const outcome = await runLineage(deps.runner, { kind: 'issue', config, force: Boolean(options.force) });
     const postHookFailure = await deps.afterRun();
     deps.finishProgress();
@@ -137,7 +164,8 @@ export async function revokeAction(ctx: CliContext, target: string, options: { r
   const info = describeCertificate(leaf, file);
   owner ??= await store.findBySha256(info.sha256Fingerprint);
 
-  const lineage = owner?.record.config;
+  // The CA that issued this version (a fallback CA, perhaps), not only the lineage's own.
+  const lineage = owner ? { ...owner.record.config, directoryUrl: owner.version.directoryUrl ?? owner.record.config.directoryUrl } : undefined;
   const client = lineage ? await ctx.clientFor(lineage.directoryUrl, lineage.caFile) : await ctx.client();
   let signer;
   if (options.certKey) {
@@ -356,6 +384,8 @@ function lineageSummary(record: LineageRecord, now: Date) {
     versions: record.versions.length,
     lastResult: record.lastResult ?? null,
     health: record.health ?? null,
+    issuedBy: current ? (current.directoryUrl ?? record.config.directoryUrl) : null,
+    fallbackUsed: current ? (current.directoryUrl ?? record.config.directoryUrl) !== record.config.directoryUrl : false,
     settings: describeSettings(record.config),
   };
 }
@@ -372,7 +402,7 @@ function alignColumns(rows: string[][]): string {
  * theirs (mergeSettings), so `cert issue -d example.com --deploy-hook CMD` edits
  * the hook without forgetting the solver or the output folder.
  */
-async function planIssue(ctx: CliContext, options: IssueOptions, solvers: SolverSpec[]): Promise<LineageConfig> {
+async function planIssue(ctx: CliContext, options: IssueOptions, solvers: SolverSpec[], fallbackOrder: FallbackSpec[] = []): Promise<LineageConfig> {
   let identifiers: Identifier[] | undefined = options.domain?.length ? parseIdentifiers(options.domain) : undefined;
   let csrFile: string | undefined;
   if (options.csr) {
@@ -442,6 +472,10 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
     serveChecks: options.serveCheck?.map((text) => formatServeEndpoint(parseServeEndpoint(text))),
     serveCheckTimeoutSeconds: options.serveCheckTimeout === undefined ? undefined : positiveNumber(options.serveCheckTimeout, '--serve-check-timeout'),
     failureHook: options.failureHook === undefined || options.failureHook === '' ? options.failureHook : absoluteProgram(options.failureHook, ctx.io.cwd),
+    // `--fallback-acme-url ''` removes the fallbacks.
+    fallbacks: fallbackOrder.length === 0 ? undefined : fallbackOrder.filter((f) => f.url !== '').map((f) => ({ directoryUrl: resolveDirectoryUrl(f.url, Boolean(ctx.globals.allowHttp)) })),
+    agreeTos: options.agreeTos ? true : undefined,
+    contact: options.email?.length ? options.email : undefined,
   };
   const config = mergeSettings(stored, given);
   parseRenewDays(config.renewDays);
@@ -485,7 +519,8 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
 interface AccountCreation {
   email: string[];
   agreeTos: boolean;
-  eab?: { kid: string; hmacKey: string; alg: EabAlgorithm } | undefined;
+  /** EAB by directory URL: given on this command line for the lineage's CA and its fallbacks. */
+  eabByDirectory?: ReadonlyMap<string, ExternalAccountBinding>;
 }
 
 /** The runner's view of the world, built from the CLI context: clients, accounts (created when missing), progress. */
@@ -542,10 +577,12 @@ async function ensureAccount(ctx: CliContext, config: LineageConfig, client: Awa
   } catch (err) {
     if (!(err instanceof AcmeProblemError && err.is('accountDoesNotExist'))) throw err;
   }
-  // One command from nothing to a certificate: no account yet, so make one.
-  const contact = validateContacts(creation.email.map((e) => (e.startsWith('mailto:') ? e : `mailto:${e}`)));
+  // One command from nothing to a certificate: no account yet, so make one. At renewal (a fallback CA's first turn,
+  // or a CA that lost the account) the lineage's stored --email and --agree-tos stand in for the command line.
+  const email = creation.email.length > 0 ? creation.email : config.contact ?? [];
+  const contact = validateContacts(email.map((e) => (e.startsWith('mailto:') ? e : `mailto:${e}`)));
   const created = await setUpAccount(ctx, {
-    directoryUrl: config.directoryUrl, client, key, contact, agreeTos: creation.agreeTos, eab: creation.eab,
+    directoryUrl: config.directoryUrl, client, key, contact, agreeTos: creation.agreeTos || Boolean(config.agreeTos), eab: creation.eabByDirectory?.get(config.directoryUrl),
     question: 'This key has no account yet. Do you agree to',
   });
   ctx.output.info(`Created account ${created.url}`);

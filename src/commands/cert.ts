@@ -6,7 +6,8 @@ import { CERT_KEY_TYPE_NAMES } from '../certs/cert-key-types.js';
 import { DNS_PROVIDER_NAMES } from '../dns-providers/provider.js';
 import type { SolverSpec } from '../state/lineage-store.js';
 import type { CliContext } from '../cli/context.js';
-import type { IssueOptions } from './cert-actions.js';
+import type { FallbackSpec, IssueOptions } from './cert-actions.js';
+import { UsageError } from '../errors.js';
 
 // Only the command line is defined here; each action loads ./cert-actions.js when it runs,
 // so `acmecli key thumbprint` does not pay for X.509 parsing and the issuance flow.
@@ -19,6 +20,13 @@ export function addCertCommands(program: Command, ctx: CliContext): void {
     return value ?? true;
   };
   const collectList = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+  // Each --fallback-eab-* belongs to the --fallback-acme-url given before it.
+  const fallbackOrder: FallbackSpec[] = [];
+  const lastFallback = (flag: string) => {
+    const last = fallbackOrder.at(-1);
+    if (!last) throw new UsageError(`${flag} belongs to a --fallback-acme-url: give that first`);
+    return last;
+  };
 
   group.command('issue')
     .description('Obtain a certificate and record it as a lineage that `cert renew` repeats; on an existing lineage, change its settings (options left out keep their stored value)')
@@ -57,6 +65,18 @@ export function addCertCommands(program: Command, ctx: CliContext): void {
     .addOption(new Option('--eab-alg <alg>', 'EAB MAC algorithm').choices(EAB_ALGORITHMS).default('HS256'))
     .option('--serve-check <host:port[/sni]>', 'where the certificate is served, checked by `cert check` and after the deploy hook (repeat for more; SNI defaults to the first name)', collectList)
     .option('--serve-check-timeout <seconds>', 'after the deploy hook, wait this long for every serve check to show the new certificate (default 30)')
+    .addOption(new Option('--fallback-acme-url <url|keyword>', 'a second CA, tried in the same run with the same key when the first fails for a reason of its own (repeat for more, in order)').argParser((value) => {
+      fallbackOrder.push({ url: value });
+      return value;
+    }))
+    .addOption(new Option('--fallback-eab-kid <id>', 'EAB key id for the --fallback-acme-url just before it').argParser((value) => {
+      lastFallback('--fallback-eab-kid').eabKid = value;
+      return value;
+    }))
+    .addOption(new Option('--fallback-eab-hmac-key <key>', 'EAB HMAC key for the --fallback-acme-url just before it').argParser((value) => {
+      lastFallback('--fallback-eab-hmac-key').eabHmacKey = value;
+      return value;
+    }))
     .option('--failure-hook <cmd>', 'run when a renewal fails or a fallback CA had to issue (ACMECLI_LINEAGE, ACMECLI_ERROR_TYPE, ACMECLI_ERROR_DETAIL, ACMECLI_ATTEMPTS, ACMECLI_DAYS_LEFT…)')
     .option('--force', 'issue even when the lineage exists and is not due')
     .addHelpText('after', `
@@ -70,7 +90,7 @@ Examples:
     .action(async (options: IssueOptions) => {
       // The directory request (and its TLS handshake) starts before the issuance code loads.
       void ctx.client().then((c) => c.directory()).catch(() => undefined);
-      await (await import('./cert-actions.js')).issueAction(ctx, options, [...solverOrder]);
+      await (await import('./cert-actions.js')).issueAction(ctx, options, [...solverOrder], [...fallbackOrder]);
     });
 
   group.command('renew')

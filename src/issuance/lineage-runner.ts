@@ -1,16 +1,15 @@
 import type { AccountRef } from '../acme/account.js';
 import { fetchRenewalInfo } from '../acme/ari.js';
 import type { AcmeClient } from '../acme/client.js';
-import { AcmeProblemError } from '../acme/problem.js';
 import { ariWindowProblem, parseRenewalInfo } from '../certs/renewal-time.js';
 import { AcmecliError, ServeCheckError, StateError } from '../errors.js';
 import { LineageLockedError, type LineageConfig, type LineageHealthRecord, type LineageRecord, type LineageStore } from '../state/lineage-store.js';
-import { healthAfterFailure, healthAfterSuccess } from '../monitoring/lineage-health.js';
+import { errorFacts, healthAfterFailure, healthAfterSuccess } from '../monitoring/lineage-health.js';
 import { runFailureHook } from '../monitoring/failure-hook.js';
 import { runDeployHook } from './deploy-hook.js';
 import type { IssuanceStep } from './obtain.js';
 import { currentVersion, decideRenewal, recordAriAnswer } from './renewal-decision.js';
-import { issueNextVersion, repairOutputs } from './run-lineage.js';
+import { issueNextVersion, repairOutputs, type CaAttempt } from './run-lineage.js';
 import { outputPaths } from './output-files.js';
 import { changedSettings, needsNewCertificate } from './lineage-settings.js';
 import type { SolverRegistry } from './solver-registry.js';
@@ -51,6 +50,10 @@ export interface LineageOutcome {
   /** `cert issue` on an existing lineage: the settings that changed and were saved. */
   savedSettings?: string[];
   error?: { code: string; message: string };
+  /** With status `issued`: the directory of the CA that issued. */
+  issuedBy?: string;
+  /** With status `issued`: the lineage's own CA failed and a fallback CA issued. */
+  fallback?: { from: string; to: string; error: { type: string; detail: string } };
   /** With status `failed`: failed runs in a row, this one included. */
   consecutiveFailures?: number;
 }
@@ -110,8 +113,10 @@ async function recordGoodRun(deps: RunnerDeps, record: LineageRecord | undefined
   if (!record || (outcome.status !== 'issued' && outcome.status !== 'not-due')) return;
   const mustWrite = outcome.status === 'issued' || record.health?.lastAttemptOk === false || deps.recordEveryRun;
   if (!mustWrite) return;
-  record.health = healthAfterSuccess(deps.now());
+  record.health = healthAfterSuccess(deps.now(), outcome.fallback);
   await deps.store.write(record).catch((err: unknown) => deps.onWarning?.(`${record.config.name}: could not record the run: ${(err as Error).message}`));
+  // Issued, but not by the lineage's own CA: worth a message even though nothing is broken yet.
+  if (outcome.fallback) await notifyFailureHook(deps, record.config, record, record.health, 'fallback', outcome.fallback.to);
 }
 
 /** Runs the lineage's failure hook, if it has one; its own failure is a warning, never the lineage's outcome. */
@@ -170,7 +175,7 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string, seen: { 
     if (!record || !currentVersion(record)) throw new StateError(`no lineage named ${name} (see acmecli cert list)`);
     if (mode.force) basis = 'forced';
     else {
-      let decision = decideRenewal(record, now, await deps.ariSupported(record.config));
+      let decision = decideRenewal(record, now, await deps.ariSupported(issuingCaConfig(record)));
       if (decision.shouldCheckAri) {
         await checkAri(deps, record, now);
         decision = decideRenewal(record, now, true);
@@ -185,7 +190,6 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string, seen: { 
   }
 
   await deps.beforeIssue?.(record.config);
-  const { client, account, thumbprint } = await deps.connect(record.config);
   const dnsCheck = record.config.dnsResolver || record.config.dnsTimeoutSeconds
     ? {
         ...(record.config.dnsResolver ? { resolver: record.config.dnsResolver, resolvers: record.config.dnsResolvers ?? [record.config.dnsResolver] } : {}),
@@ -194,23 +198,16 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string, seen: { 
       }
     : undefined;
   const solvers = await deps.registry.prepared(record.config.solvers, dnsCheck);
-  const current = currentVersion(record);
-  const replaces = current?.ariCertId && (await deps.ariSupported(record.config)) ? current.ariCertId : undefined;
   const context = {
-    store: deps.store, client, account, thumbprint, solvers, now: deps.now,
+    store: deps.store, cas: await caAttempts(deps, record), solvers, now: deps.now,
     events: {
       onStep: (identifier: string, step: IssuanceStep, detail?: string) => deps.onStep?.(name, identifier, step, detail),
       onWarning: (message: string) => deps.onWarning?.(`${name}: ${message}`),
+      onFallback: (from: string, to: string, err: unknown) => deps.onWarning?.(`${name}: ${from} failed (${(err as Error).message}); trying the fallback CA ${to}`),
     },
   };
-  let outcome;
-  try {
-    outcome = await issueNextVersion(context, record, replaces ? { replaces } : {});
-  } catch (err) {
-    // RFC 9773 §5: another order already replaced this certificate; order it plainly.
-    if (!(replaces && err instanceof AcmeProblemError && err.is('alreadyReplaced'))) throw err;
-    outcome = await issueNextVersion(context, record);
-  }
+  const outcome = await issueNextVersion(context, record);
+  const fallback = outcome.primaryFailure ? { from: outcome.primaryFailure.directoryUrl, to: outcome.issuedBy, error: errorFacts(outcome.primaryFailure.error) } : undefined;
 
   if (record.config.deployHook) await deployCurrent(deps, record);
   return {
@@ -226,7 +223,31 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string, seen: { 
     },
     challenges: outcome.challenges,
     repaired,
+    issuedBy: outcome.issuedBy,
+    ...(fallback ? { fallback } : {}),
   };
+}
+
+/** The lineage's CAs in order: its own, then each fallback, sharing everything but the directory. */
+export function lineageCaConfigs(config: LineageConfig): LineageConfig[] {
+  return [config, ...(config.fallbacks ?? []).map((f) => ({ ...config, directoryUrl: f.directoryUrl }))];
+}
+
+/** The config of the CA that issued the current certificate: ARI questions and `replaces` go there and nowhere else. */
+function issuingCaConfig(record: LineageRecord): LineageConfig {
+  const issuer = currentVersion(record)?.directoryUrl;
+  return lineageCaConfigs(record.config).find((c) => c.directoryUrl === issuer) ?? (issuer ? { ...record.config, directoryUrl: issuer } : record.config);
+}
+
+async function caAttempts(deps: RunnerDeps, record: LineageRecord): Promise<CaAttempt[]> {
+  const current = currentVersion(record);
+  const issuer = issuingCaConfig(record);
+  const replaces = current?.ariCertId && (await deps.ariSupported(issuer)) ? current.ariCertId : undefined;
+  return lineageCaConfigs(record.config).map((config) => ({
+    directoryUrl: config.directoryUrl,
+    connect: () => deps.connect(config),
+    ...(replaces && config.directoryUrl === issuer.directoryUrl ? { replaces } : {}),
+  }));
 }
 
 /** Asks the CA's renewalInfo; a failure is reported and the local window decides instead. */
@@ -234,7 +255,7 @@ async function checkAri(deps: RunnerDeps, record: LineageRecord, now: Date): Pro
   const current = currentVersion(record);
   if (!current?.ariCertId) return;
   try {
-    const { client } = await deps.connect(record.config);
+    const { client } = await deps.connect(issuingCaConfig(record));
     const answer = await fetchRenewalInfo(client, current.ariCertId);
     if (!answer) return;
     const parsed = parseRenewalInfo(answer.renewalInfo);

@@ -84,5 +84,8 @@ export function describeSettings(config: LineageConfig) {
     serveChecks: config.serveChecks ?? [],
     serveCheckTimeoutSeconds: config.serveCheckTimeoutSeconds ?? null,
     failureHook: config.failureHook ?? null,
+    fallbackAcmeUrls: (config.fallbacks ?? []).map((f) => f.directoryUrl),
+    agreeTos: Boolean(config.agreeTos),
+    contact: config.contact ?? [],
   };
 }

@@ -12,23 +12,37 @@ import { generateAccountKey } from '../keys/generate.js';
 import type { KeyTypeName } from '../keys/key-types.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import type { LineageRecord, LineageStore, LineageVersion } from '../state/lineage-store.js';
+import { AcmeProblemError } from '../acme/problem.js';
+import { isCaSideFailure } from './ca-fallback.js';
 import { obtainCertificate, type ObtainEvents, type SolvedChallenge } from './obtain.js';
 import { KEY_COMPROMISE } from './renewal-decision.js';
 import { outputPaths, outputsMatch, writeOutputs, type CertificateFiles, type OutputPaths } from './output-files.js';
 
+/** One CA to order from: the lineage's own, then each `--fallback-acme-url` in turn. */
+export interface CaAttempt {
+  directoryUrl: string;
+  /** Contacted only when it is this CA's turn: a fallback is never touched while the primary works. */
+  connect: () => Promise<{ client: AcmeClient; account: AccountRef; thumbprint: string }>;
+  /** RFC 9773 `replaces`: only for the CA that issued the certificate being replaced (another one answers 403). */
+  replaces?: string;
+}
+
 export interface IssueContext {
   store: LineageStore;
-  client: AcmeClient;
-  account: AccountRef;
-  thumbprint: string;
+  /** In order; the next is tried, with the same key, only after a failure that is the CA's (isCaSideFailure). */
+  cas: readonly CaAttempt[];
   solvers: readonly ChallengeSolver[];
-  events?: ObtainEvents;
+  events?: ObtainEvents & { onFallback?: (from: string, to: string, err: unknown) => void };
   signal?: AbortSignal;
   now?: () => Date;
 }
 
 export interface IssueOutcome {
   version: LineageVersion;
+  /** The directory of the CA that issued. */
+  issuedBy: string;
+  /** Set when the lineage's own CA failed and a fallback issued: what went wrong first. */
+  primaryFailure?: { directoryUrl: string; error: unknown };
   paths: OutputPaths;
   certificate: CertificateInfo;
   challenges: SolvedChallenge[];
@@ -40,23 +54,27 @@ export interface IssueOutcome {
  * CSR, order, then the version folder written whole, then `current` moved to it
  * (the commit point), then the output files. The caller holds the lineage lock.
  */
-export async function issueNextVersion(ctx: IssueContext, record: LineageRecord, options: { replaces?: string } = {}): Promise<IssueOutcome> {
+export async function issueNextVersion(ctx: IssueContext, record: LineageRecord): Promise<IssueOutcome> {
   const { store } = ctx;
   const config = record.config;
   const number = await store.claimNextVersion(record);
   let committed: CommittedVersion;
   try {
-    committed = await obtainVersion(ctx, record, number, options);
+    committed = await obtainVersion(ctx, record, number);
   } catch (err) {
     // Nothing committed: this version's folder and its key go, so a failed renewal leaves
     // nothing behind and keys never pile up (a kill -9 leaves the folder; nextVersionNumber steps past it).
     await store.removeVersionFolder(config.name, number).catch(() => undefined);
     throw err;
   }
-  const { version, info, result, leafPem, chainPem, keyPem } = committed;
+  const { version, info, result, leafPem, chainPem, keyPem, primaryFailure } = committed;
   const paths = outputPaths(config.outDir, config.name, config.bundle, version.hasKey);
   await writeOutputs(paths, { leafPem, chainPem, ...(keyPem ? { keyPem } : {}) }, config.bundle);
-  return { version, paths, certificate: info, challenges: result.challenges, ...(result.chainIssuer ? { chainIssuer: result.chainIssuer } : {}) };
+  return {
+    version, issuedBy: version.directoryUrl ?? config.directoryUrl, paths, certificate: info, challenges: result.challenges,
+    ...(result.chainIssuer ? { chainIssuer: result.chainIssuer } : {}),
+    ...(primaryFailure ? { primaryFailure } : {}),
+  };
 }
 
 interface CommittedVersion {
@@ -66,10 +84,11 @@ interface CommittedVersion {
   leafPem: string;
   chainPem: string;
   keyPem?: string | undefined;
+  primaryFailure?: { directoryUrl: string; error: unknown } | undefined;
 }
 
 /** Key, CSR, order, the version folder written whole, then `current` moved to it: the commit point. */
-async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: number, options: { replaces?: string }): Promise<CommittedVersion> {
+async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: number): Promise<CommittedVersion> {
   const { store } = ctx;
   const config = record.config;
   const folder = store.versionFolder(config.name, number);
@@ -97,34 +116,61 @@ async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: n
 
   // Saved while the order runs; awaited before the final save so it can never land after it.
   let pendingWrite: Promise<void> = Promise.resolve();
-  const result = await obtainCertificate({
-    client: ctx.client,
-    account: ctx.account,
-    thumbprint: ctx.thumbprint,
-    identifiers: config.identifiers,
-    csrDer,
-    solvers: ctx.solvers,
-    challengeTypes: config.challengeTypes as ChallengeType[],
-    ...(config.profile ? { profile: config.profile } : {}),
-    ...(config.days ? { notAfter: new Date((ctx.now?.() ?? new Date()).getTime() + config.days * 86_400_000).toISOString() } : {}),
-    ...(options.replaces ? { replaces: options.replaces } : {}),
-    ...(config.preferredChain ? { preferredChain: config.preferredChain } : {}),
-    topIssuerName: (pem) => chainIssuerNames(pem).topIssuerCommonName,
-    events: {
-      ...ctx.events,
-      onOrderCreated: (url) => {
-        ctx.events?.onOrderCreated?.(url);
-        record.pendingOrderUrl = url;
-        pendingWrite = store.write(record).catch(() => undefined);
+  const now = () => ctx.now?.() ?? new Date();
+  /** One CA's order, checked: nothing of a certificate the order did not ask for is ever written. */
+  const orderAt = async (ca: CaAttempt, replaces: string | undefined) => {
+    const { client, account, thumbprint } = await ca.connect();
+    const result = await obtainCertificate({
+      client,
+      account,
+      thumbprint,
+      identifiers: config.identifiers,
+      csrDer,
+      solvers: ctx.solvers,
+      challengeTypes: config.challengeTypes as ChallengeType[],
+      ...(config.profile ? { profile: config.profile } : {}),
+      ...(config.days ? { notAfter: new Date(now().getTime() + config.days * 86_400_000).toISOString() } : {}),
+      ...(replaces ? { replaces } : {}),
+      ...(config.preferredChain ? { preferredChain: config.preferredChain } : {}),
+      topIssuerName: (pem) => chainIssuerNames(pem).topIssuerCommonName,
+      events: {
+        ...ctx.events,
+        onOrderCreated: (url) => {
+          ctx.events?.onOrderCreated?.(url);
+          record.pendingOrderUrl = url;
+          pendingWrite = store.write(record).catch(() => undefined);
+        },
       },
-    },
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-  });
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    const checked = checkIssuedCertificate({ certificate: result.chainPem }, {
+      key: orderedKey, identifiers: config.identifiers, now: now(), from: 'the CA', askedIn: 'the order',
+    });
+    return { result, checked };
+  };
 
-  // Nothing of a certificate the order did not ask for is written: the old version stays current.
-  const checked = checkIssuedCertificate({ certificate: result.chainPem }, {
-    key: orderedKey, identifiers: config.identifiers, now: ctx.now?.() ?? new Date(), from: 'the CA', askedIn: 'the order',
-  });
+  let issued: Awaited<ReturnType<typeof orderAt>> | undefined;
+  let issuedBy = ctx.cas[0]!;
+  let primaryFailure: { directoryUrl: string; error: unknown } | undefined;
+  for (const [index, ca] of ctx.cas.entries()) {
+    try {
+      try {
+        issued = await orderAt(ca, ca.replaces);
+      } catch (err) {
+        // RFC 9773 §5: another order already replaced this certificate; order it plainly.
+        if (!(ca.replaces && err instanceof AcmeProblemError && err.is('alreadyReplaced'))) throw err;
+        issued = await orderAt(ca, undefined);
+      }
+      issuedBy = ca;
+      break;
+    } catch (err) {
+      const next = ctx.cas[index + 1];
+      if (!next || !isCaSideFailure(err)) throw err;
+      primaryFailure ??= { directoryUrl: ca.directoryUrl, error: err };
+      ctx.events?.onFallback?.(ca.directoryUrl, next.directoryUrl, err);
+    }
+  }
+  const { result, checked } = issued!;
   const leafPem = checked.leafPem;
   const chainPem = checked.chainPems.join('');
   await writeFileAtomic(files.certificate, leafPem, { mode: 0o644, dirMode: 0o700 });
@@ -143,6 +189,7 @@ async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: n
     orderUrl: result.orderUrl,
     certificateUrl: result.certificateUrl,
     hasKey,
+    directoryUrl: issuedBy.directoryUrl,
   };
   record.versions.push(version);
   record.current = number;
@@ -152,7 +199,7 @@ async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: n
   record.lastResult = { at: version.issuedAt, ok: true, message: `issued version ${number}, serial ${info.serialHex}` };
   await pendingWrite;
   await store.write(record); // the commit point: from here on, repair writes this version out
-  return { version, info, result, leafPem, chainPem, keyPem };
+  return { version, info, result, leafPem, chainPem, keyPem, primaryFailure };
 }
 
 /** Reuses the current version's key when asked (and there is one), else makes a new one. */

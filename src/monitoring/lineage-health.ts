@@ -18,13 +18,14 @@ export function healthAfterFailure(previous: LineageHealthRecord | undefined, re
   };
 }
 
-export function healthAfterSuccess(at: Date, fallbackFrom?: { directoryUrl: string; error: unknown }): LineageHealthRecord {
+/** A good run; `fallback` says the lineage's own CA failed first and which error it gave. */
+export function healthAfterSuccess(at: Date, fallback?: { from: string; error: { type: string; detail: string } }): LineageHealthRecord {
   return {
     lastAttemptAt: at.toISOString(),
     lastAttemptOk: true,
     consecutiveFailures: 0,
     lastSuccessAt: at.toISOString(),
-    ...(fallbackFrom ? { lastError: { ...errorFacts(fallbackFrom.error), primaryDirectoryUrl: fallbackFrom.directoryUrl } } : {}),
+    ...(fallback ? { lastError: { ...fallback.error, primaryDirectoryUrl: fallback.from } } : {}),
   };
 }
 

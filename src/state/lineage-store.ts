@@ -48,6 +48,12 @@ export interface LineageConfig {
   renewDays: string;
   /** Where the certificate is served (`--serve-check HOST:PORT[/SNI]`), checked by `cert check` and after a deploy. */
   serveChecks?: string[];
+  /** `--fallback-acme-url`, in order: tried in the same run, with the same key, when the CA before failed for a reason of its own. */
+  fallbacks?: { directoryUrl: string }[];
+  /** `--agree-tos` was given: an account may be created at any of the lineage's CAs when it has none (a fallback, or a CA that lost it). */
+  agreeTos?: boolean;
+  /** `--email`, for an account created at renewal time. */
+  contact?: string[];
   /** Run when a renewal fails (or a fallback CA had to issue), with ACMECLI_* facts in its environment. */
   failureHook?: string;
   /** How long to wait after the deploy hook for the endpoints to serve the new certificate; default 30 s. */
@@ -67,7 +73,7 @@ export interface LineageVersion {
   hasKey: boolean;
   /** Set by `cert revoke`: a revoked current version is replaced by the next `cert renew`. */
   revoked?: { at: string; reason: number | null };
-  /** The directory of the CA that issued it, when that was a fallback CA rather than the lineage's own. */
+  /** The directory of the CA that issued it (a fallback CA, or the lineage's own); absent in versions from before fallbacks existed: the lineage's own. */
   directoryUrl?: string;
 }
 

@@ -145,7 +145,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 // Hop-by-hop headers are the proxy's own business, and the length is recomputed after rewriting.
 const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length']);
 
-export async function startHostileAcmeProxy(pebble: PebbleInstance): Promise<HostileAcmeProxy> {
+/**
+ * `options.port`: listen on this port (a proxy started again where a stopped one was, so a lineage
+ * that stored its URL finds the CA "back up"); default a free port.
+ */
+export async function startHostileAcmeProxy(pebble: PebbleInstance, options: { port?: number } = {}): Promise<HostileAcmeProxy> {
   const pebbleUrl = new URL(pebble.directoryUrl);
   const ca = readFileSync(pebble.caFile);
   const upstream = new https.Agent({ keepAlive: true, ca });
@@ -240,7 +244,7 @@ export async function startHostileAcmeProxy(pebble: PebbleInstance): Promise<Hos
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
