@@ -20,7 +20,7 @@ let storage: string;
 
 beforeAll(async () => {
   lab = await startDnsLab();
-  pebble = await startPebble({ dnsServer: lab.recursive });
+  pebble = await startPebble({ dnsServer: lab.recursive, env: { PEBBLE_AUTHZREUSE: '0' } }); // every run must solve its challenges
   acmeDns = await startAcmeDnsStandIn(lab);
   work = tempDir('dns-acme-dns');
   accountKey = path.join(work, 'account.pem');
@@ -68,11 +68,13 @@ describe('cert issue --dns acme-dns', () => {
   });
 
   test('a storage file that is not what lego writes is refused in one line', async () => {
+    // A name of its own: Pebble may reuse the valid authorization of the test above for `name`.
+    const badName = `bad.${name}`;
     const bad = path.join(work, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ [name]: { fulldomain: 'x;rm -rf.auth.test', subdomain: 'x', username: 'u', password: 'p' } }));
-    const r = await issue(['-d', name, '--dns', 'acme-dns', '--dns-resolver', lab.primary, '--out', path.join(work, 'bad')], { ACME_DNS_API_BASE: acmeDns.url, ACME_DNS_STORAGE_PATH: bad });
+    writeFileSync(bad, JSON.stringify({ [badName]: { fulldomain: 'x;rm -rf.auth.test', subdomain: 'x', username: 'u', password: 'p' } }));
+    const r = await issue(['-d', badName, '--dns', 'acme-dns', '--dns-resolver', lab.primary, '--out', path.join(work, 'bad')], { ACME_DNS_API_BASE: acmeDns.url, ACME_DNS_STORAGE_PATH: bad });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/ACME_DNS_STORAGE_PATH entry "acmedns\.example\.test": fulldomain "x;rm -rf\.auth\.test" is not a DNS name/);
+    expect(r.stderr).toMatch(/ACME_DNS_STORAGE_PATH entry "bad\.acmedns\.example\.test": fulldomain "x;rm -rf\.auth\.test" is not a DNS name/);
   });
 });

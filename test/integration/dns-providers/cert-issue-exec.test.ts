@@ -19,7 +19,7 @@ let argLog: string;
 
 beforeAll(async () => {
   lab = await startDnsLab();
-  pebble = await startPebble({ dnsServer: lab.recursive });
+  pebble = await startPebble({ dnsServer: lab.recursive, env: { PEBBLE_AUTHZREUSE: '0' } }); // every run must solve its challenges
   work = tempDir('dns-exec');
   accountKey = path.join(work, 'account.pem');
   expect((await runMain(['key', 'generate', 'ec256', '-o', accountKey])).code).toBe(0);

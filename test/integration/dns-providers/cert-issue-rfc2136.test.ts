@@ -18,7 +18,7 @@ let accountKey: string;
 
 beforeAll(async () => {
   lab = await startDnsLab({ secondary: true });
-  pebble = await startPebble({ dnsServer: lab.recursive });
+  pebble = await startPebble({ dnsServer: lab.recursive, env: { PEBBLE_AUTHZREUSE: '0' } }); // every run must solve its challenges
   work = tempDir('dns-rfc2136');
   accountKey = path.join(work, 'account.pem');
   expect((await runMain(['key', 'generate', 'ec256', '-o', accountKey])).code).toBe(0);
