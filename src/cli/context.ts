@@ -22,6 +22,7 @@ export interface GlobalOptions {
   key?: string;
   caFile?: string;
   verbose?: boolean;
+  quiet?: boolean;
   json?: boolean;
   allowHttp?: boolean;
   timeout?: string;
@@ -60,7 +61,7 @@ export class CliContext {
 
   configure(globals: GlobalOptions): void {
     this.#globals = globals;
-    this.#output = new Output(this.io, { json: Boolean(globals.json), verbose: Boolean(globals.verbose) });
+    this.#output = new Output(this.io, { json: Boolean(globals.json), verbose: Boolean(globals.verbose), quiet: Boolean(globals.quiet) });
     // A bad keyword or URL is a usage error whatever the command, and is reported before anything else.
     if (globals.acmeUrl !== undefined || this.io.env.ACMECLI_ACME_URL !== undefined) void this.directoryUrl;
   }
@@ -70,7 +71,7 @@ export class CliContext {
   }
 
   get output(): Output {
-    this.#output ??= new Output(this.io, { json: Boolean(this.#globals.json), verbose: Boolean(this.#globals.verbose) });
+    this.#output ??= new Output(this.io, { json: Boolean(this.#globals.json), verbose: Boolean(this.#globals.verbose), quiet: Boolean(this.#globals.quiet) });
     return this.#output;
   }
 

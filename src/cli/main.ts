@@ -66,6 +66,7 @@ export function buildProgram(ctx: CliContext): Command {
     .addOption(new Option('--timeout <seconds>', 'per-request timeout (env ACMECLI_TIMEOUT; default 30)'))
     .addOption(new Option('--allow-http', 'allow a plain http:// directory URL (local test servers only)'))
     .addOption(new Option('--json', 'print one JSON document on stdout'))
+    .addOption(new Option('-q, --quiet', 'print nothing unless the command fails; then everything it held back (for cron)'))
     .addOption(new Option('-v, --verbose', 'show each request, and stack traces on errors'))
     .showHelpAfterError(false)
     .exitOverride()
@@ -112,6 +113,8 @@ function reportError(ctx: CliContext, err: unknown, argv: readonly string[]): nu
   const message = err instanceof Error ? err.message : String(err);
   // A plugin's verdict is its stdout line alone: nothing on stderr.
   if (err instanceof CheckStatusError && err.quiet) return code;
+  // -q held back progress, hook output and the summary: a failure shows all of it.
+  ctx.output.releaseHeld();
   // One JSON document per command: a command that already printed its result (cert renew's summary) keeps it.
   if (json && !ctx.output.hasResult) ctx.io.writeStdout(`${printableJson({ error: errorAsJson(err) }, 2)}\n`);
   ctx.io.writeStderr(`acmecli: ${printableLine(truncatedEcho(message, MAX_ERROR_LINE))}${code === EXIT.usage && !message.includes('--help') ? ' (see --help)' : ''}\n`, 'error');

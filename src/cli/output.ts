@@ -6,6 +6,8 @@ import { printableJson, printableLine, printableText } from '../printable.js';
 export interface OutputOptions {
   json: boolean;
   verbose: boolean;
+  /** -q: nothing on stdout or stderr unless the command fails; then all of it, in order (cron mails only failures). */
+  quiet?: boolean;
 }
 
 /**
@@ -20,7 +22,10 @@ export class Output {
   readonly #io: CliIO;
   readonly json: boolean;
   readonly verbose: boolean;
+  readonly quiet: boolean;
   readonly colour: ChalkInstance;
+  /** What -q held back: printed by releaseHeld() when the command fails. */
+  readonly #held: { stream: 'stdout' | 'stderr'; data: string | Uint8Array; level?: 'warn' | 'debug' }[] = [];
   #hasResult = false;
   #spinner: Ora | undefined;
   #spinnerLoading: Promise<void> | undefined;
@@ -30,6 +35,7 @@ export class Output {
     this.#io = io;
     this.json = options.json;
     this.verbose = options.verbose;
+    this.quiet = Boolean(options.quiet);
     const colourAllowed = io.isStderrTty && io.env.NO_COLOR === undefined && io.env.TERM !== 'dumb';
     this.colour = new Chalk({ level: colourAllowed ? 1 : 0 });
   }
@@ -37,10 +43,11 @@ export class Output {
   /** The command's result: `data` as JSON with --json, else the text `render` makes of it. */
   result<T>(data: T, render: (data: T) => string): void {
     this.#hasResult = true;
+    // --json was asked for by a program: it gets its document even with -q.
     if (this.json) this.#io.writeStdout(`${printableJson(data, 2)}\n`);
     else {
       const text = printableText(render(data));
-      if (text) this.#io.writeStdout(text.endsWith('\n') ? text : `${text}\n`);
+      if (text) this.#stdout(text.endsWith('\n') ? text : `${text}\n`);
     }
   }
 
@@ -50,20 +57,40 @@ export class Output {
     this.#io.writeStdout(data);
   }
 
+  /** -q: prints what was held back (the command failed, so cron should mail all of it). */
+  releaseHeld(): void {
+    for (const item of this.#held.splice(0)) {
+      if (item.stream === 'stdout') this.#io.writeStdout(item.data);
+      else if (item.level) this.#io.writeStderr(String(item.data), item.level);
+      else this.#io.writeStderr(String(item.data));
+    }
+  }
+
+  #stdout(text: string): void {
+    if (this.quiet) this.#held.push({ stream: 'stdout', data: text });
+    else this.#io.writeStdout(text);
+  }
+
+  #stderr(text: string, level?: 'warn' | 'debug'): void {
+    if (this.quiet) this.#held.push({ stream: 'stderr', data: text, ...(level ? { level } : {}) });
+    else if (level) this.#io.writeStderr(text, level);
+    else this.#io.writeStderr(text);
+  }
+
   get hasResult(): boolean {
     return this.#hasResult;
   }
 
   info(message: string): void {
-    this.#io.writeStderr(`${printableText(message)}\n`);
+    this.#stderr(`${printableText(message)}\n`);
   }
 
   warn(message: string): void {
-    this.#io.writeStderr(`${this.colour.yellow('warning:')} ${printableText(message)}\n`, 'warn');
+    this.#stderr(`${this.colour.yellow('warning:')} ${printableText(message)}\n`, 'warn');
   }
 
   debug(message: string): void {
-    if (this.verbose) this.#io.writeStderr(`${this.colour.dim(printableText(message))}\n`, 'debug');
+    if (this.verbose) this.#stderr(`${this.colour.dim(printableText(message))}\n`, 'debug');
   }
 
   /**
@@ -71,7 +98,7 @@ export class Output {
    * elsewhere a plain line on stderr, for CI logs.
    */
   progress(line: string): void {
-    if (!this.#io.isStderrTty) {
+    if (!this.#io.isStderrTty || this.quiet) {
       this.info(line);
       return;
     }
@@ -97,7 +124,7 @@ export class Output {
    */
   async step<T>(label: string, work: () => Promise<T>): Promise<T> {
     let spinner: Ora | undefined;
-    if (this.#io.isStderrTty && !this.json) {
+    if (this.#io.isStderrTty && !this.json && !this.quiet) {
       const { default: ora } = await import('ora'); // only a terminal ever needs it
       spinner = ora({ text: printableLine(label), stream: process.stderr }).start();
     }

@@ -288,3 +288,35 @@ describe('--pre-hook and --post-hook (certbot\'s meaning)', () => {
     expect(shown.settings).toMatchObject({ preHook: pre, postHook: post });
   }, 120_000);
 });
+
+describe('-q, --quiet: cron mails only failures', () => {
+  test('a successful forced renewal with a talking deploy hook prints nothing; a failing one prints everything it held back', async () => {
+    const { work, run } = await setup('quiet');
+    const root = path.join(work, 'www');
+    mkdirSync(root);
+    server = await serveWebroot(root);
+    const hook = `sh -c 'echo reloading the web server; echo a warning from the hook >&2'`;
+    const issued = await run(['-q', 'cert', 'issue', '-d', 'quiet.example.com', '--webroot', root, '--out', path.join(work, 'out'), '--deploy-hook', hook, '--agree-tos']);
+    expect(issued.code, issued.stderr).toBe(0);
+    expect(issued.stdout).toBe('');
+    expect(issued.stderr).toBe('');
+
+    const renewed = await run(['cert', 'renew', 'quiet.example.com', '--force', '--quiet']);
+    expect(renewed.code, renewed.stderr).toBe(0);
+    expect(renewed.stdout).toBe('');
+    expect(renewed.stderr).toBe('');
+
+    // Without -q the same run talks: the test would pass for the wrong reason otherwise.
+    const loud = await run(['cert', 'renew', 'quiet.example.com', '--force']);
+    expect(loud.code, loud.stderr).toBe(0);
+    expect(loud.stderr).toMatch(/reloading the web server/);
+
+    await closeServer(server);
+    server = undefined;
+    const failed = await run(['-q', 'cert', 'renew', 'quiet.example.com', '--force']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/quiet\.example\.com: .*order/);
+    expect(failed.stderr).toMatch(/^acmecli: .*quiet\.example\.com/m);
+    expect(failed.stdout).toMatch(/failed +quiet\.example\.com/);
+  });
+});
