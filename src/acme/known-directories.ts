@@ -10,3 +10,13 @@ export const KNOWN_DIRECTORIES = {
 
 export type DirectoryKeyword = keyof typeof KNOWN_DIRECTORIES;
 export const DEFAULT_DIRECTORY_KEYWORD: DirectoryKeyword = 'letsencrypt';
+
+/**
+ * Where `cert renew --dry-run` orders for a lineage of a production CA: its staging
+ * directory (the same account key, a separate account there). A CA without one is
+ * dry-run against itself.
+ */
+export const STAGING_DIRECTORIES: Readonly<Record<string, string>> = {
+  [KNOWN_DIRECTORIES.letsencrypt]: KNOWN_DIRECTORIES['letsencrypt-staging'],
+  [KNOWN_DIRECTORIES.goog]: KNOWN_DIRECTORIES['goog-staging'],
+};

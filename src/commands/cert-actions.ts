@@ -537,12 +537,14 @@ async function runnerDeps(ctx: CliContext, creation: AccountCreation) {
     env: withoutSecrets(ctx.io.env),
     now: () => new Date(),
     version: VERSION,
-    connect: async (config) => {
+    connect: async (config, options) => {
       const client = await ctx.clientFor(config.directoryUrl, config.caFile);
       const key = `${config.directoryUrl}\u0000${config.accountKeyPath}`;
       let pending = accounts.get(key);
       if (!pending) {
-        pending = ensureAccount(ctx, config, client, creation);
+        // A dry run at a staging CA needs an account there too: the lineage's key already holds one at the
+        // production CA, whose terms it agreed to, so the staging account is made without asking (as certbot does).
+        pending = ensureAccount(ctx, config, client, options?.dryRun ? { ...creation, agreeTos: true } : creation);
         accounts.set(key, pending);
       }
       const { account, thumbprint } = await pending;

@@ -98,13 +98,14 @@ Examples:
     .argument('[name...]', 'lineages to consider (default: all with --all)')
     .option('--all', 'every lineage')
     .option('--force', 'renew even when not due')
-    .option('--dry-run', 'say what is due, order nothing')
+    .option('--dry-run', "run the whole order for real, due or not, with the lineage's solvers, at the CA's staging directory (letsencrypt, goog) or else the same CA; keep nothing, run no deploy hook")
     .option('--concurrency <n>', 'lineages renewed in parallel', '4')
     .option('--metrics-file <file>', "write every lineage's expiry, last success, last result and failures in the Prometheus text format (node_exporter's textfile collector)")
     .addHelpText('after', `
 Examples:
   acmecli cert renew --all                      # in cron: quiet and quick when nothing is due
-  acmecli cert renew example.com --force --json`)
+  acmecli cert renew example.com --force --json
+  acmecli cert renew --all --dry-run            # test the solvers and hooks now: a staging certificate, nothing kept`)
     .action(async (names: string[], options: { all?: boolean; force?: boolean; dryRun?: boolean; concurrency: string; metricsFile?: string }) => (await import('./cert-actions.js')).renewAction(ctx, names, options));
 
   group.command('revoke')

@@ -2,6 +2,7 @@ import type { AccountRef } from '../acme/account.js';
 import { fetchRenewalInfo } from '../acme/ari.js';
 import type { AcmeClient } from '../acme/client.js';
 import { ariWindowProblem, parseRenewalInfo } from '../certs/renewal-time.js';
+import { STAGING_DIRECTORIES } from '../acme/known-directories.js';
 import { AcmecliError, ServeCheckError, StateError } from '../errors.js';
 import { LineageLockedError, type LineageConfig, type LineageHealthRecord, type LineageRecord, type LineageStore } from '../state/lineage-store.js';
 import { errorFacts, healthAfterFailure, healthAfterSuccess } from '../monitoring/lineage-health.js';
@@ -21,7 +22,7 @@ export interface RunnerDeps {
   env: Readonly<Record<string, string | undefined>>;
   now: () => Date;
   /** The client and account for a lineage's CA and key (cached URL, look-up, or creation). */
-  connect: (config: LineageConfig) => Promise<{ client: AcmeClient; account: AccountRef; thumbprint: string }>;
+  connect: (config: LineageConfig, options?: { dryRun?: boolean }) => Promise<{ client: AcmeClient; account: AccountRef; thumbprint: string }>;
   /** Whether the CA (as last seen, from the local cache) offers renewalInfo: no network. */
   ariSupported: (config: LineageConfig) => Promise<boolean>;
   onStep?: (lineage: string, identifier: string, step: IssuanceStep, detail?: string) => void;
@@ -34,7 +35,7 @@ export interface RunnerDeps {
   recordEveryRun?: boolean;
 }
 
-export type LineageStatus = 'issued' | 'not-due' | 'would-renew' | 'failed' | 'locked';
+export type LineageStatus = 'issued' | 'not-due' | 'dry-run' | 'failed' | 'locked';
 
 export interface LineageOutcome {
   name: string;
@@ -79,10 +80,12 @@ export async function runLineage(deps: RunnerDeps, mode: RunMode): Promise<Linea
   const seen: { record?: LineageRecord } = {};
   try {
     const outcome = await runLocked(deps, mode, name, seen);
-    await recordGoodRun(deps, seen.record, outcome);
+    if (!isDryRun(mode)) await recordGoodRun(deps, seen.record, outcome);
     return outcome;
   } catch (err) {
     const outcome: LineageOutcome = { name, status: 'failed', message: `${name}: ${(err as Error).message}`, error: describe(err) };
+    // A dry run keeps nothing, not even its failure: the lineage's state and health are those of real runs.
+    if (isDryRun(mode)) return outcome;
     const record = await deps.store.read(name).catch(() => undefined);
     const health = healthAfterFailure(record?.health, record, deps.now(), err);
     outcome.consecutiveFailures = health.consecutiveFailures;
@@ -173,6 +176,7 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string, seen: { 
     }
   } else {
     if (!record || !currentVersion(record)) throw new StateError(`no lineage named ${name} (see acmecli cert list)`);
+    if (mode.dryRun) return await dryRunOrder(deps, record);
     if (mode.force) basis = 'forced';
     else {
       let decision = decideRenewal(record, now, await deps.ariSupported(issuingCaConfig(record)));
@@ -186,18 +190,10 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string, seen: { 
       }
       basis = decision.basis;
     }
-    if (mode.dryRun) return { name, status: 'would-renew', message: `${name}: due (${basis}); --dry-run, so nothing was ordered`, basis, repaired };
   }
 
   await deps.beforeIssue?.(record.config);
-  const dnsCheck = record.config.dnsResolver || record.config.dnsTimeoutSeconds
-    ? {
-        ...(record.config.dnsResolver ? { resolver: record.config.dnsResolver, resolvers: record.config.dnsResolvers ?? [record.config.dnsResolver] } : {}),
-        timeoutMs: (record.config.dnsTimeoutSeconds ?? 120) * 1000,
-        timeoutGiven: record.config.dnsTimeoutSeconds !== undefined,
-      }
-    : undefined;
-  const solvers = await deps.registry.prepared(record.config.solvers, dnsCheck);
+  const solvers = await deps.registry.prepared(record.config.solvers, dnsCheckFor(record.config));
   const context = {
     store: deps.store, cas: await caAttempts(deps, record), solvers, now: deps.now,
     events: {
@@ -250,6 +246,53 @@ async function caAttempts(deps: RunnerDeps, record: LineageRecord): Promise<CaAt
   }));
 }
 
+function dnsCheckFor(config: LineageConfig) {
+  return config.dnsResolver || config.dnsTimeoutSeconds
+    ? {
+        ...(config.dnsResolver ? { resolver: config.dnsResolver, resolvers: config.dnsResolvers ?? [config.dnsResolver] } : {}),
+        timeoutMs: (config.dnsTimeoutSeconds ?? 120) * 1000,
+        timeoutGiven: config.dnsTimeoutSeconds !== undefined,
+      }
+    : undefined;
+}
+
+/**
+ * `cert renew --dry-run`: the whole order for real, with the lineage's solvers
+ * (so a broken webroot or a busy port fails it), against the CA's staging
+ * directory when one is known, else the same CA; into a scratch store that is
+ * removed after. Nothing is kept: no version, no output file, no deploy hook,
+ * no change to the lineage. Pre- and post-hooks run, as they would for real.
+ */
+async function dryRunOrder(deps: RunnerDeps, record: LineageRecord): Promise<LineageOutcome> {
+  const name = record.config.name;
+  const scratch = await deps.store.scratch();
+  try {
+    const config: LineageConfig = { ...record.config, directoryUrl: STAGING_DIRECTORIES[record.config.directoryUrl] ?? record.config.directoryUrl, outDir: scratch.outDir };
+    delete config.deployHook;
+    delete config.fallbacks;
+    const copy: LineageRecord = { config, createdAt: record.createdAt, acmecliVersion: deps.version, versions: [] };
+    await deps.beforeIssue?.(record.config);
+    const solvers = await deps.registry.prepared(config.solvers, dnsCheckFor(config));
+    const outcome = await issueNextVersion({
+      store: scratch.store, solvers, now: deps.now,
+      cas: [{ directoryUrl: config.directoryUrl, connect: () => deps.connect(config, { dryRun: true }) }],
+      events: {
+        onStep: (identifier: string, step: IssuanceStep, detail?: string) => deps.onStep?.(name, identifier, step, detail),
+        onWarning: (message: string) => deps.onWarning?.(`${name}: ${message}`),
+      },
+    }, copy);
+    return {
+      name,
+      status: 'dry-run',
+      message: `${name}: dry run succeeded at ${config.directoryUrl} (a test certificate, serial ${outcome.version.serial}); nothing was kept`,
+      challenges: outcome.challenges,
+      issuedBy: config.directoryUrl,
+    };
+  } finally {
+    await scratch.remove().catch(() => undefined);
+  }
+}
+
 /** Asks the CA's renewalInfo; a failure is reported and the local window decides instead. */
 async function checkAri(deps: RunnerDeps, record: LineageRecord, now: Date): Promise<void> {
   const current = currentVersion(record);
@@ -275,6 +318,10 @@ async function checkAri(deps: RunnerDeps, record: LineageRecord, now: Date): Pro
   } catch (err) {
     deps.onInfo?.(`${record.config.name}: ARI check failed (${(err as Error).message}); using the renewal window`);
   }
+}
+
+function isDryRun(mode: RunMode): boolean {
+  return mode.kind === 'renew' && mode.dryRun;
 }
 
 function describe(err: unknown): { code: string; message: string } {

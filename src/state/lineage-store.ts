@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { StateError, UsageError } from '../errors.js';
@@ -243,6 +243,17 @@ export class LineageStore {
       if (record && record.versions.some((v) => v.number === record.current)) names.push(name);
     }
     return names;
+  }
+
+  /**
+   * A throwaway store for `cert renew --dry-run`, in a hidden folder of this one
+   * (same filesystem, 0700, never listed): the whole order runs for real and
+   * `remove()` leaves nothing behind.
+   */
+  async scratch(): Promise<{ store: LineageStore; outDir: string; remove: () => Promise<void> }> {
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    const folder = await mkdtemp(join(this.root, '.dry-run-'));
+    return { store: new LineageStore(folder), outDir: join(folder, 'out'), remove: () => rm(folder, { recursive: true, force: true }) };
   }
 
   /** The lineage and version that issued the certificate with this SHA-256 fingerprint, if any. */

@@ -320,3 +320,43 @@ describe('-q, --quiet: cron mails only failures', () => {
     expect(failed.stdout).toMatch(/failed +quiet\.example\.com/);
   });
 });
+
+describe('cert renew --dry-run runs the real order and keeps nothing', () => {
+  test('the solvers answer a real order, no version, file or deploy hook is kept; a broken webroot fails it without marking the lineage', async () => {
+    const { work, home, run } = await setup('dryrun');
+    const root = path.join(work, 'www');
+    mkdirSync(root);
+    const served: string[] = [];
+    server = await serveOn(pebble.httpPort, (urlPath) => {
+      served.push(urlPath);
+      const file = path.join(root, urlPath);
+      return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    });
+    const out = path.join(work, 'out');
+    const hookLog = path.join(work, 'deploy.log');
+    const issued = await run(['cert', 'issue', '-d', 'dry.example.com', '--webroot', root, '--out', out, '--deploy-hook', `sh -c 'echo deployed >> ${hookLog}'`, '--agree-tos']);
+    expect(issued.code, issued.stderr).toBe(0);
+    const before = readFileSync(path.join(out, 'dry.example.com.fullchain.crt'), 'utf8');
+    const validationsBefore = served.length;
+
+    const dry = await run(['cert', 'renew', '--all', '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const outcome = dry.json<RunJson>().lineages[0]!;
+    expect(outcome.status).toBe('dry-run');
+    expect(outcome.message).toMatch(/nothing was kept/);
+    expect(served.length).toBeGreaterThan(validationsBefore); // Pebble really validated the webroot
+    expect(readdirSync(path.join(home, 'lineages', 'dry.example.com', 'versions'))).toEqual(['1']);
+    expect(readdirSync(path.join(home, 'lineages')).filter((f) => f.startsWith('.'))).toEqual([]);
+    expect(readFileSync(path.join(out, 'dry.example.com.fullchain.crt'), 'utf8')).toBe(before);
+    expect(readFileSync(hookLog, 'utf8').trim().split('\n')).toEqual(['deployed']);
+
+    await closeServer(server);
+    server = undefined;
+    const broken = await run(['cert', 'renew', 'dry.example.com', '--dry-run', '--json']);
+    expect(broken.code).toBe(1);
+    expect(broken.json<RunJson>().lineages[0]!.status).toBe('failed');
+    const list = (await run(['cert', 'list', '--json'])).json<{ lineages: ShowJson[] }>();
+    expect(list.lineages[0]!.status).toBe('ok');
+    expect(readdirSync(path.join(home, 'lineages', 'dry.example.com', 'versions'))).toEqual(['1']);
+  });
+});
