@@ -1,6 +1,7 @@
 // What the manager says about a certificate becomes file names, folder names and
 // requests: it is checked with the configuration's own rules before any of that.
 import { BadResponseError } from '../errors.js';
+import { REDACTED } from '../manager/redact.js';
 import type { CertificateRef, ManagerCertificate } from '../manager/types.js';
 import { domainProblem, pathComponentProblem } from './config/values.js';
 
@@ -28,6 +29,9 @@ export function managerEntryProblem(entry: unknown): string | undefined {
   }
   if (e.bundle !== undefined && typeof e.bundle !== 'boolean') return 'bundle is not true or false';
   if (e.days !== undefined && !Number.isSafeInteger(e.days)) return 'days is not a whole number';
+  for (const field of ['name', 'issuer', 'domain'] as const) {
+    if (typeof e[field] === 'string' && e[field].includes(REDACTED)) return `${field} held a piece of this host's manager token (shown as ${REDACTED})`;
+  }
   const issuerProblem = pathComponentProblem(e.issuer);
   if (issuerProblem !== undefined) return `issuer ${shown(e.issuer)} ${FILE_NAME_RULE}`;
   const name = (e.name as string | undefined) ?? '';

@@ -163,11 +163,13 @@ export class ManagerClient {
   async #json(call: Call, signal: AbortSignal | undefined): Promise<unknown> {
     const res = await this.#request(call, signal);
     const text = new TextDecoder().decode(res.body);
+    let json: unknown;
     try {
-      return JSON.parse(text);
+      json = JSON.parse(text);
     } catch {
       throw new BadResponseError(`${call.operation}: the manager answered ${res.status} but not with JSON (${redactSecrets(oneLine(text, 80), this.#secrets) || 'empty body'})`);
     }
+    return redactFields(json, this.#secrets);
   }
 
   async #request(call: Call, signal: AbortSignal | undefined): Promise<HttpResponse> {
@@ -225,6 +227,25 @@ export class ManagerClient {
     this.#onRetry?.({ operation: call.operation, attempt, delayMs, reason });
     await this.#sleep(delayMs, signal);
   }
+}
+
+/** The PEM and CSR blobs are written or compared byte for byte, and never shown as text in a log line. */
+const BLOB_FIELDS = new Set(['cert', 'ca_issuer', 'csr']);
+
+/**
+ * A success answer's text fields (names, labels, messages) are shown and logged:
+ * pieces of the token in them are redacted like those of an error body, so a
+ * manager echoing the token in `labels` or a `name` cannot put it in
+ * `manager list --json` or the agent's log. An entry redacted so is then
+ * refused by the agent (manager-entry.ts).
+ */
+function redactFields(value: unknown, secrets: readonly string[], key = ''): unknown {
+  if (typeof value === 'string') return BLOB_FIELDS.has(key) ? value : redactSecrets(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => redactFields(item, secrets));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactFields(v, secrets, k)]));
+  }
+  return value;
 }
 
 function checkBaseUrl(raw: string): string {

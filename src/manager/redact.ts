@@ -5,7 +5,8 @@
 /** A run this long copied from a secret gives part of it away; shorter ones are too common to mean anything. */
 export const MIN_SECRET_RUN = 8;
 
-const REDACTED = '<redacted>';
+/** What replaces a secret; an answer field holding it is refused by the agent (manager-entry.ts). */
+export const REDACTED = '<redacted>';
 
 /**
  * The strings that give an ACME Manager bearer token away: the token itself

@@ -221,6 +221,28 @@ describe('the token never leaks through what the manager sends back', () => {
     }
   });
 
+  test('a list whose names and labels hold pieces of the token: redacted in manager list --json, refused by the agent', async () => {
+    hostile.reset();
+    const full = host('lou');
+    full.write(`  - domain: web.lou.example\n    issuer: pebble\n    name: web\n`);
+    expect((await full.once()).code).toBe(0);
+    const replica = host('lou', { pullOnly: true, scope: ['read'] });
+    replica.write('');
+    const secret = Buffer.from(replica.token, 'base64').toString('utf8').split(':')[1]!;
+    hostile.addEntry({ entry: { name: secret.slice(0, 20).replace(/^[-_]/, 'x'), labels: `stolen=${replica.token}` }, copyOf: 'web' });
+    hostile.addEntry({ entry: { name: 'web2', labels: `secret=${secret}` }, copyOf: 'web' });
+    const list = await runMain(['manager', 'list', '--json', '--manager-url', hostile.url], { env: { ACME_MANAGER_TOKEN: replica.token } });
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain('secret=<redacted>');
+    const r = await replica.once();
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("held a piece of this host's manager token");
+    for (const [where, text] of [['list stdout', list.stdout], ['list stderr', list.stderr], ['agent log', r.stdout]] as const) {
+      expect(leaksPieceOf(text, secret), where).toBeUndefined();
+      expect(leaksPieceOf(text, replica.token), where).toBeUndefined();
+    }
+  });
+
   test('a token file other users can read gets the account-key warning', async () => {
     hostile.reset();
     const token = upstream.createToken({ username: 'hal', scope: ['read'] });
