@@ -5,7 +5,7 @@ import { AcmecliError, BadResponseError, NetworkError, TimeoutError, TlsError, U
 import { backoffDelayMs, isRetryableFailure, isRetryableStatus, type BackoffPolicy } from './backoff.js';
 import { managerErrorFrom, oneLine } from './manager-error.js';
 import { parseBearerToken } from './token.js';
-import { bearerTokenSecrets, redactSecrets } from './redact.js';
+import { bearerTokenSecrets, createRedactor } from './redact.js';
 import type { CertMap, CertificateParams, CertificateRef, ManagerCertificate, ManagerTokenRecord, UpdateCertificateParams } from './types.js';
 
 export interface ManagerRetryOptions extends BackoffPolicy {
@@ -86,6 +86,7 @@ export class ManagerClient {
   readonly #token: string;
   /** What must never appear in a message made from the manager's answers. */
   readonly #secrets: readonly string[];
+  readonly #redact: (text: string) => string;
   readonly #send: HttpSend;
   readonly #retry: ManagerRetryOptions;
   readonly #timeouts: ManagerTimeouts;
@@ -98,6 +99,7 @@ export class ManagerClient {
     this.#baseUrl = checkBaseUrl(options.baseUrl);
     this.#token = parseBearerToken(options.token).token;
     this.#secrets = bearerTokenSecrets(this.#token);
+    this.#redact = createRedactor(this.#secrets);
     this.#send = options.send;
     this.#retry = { ...DEFAULT_MANAGER_RETRY, ...options.retry };
     this.#timeouts = { ...DEFAULT_MANAGER_TIMEOUTS, ...options.timeouts };
@@ -167,9 +169,9 @@ export class ManagerClient {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new BadResponseError(`${call.operation}: the manager answered ${res.status} but not with JSON (${redactSecrets(oneLine(text, 80), this.#secrets) || 'empty body'})`);
+      throw new BadResponseError(`${call.operation}: the manager answered ${res.status} but not with JSON (${this.#redact(oneLine(text, 80)) || 'empty body'})`);
     }
-    return redactFields(json, this.#secrets);
+    return redactFields(json, this.#redact);
   }
 
   async #request(call: Call, signal: AbortSignal | undefined): Promise<HttpResponse> {
@@ -196,7 +198,7 @@ export class ManagerClient {
       }
       if (res.status >= 200 && res.status < 300) return res;
       if (res.status < 400) {
-        const location = typeof res.headers.location === 'string' ? ` to ${redactSecrets(oneLine(res.headers.location, 200), this.#secrets)}` : '';
+        const location = typeof res.headers.location === 'string' ? ` to ${this.#redact(oneLine(res.headers.location, 200))}` : '';
         throw new BadResponseError(`${call.operation}: unexpected ${res.status}${location}; check the manager URL`, { httpStatus: res.status });
       }
       const error = managerErrorFrom(res, call.operation, this.#now(), attempt, this.#secrets);
@@ -239,11 +241,11 @@ const BLOB_FIELDS = new Set(['cert', 'ca_issuer', 'csr']);
  * `manager list --json` or the agent's log. An entry redacted so is then
  * refused by the agent (manager-entry.ts).
  */
-function redactFields(value: unknown, secrets: readonly string[], key = ''): unknown {
-  if (typeof value === 'string') return BLOB_FIELDS.has(key) ? value : redactSecrets(value, secrets);
-  if (Array.isArray(value)) return value.map((item) => redactFields(item, secrets));
+function redactFields(value: unknown, redact: (text: string) => string, key = ''): unknown {
+  if (typeof value === 'string') return BLOB_FIELDS.has(key) ? value : redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactFields(item, redact));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactFields(v, secrets, k)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactFields(v, redact, k)]));
   }
   return value;
 }
