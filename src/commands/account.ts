@@ -6,7 +6,8 @@ import { EAB_ALGORITHMS, type EabAlgorithm } from '../acme/jws.js';
 import { AcmeProblemError } from '../acme/problem.js';
 import { UsageError } from '../errors.js';
 import { readAccountKeyFile } from '../keys/files.js';
-import { LineageStore } from '../state/lineage-store.js';
+import { LineageStore, type LineageConfig } from '../state/lineage-store.js';
+import { persistNamesToRepublish } from '../dns/dns-persist.js';
 import { resolve } from 'node:path';
 import { jwkThumbprint } from '../keys/thumbprint.js';
 import type { CliContext } from '../cli/context.js';
@@ -115,14 +116,19 @@ Examples:
       await ctx.output.step('rolling the account key over', async () => rolloverAccountKey(await ctx.client(), account, newKey));
       await ctx.rememberAccount(newThumbprint, account.url);
       await ctx.cache.forgetAccount(ctx.directoryUrl, account.thumbprint);
-      const lineagesMoved = await moveLineagesToKey(ctx, resolve(ctx.io.cwd, ctx.globals.key ?? ctx.io.env.ACMECLI_KEY ?? ''), resolve(ctx.io.cwd, newKeyPath));
-      const result = { accountUrl: account.url, oldThumbprint: account.thumbprint, newThumbprint, newKeyFile: newKeyPath, lineagesMoved };
+      const { moved: lineagesMoved, configs } = await moveLineagesToKey(ctx, resolve(ctx.io.cwd, ctx.globals.key ?? ctx.io.env.ACMECLI_KEY ?? ''), resolve(ctx.io.cwd, newKeyPath));
+      const republish = persistNamesToRepublish(configs, (await ctx.cache.findDirectory(ctx.directoryUrl).catch(() => undefined))?.directory.meta);
+      const result = { accountUrl: account.url, oldThumbprint: account.thumbprint, newThumbprint, newKeyFile: newKeyPath, lineagesMoved, republish };
       ctx.output.result(result, (r) => [
         `Account ${r.accountUrl} now uses the key in ${r.newKeyFile}.`,
         `Old thumbprint: ${r.oldThumbprint}`,
         `New thumbprint: ${r.newThumbprint}`,
         ...(r.lineagesMoved.length ? [`Lineages now renewing with the new key: ${r.lineagesMoved.join(', ')}`] : []),
         'From now on pass -k with the new key; update stateless http-01 configurations with the new thumbprint.',
+        ...(r.republish.length
+          ? [`The dns-persist-01 records of ${r.republish.join(', ')} hash the old thumbprint (draft 02): republish them with`,
+              `  acmecli -k ${r.newKeyFile} dns publish ${r.republish.join(' ')} --dns rfc2136   (or print them: dns records)`]
+          : ['If you published draft-02 dns-persist-01 records (they hash the thumbprint), republish them: acmecli -k NEWKEY dns publish ZONE... --dns rfc2136']),
       ].join('\n'));
     });
 
@@ -152,15 +158,17 @@ async function withAccountHint<T>(ctx: CliContext, find: () => Promise<T>): Prom
 }
 
 /** After a rollover the old key has no account: lineages that renewed with it must use the new one. */
-async function moveLineagesToKey(ctx: CliContext, oldKeyPath: string, newKeyPath: string): Promise<string[]> {
+async function moveLineagesToKey(ctx: CliContext, oldKeyPath: string, newKeyPath: string): Promise<{ moved: string[]; configs: LineageConfig[] }> {
   const store = new LineageStore(ctx.stateHome);
   const moved: string[] = [];
+  const configs: LineageConfig[] = [];
   for (const name of await store.list()) {
     const record = await store.read(name).catch(() => undefined);
     if (!record || record.config.directoryUrl !== ctx.directoryUrl || record.config.accountKeyPath !== oldKeyPath) continue;
     record.config.accountKeyPath = newKeyPath;
     await store.write(record);
     moved.push(name);
+    configs.push(record.config);
   }
-  return moved;
+  return { moved, configs };
 }

@@ -22,6 +22,15 @@ interface RecordsOptions {
 
 type Source = 'option' | 'cache' | 'server';
 
+export interface PublishOptions extends RecordsOptions {
+  dns: string;
+  tsigKeyFile?: string;
+  dnsZone?: string;
+  dryRun?: boolean;
+}
+
+export type RecordSettings = Awaited<ReturnType<typeof recordSettings>>;
+
 const PLACEHOLDER_ZONE = 'example.com';
 
 export function addDnsCommands(program: Command, ctx: CliContext): void {
@@ -46,20 +55,7 @@ Examples:
   acmecli dns records example.com --account-uri https://acme-v02.api.letsencrypt.org/acme/acct/123 --caa-identity letsencrypt.org --offline`)
     .action(async (zonesGiven: string[], options: RecordsOptions) => {
       const zones = zonesGiven.length ? zonesGiven : [PLACEHOLDER_ZONE];
-      const ttl = options.ttl === undefined ? undefined : parseTtl(options.ttl);
-      const persistUntil = options.persistUntil === undefined ? undefined : parseDate(options.persistUntil);
-      const validationMethods = options.validationMethods?.split(',').map((m) => m.trim()).filter(Boolean);
-      const override = options.persistDraft === undefined ? undefined : parsePersistDraft(options.persistDraft);
-      const inputs = await gatherInputs(ctx, options, override);
-      const warnings: string[] = [];
-
-      const identities = options.caaIdentity ?? inputs.directory?.meta?.caaIdentities ?? [];
-      if (identities.length === 0) warnings.push(`the CA's directory lists no caaIdentities; pass --caa-identity to get CAA and dns-persist-01 records`);
-      const issuerDomain = options.issuerDomain ?? persistIssuerDomainNames(inputs.directory?.meta)?.[0] ?? identities[0];
-      const draft: PersistDraft = choosePersistDraft(inputs.directory?.meta, override);
-      const accountHashPrefix = options.accountHashPrefix ?? (typeof inputs.directory?.meta?.accountHashPrefix === 'string' ? inputs.directory.meta.accountHashPrefix : undefined);
-      if (draft === '02' && !accountHashPrefix) throw new UsageError('dns-persist-01 draft 02 needs the directory\'s accountHashPrefix: pass --account-hash-prefix, or drop --offline');
-      if (draft === '02' && !inputs.thumbprint) throw new UsageError('dns-persist-01 draft 02 hashes the key thumbprint into the record: pass -k');
+      const { inputs, identities, issuerDomain, draft, accountHashPrefix, validationMethods, persistUntil, ttl, warnings } = await recordSettings(ctx, options);
 
       const perZone = zones.map((zone) => ({
         zone,
@@ -101,6 +97,37 @@ Examples:
       ].join('\n'));
     });
 
+  group.command('publish')
+    .description('Write the CAA and dns-persist-01 records of `dns records` into ZONEs through a DNS provider, idempotently')
+    .argument('<zone...>', 'names to publish for (the CAA goes on each, the dns-persist-01 TXT on _validation-persist.NAME)')
+    .requiredOption('--dns <provider>', 'the provider that writes: rfc2136 (RFC2136_* variables, or --tsig-key-file)')
+    .option('--tsig-key-file <file>', 'a BIND key file, as nsupdate -k reads it (instead of RFC2136_TSIG_*)')
+    .option('--dns-zone <zone>', 'the zone the records go in (default: found by walking SOA records up on the primary)')
+    .option('--dry-run', 'print the update (as nsupdate input) and send nothing')
+    .option('--account-uri <uri>', 'the account URL (no network needed with --caa-identity)')
+    .option('--caa-identity <domain>', "the CA's issuer domain name for CAA, repeatable (default: the directory's caaIdentities)", (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+    .option('--issuer-domain <domain>', 'issuer domain for dns-persist-01 (default: the directory\'s issuerDomainNames, else the first CAA identity)')
+    .option('--validation-methods <list>', 'restrict CAA to these methods, comma-separated')
+    .option('--wildcard', 'also allow wildcards: CAA issuewild and dns-persist-01 policy=wildcard')
+    .addOption(new Option('--persist-draft <draft>', 'dns-persist-01 wire form: 00/01 (account URL) or 02 (hashed account URI); default: what the directory advertises'))
+    .option('--account-hash-prefix <prefix>', "draft-02 only: the directory's meta.accountHashPrefix, for offline use")
+    .option('--persist-until <date>', 'dns-persist-01 persistUntil: an ISO 8601 date or UNIX seconds')
+    .option('--ttl <seconds>', 'TTL of the records written (default 3600)')
+    .option('--offline', 'never contact the CA: use options and the local cache only')
+    .addHelpText('after', `
+Records of this CA that are already right are left alone, this CA's that differ are replaced,
+other CAs' CAA records and other TXT records are kept.
+
+Examples:
+  RFC2136_NAMESERVER=192.0.2.53 acmecli -a letsencrypt -k account.pem dns publish example.org --dns rfc2136 --tsig-key-file /etc/acme/acme-key.conf --wildcard
+  acmecli -k account.pem dns publish example.org www.example.org --dns rfc2136 --dry-run`)
+    .action(async (zones: string[], options: PublishOptions) => {
+      const settings = await recordSettings(ctx, options);
+      for (const w of settings.warnings) ctx.output.warn(w);
+      const { publishAction } = await import('./dns-publish.js');
+      await publishAction(ctx, zones, options, settings);
+    });
+
   group.command('http-snippet')
     .description('Print web-server configuration answering http-01 statelessly with this key\'s thumbprint')
     .addArgument(new Argument('<server>', 'web server').choices(Object.keys(HTTP_SNIPPET_SERVERS)))
@@ -111,6 +138,24 @@ Examples:
       const snippet = httpSnippet(server, thumbprint);
       ctx.output.result({ server, thumbprint, snippet }, (r) => r.snippet);
     });
+}
+
+/** What `dns records` and `dns publish` both derive from the options, the cache and the CA: one reading of them. */
+export async function recordSettings(ctx: CliContext, options: RecordsOptions) {
+  const ttl = options.ttl === undefined ? undefined : parseTtl(options.ttl);
+  const persistUntil = options.persistUntil === undefined ? undefined : parseDate(options.persistUntil);
+  const validationMethods = options.validationMethods?.split(',').map((m) => m.trim()).filter(Boolean);
+  const override = options.persistDraft === undefined ? undefined : parsePersistDraft(options.persistDraft);
+  const inputs = await gatherInputs(ctx, options, override);
+  const warnings: string[] = [];
+  const identities = options.caaIdentity ?? inputs.directory?.meta?.caaIdentities ?? [];
+  if (identities.length === 0) warnings.push(`the CA's directory lists no caaIdentities; pass --caa-identity to get CAA and dns-persist-01 records`);
+  const issuerDomain = options.issuerDomain ?? persistIssuerDomainNames(inputs.directory?.meta)?.[0] ?? identities[0];
+  const draft: PersistDraft = choosePersistDraft(inputs.directory?.meta, override);
+  const accountHashPrefix = options.accountHashPrefix ?? (typeof inputs.directory?.meta?.accountHashPrefix === 'string' ? inputs.directory.meta.accountHashPrefix : undefined);
+  if (draft === '02' && !accountHashPrefix) throw new UsageError('dns-persist-01 draft 02 needs the directory\'s accountHashPrefix: pass --account-hash-prefix, or drop --offline');
+  if (draft === '02' && !inputs.thumbprint) throw new UsageError('dns-persist-01 draft 02 hashes the key thumbprint into the record: pass -k');
+  return { inputs, identities, issuerDomain, draft, accountHashPrefix, validationMethods, persistUntil, ttl, warnings };
 }
 
 interface RecordInputs {

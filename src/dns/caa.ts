@@ -55,6 +55,21 @@ const CA_SPECIFIC_METHOD = /^ca-[a-z0-9-]+$/;
  */
 export function caaRecords(options: CaaRecordsOptions): string[] {
   const zone = normalizeZoneName(options.zone);
+  return caaRecordValues(options).map((r) => formatZoneLine(zone.fqdn, options.ttl, 'CAA', `0 ${r.tag} ${quoteCharacterStrings(r.value)}`));
+}
+
+/** One CAA record as it goes on the wire: flags 0, the tag, the value (RFC 8659 §4.1). */
+export interface CaaValue {
+  tag: 'issue' | 'issuewild';
+  value: string;
+}
+
+/**
+ * The CAA records {@link caaRecords} prints, as tag and value (what `dns publish`
+ * writes). Same checks, same UsageErrors.
+ */
+export function caaRecordValues(options: CaaRecordsOptions): CaaValue[] {
+  const zone = normalizeZoneName(options.zone);
   if (options.caaIdentities.length === 0) {
     throw new UsageError(`no CA identity to allow for zone ${zone.bare}: give at least one issuer domain name`);
   }
@@ -68,16 +83,14 @@ export function caaRecords(options: CaaRecordsOptions): string[] {
   }
   const value = (identity: string) => [identity, ...parameters].join('; ');
 
-  const lines = identities.map((id) => formatZoneLine(zone.fqdn, options.ttl, 'CAA', `0 issue ${quoteCharacterStrings(value(id))}`));
+  const records: CaaValue[] = identities.map((id) => ({ tag: 'issue', value: value(id) }));
   if (options.issueWild === true) {
-    for (const id of identities) {
-      lines.push(formatZoneLine(zone.fqdn, options.ttl, 'CAA', `0 issuewild ${quoteCharacterStrings(value(id))}`));
-    }
+    for (const id of identities) records.push({ tag: 'issuewild', value: value(id) });
   } else if (options.issueWild === false) {
     // RFC 8659 §4.3: an issuewild with no issuer-domain-name forbids wildcard issuance.
-    lines.push(formatZoneLine(zone.fqdn, options.ttl, 'CAA', `0 issuewild ${quoteCharacterStrings(';')}`));
+    records.push({ tag: 'issuewild', value: ';' });
   }
-  return lines;
+  return records;
 }
 
 function checkValidationMethods(methods: readonly string[]): string[] {

@@ -61,6 +61,15 @@ export interface DnsPersistRecordsOptions {
  * draft-02-only options given for draft 01, or an invalid `persistUntil`/TTL.
  */
 export function dnsPersistRecords(options: DnsPersistRecordsOptions): string[] {
+  const record = dnsPersistRecordValue(options);
+  return [record.comment, formatZoneLine(record.owner, options.ttl, 'TXT', quoteCharacterStrings(record.value))];
+}
+
+/**
+ * The record {@link dnsPersistRecords} prints, as owner name (`_validation-persist.example.org.`),
+ * TXT value, and the comment line (what `dns publish` writes). Same checks, same UsageErrors.
+ */
+export function dnsPersistRecordValue(options: DnsPersistRecordsOptions): { owner: string; value: string; issuer: string; comment: string } {
   const zone = normalizeZoneName(options.zone);
   // draft-02 §3.1: issuer domain names are lowercase A-labels without a trailing dot.
   const issuer = normalizeZoneName(options.issuerDomain, 'issuer domain').bare;
@@ -95,10 +104,12 @@ export function dnsPersistRecords(options: DnsPersistRecordsOptions): string[] {
     until = `, ignored by CAs after ${new Date(seconds * 1000).toISOString()}`;
   }
   const scope = options.wildcard === true ? `${zone.bare}, *.${zone.bare} and subdomains` : `${zone.bare} only`;
-  return [
-    `; dns-persist-01 (${spec.document}) for ${scope}${until}`,
-    formatZoneLine(`${PERSIST_LABEL}.${zone.fqdn}`, options.ttl, 'TXT', quoteCharacterStrings(parts.join('; '))),
-  ];
+  return {
+    owner: `${PERSIST_LABEL}.${zone.fqdn}`,
+    value: parts.join('; '),
+    issuer,
+    comment: `; dns-persist-01 (${spec.document}) for ${scope}${until}`,
+  };
 }
 
 /**
@@ -237,4 +248,23 @@ export function persistRecordMismatch(record: string, expected: PersistExpectati
     if (Number(until) <= expected.nowSeconds) return `persistUntil ${new Date(Number(until) * 1000).toISOString()} has passed`;
   }
   return undefined;
+}
+
+/**
+ * The names whose dns-persist-01 records a key rollover makes stale: draft-02 records hash the
+ * key thumbprint into accounturi (CAA and dns-account-01 use the account URL, which stays), and
+ * a CA that advertises meta.accountHashPrefix expects that form. Names come from the lineages
+ * that prove them with --dns-persist; a wildcard's record is on its base name.
+ */
+export function persistNamesToRepublish(
+  configs: ReadonlyArray<{ solvers: ReadonlyArray<{ kind: string }>; identifiers: ReadonlyArray<{ type: string; value: string }> }>,
+  directoryMeta: Readonly<Record<string, unknown>> | undefined,
+): string[] {
+  if (typeof directoryMeta?.['accountHashPrefix'] !== 'string') return [];
+  const names = new Set<string>();
+  for (const config of configs) {
+    if (!config.solvers.some((s) => s.kind === 'dns-persist')) continue;
+    for (const id of config.identifiers) if (id.type === 'dns') names.add(id.value.replace(/^\*\./, ''));
+  }
+  return [...names].sort();
 }

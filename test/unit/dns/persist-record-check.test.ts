@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 
-import { persistHashedAccountUri, persistRecordMismatch, type PersistExpectation } from '../../../src/dns/dns-persist.js';
+import { persistHashedAccountUri, persistNamesToRepublish, persistRecordMismatch, type PersistExpectation } from '../../../src/dns/dns-persist.js';
 
 const thumbprint = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
 const accountUrl = 'https://ca.example/acme/acct/42';
@@ -32,5 +32,17 @@ describe('the dns-persist-01 pre-check reads the whole record', () => {
     const noPrefix = { ...base, accountHashPrefix: undefined, issuerDomainNames: [] };
     expect(persistRecordMismatch(`whoever.example; accounturi=${accountUrl}`, noPrefix)).toBeUndefined();
     expect(persistRecordMismatch(`ca.example; accounturi=${persistHashedAccountUri(prefix, 'example.org', thumbprint, accountUrl)}`, noPrefix)).toMatch(/is not this account's/);
+  });
+});
+
+describe('account rekey: which dns-persist-01 records to republish', () => {
+  const persist = { solvers: [{ kind: 'dns-persist' }], identifiers: [{ type: 'dns', value: '*.example.org' }, { type: 'dns', value: 'example.org' }, { type: 'dns', value: 'b.example.net' }] };
+  const http = { solvers: [{ kind: 'http-standalone' }], identifiers: [{ type: 'dns', value: 'web.example.org' }] };
+  test('the names of lineages proven by dns-persist, when the CA hashes the thumbprint (draft 02)', () => {
+    expect(persistNamesToRepublish([persist, http], { accountHashPrefix: 'https://ca.example/h/' })).toEqual(['b.example.net', 'example.org']);
+  });
+  test('none when the CA uses the account URL (draft 01): it did not change', () => {
+    expect(persistNamesToRepublish([persist, http], { caaIdentities: ['ca.example'] })).toEqual([]);
+    expect(persistNamesToRepublish([persist], undefined)).toEqual([]);
   });
 });
