@@ -26,6 +26,8 @@ export interface TxtRecordTarget {
   keyAuthorization: string;
 }
 
+import type { DnsServer } from './client.js';
+
 export interface DnsProvider {
   /** 'rfc2136', 'exec', 'acme-dns': shown in messages. */
   readonly name: string;
@@ -39,6 +41,12 @@ export interface DnsProvider {
    * CNAME lookup (acme-dns writes at its own subdomain). Undefined: follow CNAMEs.
    */
   targetOf?(challengeName: string, domain: string, lookups: DnsLookups): Promise<string | undefined>;
+  /**
+   * The server the provider writes to, when it is a DNS server (RFC 2136's primary).
+   * Without --dns-resolver, a zone the system's resolvers cannot see (a private zone)
+   * is looked up, and checked, there instead.
+   */
+  authoritativeServer?(): Promise<DnsServer | undefined>;
   /** Add the TXT record (alongside any others at that name). Throws a one-line error. */
   present(record: TxtRecordTarget, signal: AbortSignal): Promise<void>;
   /** Remove exactly the record present() added, never others at the same name. Throws on failure (reported as a warning). */

@@ -229,6 +229,9 @@ export function createRfc2136Provider(options: Rfc2136Options): DnsProvider & { 
     async settings() {
       return (await client()).settings;
     },
+    async authoritativeServer() {
+      return (await client()).settings.server;
+    },
     async present(record, signal) {
       await (await client()).add(record, signal);
     },

@@ -44,10 +44,29 @@ export function createDnsProviderSolver(options: DnsProviderSolverOptions): Chal
   const records = new Map<ChallengeTask, TxtRecordTarget>();
   const lookupServers = async (): Promise<readonly DnsServer[]> => options.resolvers?.length ? options.resolvers : systemResolvers();
 
+  /** Records whose zone only the provider's own server could show: the check asks that server. */
+  const onlyAtPrimary = new Map<TxtRecordTarget, DnsServer>();
+
   const locate = async (task: ChallengeTask): Promise<TxtRecordTarget> => {
+    const explicit = Boolean(options.resolvers?.length);
+    try {
+      return await locateWith(task, await lookupServers());
+    } catch (err) {
+      const own = explicit ? undefined : await provider.authoritativeServer?.();
+      if (own === undefined) throw err;
+      // A private zone: the system's resolvers do not know it, the primary we write to does.
+      const record = await locateWith(task, [own]).catch(() => {
+        throw err;
+      });
+      onlyAtPrimary.set(record, own);
+      options.onInfo?.(`zone ${record.zone} is not visible through the system's resolvers; looking it up and checking it at ${formatServer(own)} (choose with --dns-resolver)`);
+      return record;
+    }
+  };
+
+  const locateWith = async (task: ChallengeTask, servers: readonly DnsServer[]): Promise<TxtRecordTarget> => {
     const txt = task.txt!;
     const challengeName = canonicalName(txt.name);
-    const servers = await lookupServers();
     const delegated = await provider.targetOf?.(challengeName, task.identifier.value, { followCnames: (name) => followCnames(name, servers) });
     const fqdn = delegated ?? await followCnames(challengeName, servers).catch((err: unknown) => { throw asDnsError(err, `looking up a CNAME at ${challengeName}`); });
     const zone = options.zone !== undefined ? canonicalName(options.zone) : await findZone(fqdn, servers).catch((err: unknown) => { throw asDnsError(err, `finding the zone of ${fqdn}`); });
@@ -58,10 +77,12 @@ export function createDnsProviderSolver(options: DnsProviderSolverOptions): Chal
 
   const checkServers = async (record: TxtRecordTarget): Promise<NamedServer[]> => {
     if (options.resolvers?.length) return options.resolvers.map((s) => namedServer(s));
+    const primary = onlyAtPrimary.get(record);
+    if (primary !== undefined) return [namedServer(primary)];
     try {
       return (await authoritativeServers(record.zone, await lookupServers())).map((ns) => namedServer(ns.server, ns.name));
     } catch (err) {
-      throw asDnsError(err, `finding the name servers of ${record.zone}`);
+      throw asDnsError(err, `finding the name servers of ${record.zone} (name them with --dns-resolver)`);
     }
   };
 
@@ -97,6 +118,7 @@ export function createDnsProviderSolver(options: DnsProviderSolverOptions): Chal
       const record = records.get(task);
       if (record === undefined) return;
       records.delete(task);
+      onlyAtPrimary.delete(record);
       try {
         await provider.cleanup(record);
       } catch (err) {

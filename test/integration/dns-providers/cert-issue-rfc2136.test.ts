@@ -69,6 +69,14 @@ describe('cert issue --dns rfc2136 against BIND, validated by Pebble', () => {
     expect(await lab.txt(lab.primary, DELEGATION_TARGET)).toEqual([]);
   });
 
+  test('no --dns-resolver, a zone only the primary knows: looked up and checked at the primary, as a user outside this repository runs it', async () => {
+    const name = `private.${NAMES_ZONE}`;
+    const r = await issue(['-d', name, '--dns', 'rfc2136', '--out', path.join(work, 'private'), '-v']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`zone ${NAMES_ZONE} is not visible through the system's resolvers; looking it up and checking it at ${lab.primary}`);
+    expect(await lab.txt(lab.primary, `_acme-challenge.${name}`)).toEqual([]);
+  });
+
   test('a server that never gets the record: exit 1 naming it, and the record is removed from the primary', async () => {
     const name = `late.${NAMES_ZONE}`;
     const r = await issue(['-d', name, '--dns', 'rfc2136', '--dns-resolver', lab.primary, '--dns-resolver', lab.secondary, '--dns-timeout', '2', '--out', path.join(work, 'late')]);

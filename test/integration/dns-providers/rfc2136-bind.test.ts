@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import { parseServer } from '../../../src/dns-providers/client.js';
-import { findZone, followCnames } from '../../../src/dns-providers/lookup.js';
+import { authoritativeServers, findZone, followCnames } from '../../../src/dns-providers/lookup.js';
 import type { TxtRecordTarget } from '../../../src/dns-providers/provider.js';
 import { createRfc2136Provider } from '../../../src/dns-providers/rfc2136.js';
 import { DnsError } from '../../../src/errors.js';
@@ -101,7 +101,7 @@ describe('RFC 2136 with TSIG against BIND', () => {
     expect((err as Error).message).toMatch(/refused: NOTAUTH, TSIG BADTIME: our clock and the server's differ/);
   });
 
-  test('hmac-sha1 works, with a warning', async () => {
+  test('hmac-sha1 (lego\'s default) is accepted, with a warning', async () => {
     const { p, warnings } = provider({ RFC2136_TSIG_ALGORITHM: undefined });
     await p.prepare();
     expect(warnings.join('\n')).toMatch(/uses hmac-sha1 \(lego's default when RFC2136_TSIG_ALGORITHM is unset\)/);
@@ -113,6 +113,12 @@ describe('lookups against the authoritative server', () => {
     const servers = [parseServer(lab.primary, 'server')];
     expect(await findZone(`_acme-challenge.a.b.${NAMES_ZONE}`, servers)).toBe(NAMES_ZONE);
     expect(await findZone(DELEGATION_TARGET, servers)).toBe(TARGET_ZONE);
+  });
+
+  test('the name servers of a zone: its NS records and their addresses, on port 53', async () => {
+    const servers = [parseServer(lab.primary, 'server')];
+    expect(await authoritativeServers(NAMES_ZONE, servers)).toEqual([{ name: `ns1.${NAMES_ZONE}`, server: { host: '127.0.0.1', port: 53 } }]);
+    await expect(authoritativeServers('nowhere.test', servers)).rejects.toThrow(/zone nowhere\.test has no name server with an address/);
   });
 
   test('a CNAME delegation is followed into the other zone', async () => {
