@@ -68,8 +68,17 @@ export function checkChallengeTokens(authorization: Authorization, name: string,
   }
 }
 
-/** RFC 8555 §7.4: the order the CA created is for exactly the names requested, no more and no fewer. */
+/**
+ * RFC 8555 §7.4: the order the CA created is for exactly the names requested, no
+ * more and no fewer, with at most one distinct authorization per name (§7.1.3),
+ * so a CA cannot make us fetch thousands of authorizations for one certificate.
+ */
 export function checkOrderIdentifiers(order: Order, requested: readonly Identifier[], url: string): void {
+  const authorizations: unknown = order.authorizations;
+  if (!Array.isArray(authorizations) || authorizations.some((a) => typeof a !== 'string') || new Set(authorizations).size !== authorizations.length || authorizations.length > requested.length) {
+    const count = Array.isArray(authorizations) ? `${authorizations.length} authorizations` : 'no list of authorizations';
+    throw new BadResponseError(`the CA's order ${url} has ${count} for ${requested.length} name${requested.length === 1 ? '' : 's'}; expected one distinct authorization URL per name (RFC 8555 §7.1.3); refusing it`);
+  }
   const ids = order.identifiers;
   const valid = Array.isArray(ids) && ids.every((i) => i && typeof i === 'object' && typeof i.type === 'string' && typeof i.value === 'string');
   if (!valid || !identifiersEqual(ids, requested)) {

@@ -192,6 +192,15 @@ describe('tokens and identifiers are checked before any solver sees them', () =>
     expect(count('authorization')).toBe(0);
   });
 
+  test('an order with a thousand authorizations for one name: refused before any is fetched', async () => {
+    proxy.rewrite('newOrder', (ex) => {
+      const [first] = ex.json.authorizations;
+      ex.json.authorizations = Array.from({ length: 1000 }, (_, i) => (i === 0 ? first : `${first}-${i}`));
+    });
+    expectRefusedBeforeHook(await issue([], hook), /order .* has 1000 authorizations for 1 name; expected one distinct authorization URL per name/);
+    expect(count('authorization')).toBe(0);
+  });
+
   test('the same hook is called when the CA is honest (the check above is not vacuous)', async () => {
     const r = await issue([], hook);
     expect(r.code).not.toBe(0);

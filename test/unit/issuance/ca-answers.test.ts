@@ -71,7 +71,7 @@ describe('checkChallengeTokens', () => {
 });
 
 describe('checkOrderIdentifiers', () => {
-  const order = (identifiers: unknown): Order => ({ status: 'pending', identifiers, authorizations: [], finalize: 'f' }) as unknown as Order;
+  const order = (identifiers: unknown, authorizations: unknown = ['a1', 'a2', 'a3']): Order => ({ status: 'pending', identifiers, authorizations, finalize: 'f' }) as unknown as Order;
   test('the same names in another order and case pass', () => {
     expect(() => checkOrderIdentifiers(order([...requested].reverse().map((i) => ({ ...i, value: i.value.toUpperCase() }))), requested, 'o')).not.toThrow();
   });
@@ -81,5 +81,16 @@ describe('checkOrderIdentifiers', () => {
     ['not a list', order('shop.example.com')],
   ])('refuses %s', (_name, o) => {
     expect(() => checkOrderIdentifiers(o, requested, 'o')).toThrow(/not the names requested/);
+  });
+  test.each([
+    ['more authorizations than names', order(requested, Array.from({ length: 10_000 }, (_, i) => `a${i}`)), /has 10000 authorizations for 3 names/],
+    ['the same authorization twice', order(requested, ['a1', 'a1']), /has 2 authorizations for 3 names/],
+    ['an authorization that is not a URL string', order(requested, [{ url: 'a1' }]), /has 1 authorizations/],
+    ['no list', order(requested, 'a1'), /has no list of authorizations/],
+  ])('refuses %s', (_name, o, message) => {
+    expect(() => checkOrderIdentifiers(o, requested, 'o')).toThrow(message);
+  });
+  test('fewer authorizations than names is the CA\'s business (the certificate check catches a missing name)', () => {
+    expect(() => checkOrderIdentifiers(order(requested, ['a1']), requested, 'o')).not.toThrow();
   });
 });
