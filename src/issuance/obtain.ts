@@ -192,11 +192,18 @@ function validationFailure(name: string, type: string, settled: AuthorizationRef
   return err;
 }
 
+const MAX_ALTERNATE_CHAINS = 5;
+
 async function chooseChain(req: ObtainRequest, first: DownloadedChain): Promise<{ pem: string; issuer?: string }> {
   const issuerOf = (pem: string) => req.topIssuerName?.(pem);
   const firstIssuer = issuerOf(first.pem);
   if (!req.preferredChain || firstIssuer === req.preferredChain) return { pem: first.pem, ...(firstIssuer ? { issuer: firstIssuer } : {}) };
-  for (const url of first.alternates) {
+  // Let's Encrypt offers one alternate; a CA listing hundreds would have us download each of them.
+  const alternates = [...new Set(first.alternates)];
+  if (alternates.length > MAX_ALTERNATE_CHAINS) {
+    req.events?.onWarning?.(`the CA offers ${alternates.length} alternate chains; looking at the first ${MAX_ALTERNATE_CHAINS} only`);
+  }
+  for (const url of alternates.slice(0, MAX_ALTERNATE_CHAINS)) {
     let alternate: DownloadedChain;
     try {
       alternate = await downloadCertificate(req.client, req.account, url);

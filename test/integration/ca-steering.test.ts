@@ -117,6 +117,16 @@ describe('--preferred-chain when an alternate cannot be had', () => {
     expect(r.stderr).toMatch(new RegExp(`warning: .*alternate chain ${proxy.origin}${alternatePath} .*kept the default chain`));
     expect(proxy.requests.some((q) => q.path === alternatePath && q.method === 'POST')).toBe(true);
   });
+
+  test('a CA offering a hundred alternates: only the first five are fetched', async () => {
+    proxy.rewrite('certificate', (ex) => {
+      ex.headers.link = Array.from({ length: 100 }, (_, i) => `<${proxy.origin}/no-such-chain-${i}>;rel="alternate"`);
+    });
+    const r = await issue(['--preferred-chain', 'Some Other Root']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/the CA offers 100 alternate chains; looking at the first 5 only/);
+    expect(proxy.requests.filter((q) => q.path.startsWith('/no-such-chain-')).length).toBe(5);
+  });
 });
 
 describe('a bad Location header', () => {
