@@ -91,3 +91,14 @@ export class CheckStatusError extends AcmecliError {
     this.quiet = options.quiet ?? false;
   }
 }
+
+/** A cert issue/renew run stopped by SIGINT, SIGTERM or SIGHUP: exit 128+N, as a shell reports it. */
+export class StoppedBySignalError extends AcmecliError {
+  readonly code = 'ABORTED';
+  readonly exitCode: number;
+  constructor(message: string, options: { exitCode: number }) {
+    super(message);
+    this.name = 'StoppedBySignalError';
+    this.exitCode = options.exitCode;
+  }
+}

@@ -12,6 +12,8 @@ export interface CliIO {
   isStdinTty: boolean;
   isStdoutTty: boolean;
   isStderrTty: boolean;
+  /** The terminal's width when stderr is one; 0 when it reports none (`script` without a terminal, `docker run -t`). */
+  stderrColumns?(): number;
   /** Asks a question on the terminal; only called when isStdinTty. */
   ask(question: string): Promise<string>;
   cwd: string;
@@ -27,6 +29,7 @@ export function processIO(): CliIO {
     isStdinTty: Boolean(process.stdin.isTTY),
     isStdoutTty: Boolean(process.stdout.isTTY),
     isStderrTty: Boolean(process.stderr.isTTY),
+    stderrColumns: () => process.stderr.columns ?? 0,
     ask: async (question) => {
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       try {

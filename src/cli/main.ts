@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AcmeProblemError } from '../acme/problem.js';
-import { AcmecliError, AgentExitError, CheckStatusError, UsageError } from '../errors.js';
+import { AcmecliError, AgentExitError, CheckStatusError, StoppedBySignalError, UsageError } from '../errors.js';
 import { addAccountCommands } from '../commands/account.js';
 import { addAgentCommands } from '../commands/agent.js';
 import { addManagerCommands } from '../commands/manager.js';
@@ -130,7 +130,7 @@ function reportError(ctx: CliContext, err: unknown, argv: readonly string[]): nu
 }
 
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof AgentExitError || err instanceof CheckStatusError) return err.exitCode;
+  if (err instanceof AgentExitError || err instanceof CheckStatusError || err instanceof StoppedBySignalError) return err.exitCode;
   if (err instanceof AcmecliError) {
     if (err.code === 'USAGE') return EXIT.usage;
     if (UNREACHABLE_CODES.has(err.code)) return EXIT.unreachable;

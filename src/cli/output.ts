@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { Ora } from 'ora';
+import { MIN_SPINNER_COLUMNS, Spinner } from './spinner.js';
 import type { CliIO } from './io.js';
 import { printableJson, printableLine, printableText } from '../printable.js';
 
@@ -27,9 +27,7 @@ export class Output {
   /** What -q held back: printed by releaseHeld() when the command fails. */
   readonly #held: { stream: 'stdout' | 'stderr'; data: string | Uint8Array; level?: 'warn' | 'debug' }[] = [];
   #hasResult = false;
-  #spinner: Ora | undefined;
-  #spinnerLoading: Promise<void> | undefined;
-  #spinnerText = '';
+  #spinner: Spinner | undefined;
 
   constructor(io: CliIO, options: OutputOptions) {
     this.#io = io;
@@ -72,6 +70,8 @@ export class Output {
   }
 
   #stderr(text: string, level?: 'warn' | 'debug'): void {
+    // A line printed while the spinner turns replaces its line; the spinner redraws below it.
+    if (this.#spinner?.spinning && !this.quiet) this.#io.writeStderr('\r\x1b[K');
     if (this.quiet) this.#held.push({ stream: 'stderr', data: text, ...(level ? { level } : {}) });
     else if (level) this.#io.writeStderr(text, level);
     else this.#io.writeStderr(text);
@@ -94,28 +94,29 @@ export class Output {
   }
 
   /**
-   * A progress line: on a terminal, the text of one spinner that keeps turning;
-   * elsewhere a plain line on stderr, for CI logs.
+   * A progress line: on a terminal wide enough, the text of one spinner line;
+   * elsewhere (a pipe, -q, a terminal that reports no width) a plain line on stderr.
    */
   progress(line: string): void {
-    if (!this.#io.isStderrTty || this.quiet) {
+    if (!this.#canSpin()) {
       this.info(line);
       return;
     }
-    this.#spinnerText = printableLine(line);
-    if (this.#spinner) this.#spinner.text = this.#spinnerText;
-    else if (!this.#spinnerLoading) {
-      this.#spinnerLoading = import('ora').then(({ default: ora }) => {
-        this.#spinner = ora({ text: this.#spinnerText, stream: process.stderr }).start();
-      });
-    }
+    this.#spinner ??= this.#newSpinner();
+    this.#spinner.start(printableLine(line));
   }
 
   /** Stops the progress spinner, if one is turning. */
   endProgress(): void {
     this.#spinner?.stop();
-    this.#spinner = undefined;
-    this.#spinnerLoading = undefined;
+  }
+
+  #canSpin(): boolean {
+    return this.#io.isStderrTty && !this.json && !this.quiet && (this.#io.stderrColumns?.() ?? 0) >= MIN_SPINNER_COLUMNS;
+  }
+
+  #newSpinner(): Spinner {
+    return new Spinner({ write: (text) => this.#io.writeStderr(text), columns: () => this.#io.stderrColumns?.() ?? 0, colour: this.colour });
   }
 
   /**
@@ -123,19 +124,15 @@ export class Output {
    * --verbose, the step's name. The spinner never touches stdout.
    */
   async step<T>(label: string, work: () => Promise<T>): Promise<T> {
-    let spinner: Ora | undefined;
-    if (this.#io.isStderrTty && !this.json && !this.quiet) {
-      const { default: ora } = await import('ora'); // only a terminal ever needs it
-      spinner = ora({ text: printableLine(label), stream: process.stderr }).start();
-    }
-    else this.debug(`${label}…`);
+    let spinner: Spinner | undefined;
+    if (this.#canSpin()) {
+      spinner = this.#newSpinner();
+      spinner.start(printableLine(label));
+    } else this.debug(`${label}…`);
     try {
-      const value = await work();
+      return await work();
+    } finally {
       spinner?.stop();
-      return value;
-    } catch (err) {
-      spinner?.stop();
-      throw err;
     }
   }
 }

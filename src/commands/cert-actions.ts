@@ -6,6 +6,7 @@ import { splitCommandLine } from '../solvers/command-line.js';
 import { withoutSecrets } from '../process/run-command.js';
 import { mapLimited } from '../concurrency/map-limited.js';
 import { PrePostHooks } from '../issuance/pre-post-hooks.js';
+import { signalExitStatus, stopOnSignals, type StopSignals } from '../process/stop-signals.js';
 import { validateContacts, type AccountRef } from '../acme/account.js';
 import { fetchRenewalInfo } from '../acme/ari.js';
 import { REVOCATION_REASONS, revokeCertificate } from '../acme/certificate.js';
@@ -17,7 +18,7 @@ import { certificateMatchesKey, describeCertificate, splitPemChain } from '../ce
 import { identifiersEqual, parseIdentifiers } from '../certs/identifiers.js';
 import { parseCsr } from '../certs/csr.js';
 import { ariWindowProblem, parseRenewDays, parseRenewalInfo } from '../certs/renewal-time.js';
-import { CheckStatusError, IoError, LineageFailedError, NetworkError, StateError, UsageError } from '../errors.js';
+import { CheckStatusError, IoError, LineageFailedError, NetworkError, StateError, StoppedBySignalError, UsageError } from '../errors.js';
 
 /** Failures that say nothing about the lineage, only that its CA could not be reached: exit 3, try again later. */
 const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT', 'TLS']);
@@ -96,6 +97,8 @@ export async function issueAction(ctx: CliContext, options: IssueOptions, solver
     if (eab) eabByDirectory.set(resolveDirectoryUrl(spec.url, Boolean(ctx.globals.allowHttp)), eab);
   }
   const deps = await runnerDeps(ctx, { email: options.email ?? [], agreeTos: Boolean(options.agreeTos), eabByDirectory });
+  const stop = stopOnSignals();
+  deps.runner.signal = stop.signal;
   try {
     // The accounts first, outside the lineage run, so EAB or terms-of-service refusals are usage errors (exit 2) like
     // the rest. A fallback CA's account is made now only when it needs EAB: its HMAC key is never stored, so a renewal
@@ -111,9 +114,11 @@ export async function issueAction(ctx: CliContext, options: IssueOptions, solver
     const outcome = await runLineage(deps.runner, { kind: 'issue', config, force: Boolean(options.force) });
     const postHookFailure = await deps.afterRun();
     deps.finishProgress();
+    throwIfStopped(stop);
     printOutcomes(ctx, [outcome], 'issue');
     if (postHookFailure) throw postHookFailure;
   } finally {
+    stop.release();
     await deps.registry.closeAll();
   }
 }
@@ -128,15 +133,19 @@ export async function renewAction(ctx: CliContext, names: string[], options: { a
   const metricsFile = options.metricsFile ? resolve(ctx.io.cwd, options.metricsFile) : undefined;
   const deps = await runnerDeps(ctx, { email: [], agreeTos: false });
   if (metricsFile) deps.runner.recordEveryRun = true;
+  const stop = stopOnSignals();
+  deps.runner.signal = stop.signal;
   try {
     const outcomes = await mapLimited(targets, concurrency, (name) =>
       runLineage(deps.runner, { kind: 'renew', name, force: Boolean(options.force), dryRun: Boolean(options.dryRun) }));
     const postHookFailure = await deps.afterRun();
     deps.finishProgress();
     if (metricsFile) await (await import('../monitoring/renewal-metrics.js')).writeRenewalMetrics(store, metricsFile);
+    throwIfStopped(stop);
     printOutcomes(ctx, outcomes, 'renew');
     if (postHookFailure) throw postHookFailure;
   } finally {
+    stop.release();
     await deps.registry.closeAll();
   }
 }
@@ -642,6 +651,12 @@ function printOutcomes(ctx: CliContext, outcomes: LineageOutcome[], command: 'is
     }
     throw new LineageFailedError(failed.length === 1 ? failed[0]!.message : `${failed.length} of ${outcomes.length} lineages failed: ${names}`);
   }
+}
+
+/** A run a signal stopped ends with 128+N and one line, not with a summary of cancelled lineages. */
+function throwIfStopped(stop: StopSignals): void {
+  const sig = stop.stoppedBy();
+  if (sig) throw new StoppedBySignalError(`stopped by ${sig}`, { exitCode: signalExitStatus(sig) });
 }
 
 function countBy(values: string[]): Record<string, number> {

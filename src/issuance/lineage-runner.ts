@@ -30,6 +30,8 @@ export interface RunnerDeps {
   onWarning?: (message: string) => void;
   /** Just before a due lineage is issued (after the decision, before any port is bound): its pre-hook. */
   beforeIssue?: (config: LineageConfig) => Promise<void>;
+  /** Aborted by a stop signal: the order is given up, solvers cleaned up, nothing committed. */
+  signal?: AbortSignal;
   version: string;
   /** Write every lineage's health after each run, not only when it changed (`cert renew --metrics-file`). */
   recordEveryRun?: boolean;
@@ -195,7 +197,7 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string, seen: { 
   await deps.beforeIssue?.(record.config);
   const solvers = await deps.registry.prepared(record.config.solvers, dnsCheckFor(record.config));
   const context = {
-    store: deps.store, cas: await caAttempts(deps, record), solvers, now: deps.now,
+    store: deps.store, cas: await caAttempts(deps, record), solvers, now: deps.now, ...(deps.signal ? { signal: deps.signal } : {}),
     events: {
       onStep: (identifier: string, step: IssuanceStep, detail?: string) => deps.onStep?.(name, identifier, step, detail),
       onWarning: (message: string) => deps.onWarning?.(`${name}: ${message}`),
@@ -274,7 +276,7 @@ async function dryRunOrder(deps: RunnerDeps, record: LineageRecord): Promise<Lin
     await deps.beforeIssue?.(record.config);
     const solvers = await deps.registry.prepared(config.solvers, dnsCheckFor(config));
     const outcome = await issueNextVersion({
-      store: scratch.store, solvers, now: deps.now,
+      store: scratch.store, solvers, now: deps.now, ...(deps.signal ? { signal: deps.signal } : {}),
       cas: [{ directoryUrl: config.directoryUrl, connect: () => deps.connect(config, { dryRun: true }) }],
       events: {
         onStep: (identifier: string, step: IssuanceStep, detail?: string) => deps.onStep?.(name, identifier, step, detail),
