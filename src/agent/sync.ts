@@ -277,6 +277,7 @@ async function syncDeployed(deps: SyncDeps, result: CycleResult, server: Manager
   }
   if (keyState === 'lost' && entry.refused?.fingerprint === fingerprintOf(certText)) {
     // The manager still offers the certificate refused when it was issued: asking again would loop every cycle.
+    deps.metrics.certificateRefused.set(labels, 1);
     throw new CertificateRefused(`${entry.refused.message} (still offered by the manager; nothing deployed or re-requested until it offers another)`);
   }
   if (keyState === 'ok' && (update.cert !== undefined || update.ca !== undefined)) {
@@ -285,6 +286,7 @@ async function syncDeployed(deps: SyncDeps, result: CycleResult, server: Manager
     if (refused) {
       // Nothing is written, not even a restored key: the old pair stays as it was.
       entry.refused = { fingerprint: fingerprintOf(certText), message: refused };
+      deps.metrics.certificateRefused.set(labels, 1);
       throw new CertificateRefused(refused);
     }
   }
@@ -297,6 +299,7 @@ async function syncDeployed(deps: SyncDeps, result: CycleResult, server: Manager
   }
   const written = await deployFiles(certificateFolder(deps), paths, update, modesOf(deps));
   if (keyFromPending) await forgetPendingKeys(deps, server);
+  if (keyState === 'ok') deps.metrics.certificateRefused.set(labels, 0);
   if (written.length) {
     result.changedFiles.push(...written);
     deps.log.info(`deployed ${written.join(', ')}`, { ...labels, owner: deps.owner });
@@ -443,6 +446,7 @@ async function remove(deps: SyncDeps, result: CycleResult, server: ManagerCertif
     const removed = await removeFiles(certificateFolder(deps), certificatePaths(deps.config.common, { name: server.name ?? '', issuer: server.issuer, domain: server.domain }));
     result.changedFiles.push(...removed);
     deps.metrics.metadataMismatch.remove({ domain: server.domain, issuer: server.issuer, name: server.name ?? '' });
+    deps.metrics.certificateRefused.remove({ domain: server.domain, issuer: server.issuer, name: server.name ?? '' });
   }
 }
 
@@ -453,8 +457,10 @@ async function afterIssue(deps: SyncDeps, result: CycleResult, cert: Certificate
   if (refused) {
     // Not backed up, not deployed; remembered, so the next cycles report it instead of asking again.
     (deps.state.certificates[certificateId(cert)] ??= {}).refused = { fingerprint: fingerprintOf(response.cert), message: refused };
+    deps.metrics.certificateRefused.set({ issuer: cert.issuer, name: cert.name ?? '', domain: cert.domain }, 1);
     throw new CertificateRefused(refused);
   }
+  deps.metrics.certificateRefused.set({ issuer: cert.issuer, name: cert.name ?? '', domain: cert.domain }, 0);
   if (common.certificateBackup && deps.vault) {
     const path = backupPath({ prefix: deps.config.vault.certificatePrefix, owner: deps.owner, issuer: cert.issuer, domain: cert.domain, ...(cert.name ? { name: cert.name } : {}) });
     try {

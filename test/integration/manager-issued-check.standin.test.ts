@@ -1,5 +1,6 @@
 // Stand-in: no ACME Manager binary runs here; test/support/manager-standin.ts follows the contract and issues through the
 // real Pebble. Its `setMisissue` knob makes it a hostile manager that answers with a certificate other than the one asked for.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { startPebble, type PebbleInstance } from '../support/pebble.js';
 import { startVaultStandin, type VaultStandin } from '../support/vault-standin.js';
 import { runMain } from '../support/in-process.js';
 import { pairMatches, tempDir } from '../support/cert-fixtures.js';
+import { distBinary } from '../support/cli.js';
 
 let pebble: PebbleInstance;
 let manager: ManagerStandin;
@@ -63,6 +65,8 @@ describe('manager request writes nothing the manager should not have sent', () =
 
 interface Host {
   certDir: string;
+  config: string;
+  home: string;
   /** Rewrites the configuration with these SANs for the certificate. */
   setSan(san: string): void;
   once(): ReturnType<typeof runMain>;
@@ -98,7 +102,7 @@ ${options.pullOnly ? '' : `  - domain: ${domain}\n    issuer: pebble\n${san ? ` 
 
   const env = { ACME_MANAGER_TOKEN: token, ACMECLI_HOME: home };
   return {
-    certDir, token, postLog,
+    certDir, config, home, token, postLog,
     setSan: write,
     once: () => runMain(['agent', '--config', config, '--manager-url', manager.url, '--once', ...(options.pullOnly ? ['--pull-only'] : [])], { env }),
     status: async () => (await runMain(['agent', 'status', '--config', config, '--json'], { env })).json(),
@@ -176,5 +180,45 @@ describe('the agent deploys nothing the manager should not have sent, and does n
     expect(snapshot(replica)).toEqual(replicaBefore);
     expect(existsSync(full.postLog)).toBe(false);
     expect(writesBy(full.token).length).toBe(writesBefore);
+  });
+
+  test('the daemon: a refused certificate is the acme_manager_local_certificate_refused gauge, and the cycle is not a success', async () => {
+    const domain = 'daemon.agent.example';
+    const h = host('daemon-refused', domain);
+    manager.setMisissue('expired');
+    const child = spawn(distBinary, ['agent', '--config', h.config, '--manager-url', manager.url, '--interval', '1h', '--metrics-listen', '127.0.0.1:0', '--log-format', 'json'], {
+      env: { ...process.env, ACME_MANAGER_TOKEN: h.token, ACMECLI_HOME: h.home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    const seen = (pattern: RegExp) => new Promise<RegExpExecArray>((resolve, reject) => {
+      const look = () => {
+        const match = pattern.exec(log);
+        if (!match) return false;
+        child.stdout.off('data', look);
+        child.off('close', early);
+        resolve(match);
+        return true;
+      };
+      const early = () => reject(new Error(`the agent exited before logging ${pattern}: ${log}`));
+      if (look()) return;
+      child.stdout.on('data', look);
+      child.once('close', early);
+    });
+    child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    try {
+      const port = (await seen(/metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/))[1];
+      await seen(/sync done/);
+      expect(log).toMatch(/"level":"error".*refused the certificate from the manager: it expired at/);
+      const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const samples = new Map(body.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => [l.slice(0, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
+      expect(samples.get(`acme_manager_local_certificate_refused{issuer="pebble",name="",domain="${domain}"}`)).toBe(1);
+      expect(samples.get('acme_manager_client_last_sync_success')).toBe(0);
+      expect(filesIn(h.certDir)).toEqual([]);
+      child.kill('SIGTERM');
+      expect(await new Promise<number | null>((resolve) => child.once('close', resolve))).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
