@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the single executable `dist/acmecli` (STYLE.md §13):
+// Builds the single executable `dist/acmecli` (docs/reference/build.md):
 //   1. esbuild bundles the CLI entry (src/cli/run.ts, or the module given as the
 //      first argument, which must export `run()`) into one CommonJS file,
 //      dist/acmecli.cjs, with the version fixed by `define` as __ACMECLI_VERSION__;

@@ -3,7 +3,7 @@
 // `pebble-challtestsrv` (Debian package pebble), `openssl`, and BIND 9 (`named`,
 // `rndc`, `nsupdate`, `dig`: Debian bind9 and bind9-dnsutils) for the dns-01 tests. When one is missing
 // and we run as root with apt-get, it is installed; otherwise the run fails and
-// says how to install it. Never a silent skip (STYLE.md §11).
+// says how to install it. Never a silent skip (CONTRIBUTING.md, rules of the house).
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';

@@ -1,6 +1,6 @@
 // Stand-in ACME server (RFC 8555) for what Pebble 2.4 lacks: ARI (RFC 9773), profiles, dns-persist-01, dns-account-01.
 /**
- * A small, honest ACME server for the `*.standin.test.ts` tests (STYLE.md §11).
+ * A small, honest ACME server for the `*.standin.test.ts` tests (docs/testing.md).
  * It does the protocol for real: nonces are single-use, every POST is a JWS
  * verified with jose against the account's key, resources belong to accounts,
  * challenges are validated by real TXT look-ups through the Pebble instance's

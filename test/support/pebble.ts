@@ -1,6 +1,6 @@
 /**
  * A private Pebble (and pebble-challtestsrv) per call, on free 127.0.0.1 ports,
- * with its own throwaway TLS certificate (STYLE.md §11). Nothing listens on a
+ * with its own throwaway TLS certificate (docs/testing.md). Nothing listens on a
  * fixed port or on 0.0.0.0; everything is stopped by `stop()`, and killed on
  * process exit if a test forgot to.
  *
