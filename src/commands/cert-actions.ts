@@ -32,7 +32,7 @@ import { formatServeEndpoint, parseServeEndpoint } from '../monitoring/serve-end
 import { describeFsError } from '../state/atomic-write.js';
 import { LineageStore, checkLineageName, type LineageConfig, type LineageRecord, type LineageVersion, type SolverSpec } from '../state/lineage-store.js';
 import { describeStateHomeRule } from '../state/home.js';
-import { unwritableFolderReason } from '../state/writable-folder.js';
+import { assertOutputFolderWritable, unwritableFolderReason } from '../state/writable-folder.js';
 import { outputPaths, webServerLines } from '../issuance/output-files.js';
 import { describeSettings, mergeSettings, type GivenSettings } from '../issuance/lineage-settings.js';
 import type { CliContext } from '../cli/context.js';
@@ -85,8 +85,7 @@ export interface FallbackSpec {
 export async function issueAction(ctx: CliContext, options: IssueOptions, solverOrder: SolverSpec[], fallbackOrder: FallbackSpec[] = []): Promise<void> {
   const config = await planIssue(ctx, options, [...solverOrder], fallbackOrder);
   // Folders we cannot write fail now, in one line, not after the CA has issued a certificate we cannot keep.
-  const outProblem = await unwritableFolderReason(config.outDir);
-  if (outProblem) throw new IoError(`cannot write to the --out folder ${config.outDir}: ${outProblem}`);
+  await assertOutputFolderWritable(config.outDir);
   const homeProblem = await unwritableFolderReason(ctx.stateHome);
   if (homeProblem) throw new StateError(`cannot write to the state folder ${ctx.stateHome}: ${homeProblem}`);
   const eabByDirectory = new Map<string, ExternalAccountBinding>();

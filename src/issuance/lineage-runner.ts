@@ -4,6 +4,7 @@ import type { AcmeClient } from '../acme/client.js';
 import { ariWindowProblem, parseRenewalInfo } from '../certs/renewal-time.js';
 import { STAGING_DIRECTORIES } from '../acme/known-directories.js';
 import { AcmecliError, ServeCheckError, StateError } from '../errors.js';
+import { assertOutputFolderWritable } from '../state/writable-folder.js';
 import { LineageLockedError, type LineageConfig, type LineageHealthRecord, type LineageRecord, type LineageStore } from '../state/lineage-store.js';
 import { errorFacts, healthAfterFailure, healthAfterSuccess } from '../monitoring/lineage-health.js';
 import { runFailureHook } from '../monitoring/failure-hook.js';
@@ -195,6 +196,8 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string, seen: { 
   }
 
   await deps.beforeIssue?.(record.config);
+  // The output folder may have become read-only since the last run: say so before the CA issues what we could not deploy.
+  await assertOutputFolderWritable(record.config.outDir);
   const solvers = await deps.registry.prepared(record.config.solvers, dnsCheckFor(record.config));
   const context = {
     store: deps.store, cas: await caAttempts(deps, record), solvers, now: deps.now, ...(deps.signal ? { signal: deps.signal } : {}),

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { IoError } from '../errors.js';
 import { describeFsError } from './atomic-write.js';
 
 /**
@@ -28,4 +29,10 @@ export async function unwritableFolderReason(path: string): Promise<string | und
       return folder === path ? reason : `${reason} in ${folder}, where it would be created`;
     }
   }
+}
+
+/** Throws IO, in one line, when certificates cannot be written to the `--out` folder `outDir`. */
+export async function assertOutputFolderWritable(outDir: string): Promise<void> {
+  const problem = await unwritableFolderReason(outDir);
+  if (problem) throw new IoError(`cannot write to the --out folder ${outDir}: ${problem}`);
 }

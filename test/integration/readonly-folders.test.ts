@@ -92,3 +92,18 @@ test('a lock that cannot be taken because the folder is read-only is a failure, 
   expect(outcome).toMatchObject({ name: 'gone.example.com', status: 'failed' });
   expect(outcome.message).toBe(`cannot create ${home}/lineages/gone.example.com: permission denied`);
 }, 120_000);
+
+test('a --out folder that became read-only fails the renewal in one line before a new order is placed', async () => {
+  const home = path.join(work, 'home4');
+  const out = path.join(work, 'out4');
+  mkdirSync(out);
+  chownSync(out, NOBODY, NOBODY);
+  const first = await issue(home, out);
+  expect(first.code, first.stderr).toBe(0);
+  chmodSync(out, 0o500);
+  proxy.requests.length = 0;
+  const r = await asNobody(['cert', 'renew', 'ro.example.com', '--force', '--json'], { ACMECLI_HOME: home });
+  expect(r.code).toBe(1);
+  expect(JSON.parse(r.stdout).lineages[0]).toMatchObject({ status: 'failed', message: `ro.example.com: cannot write to the --out folder ${out}: permission denied` });
+  expect(proxy.requests.filter((q) => q.kind === 'newOrder')).toEqual([]);
+}, 120_000);
