@@ -11,7 +11,7 @@ import { runFailureHook } from '../monitoring/failure-hook.js';
 import { runDeployHook } from './deploy-hook.js';
 import type { IssuanceStep } from './obtain.js';
 import { currentVersion, decideRenewal, recordAriAnswer } from './renewal-decision.js';
-import { issueNextVersion, repairOutputs, type CaAttempt } from './run-lineage.js';
+import { issueNextVersion, outputsAreCurrent, repairOutputs, type CaAttempt } from './run-lineage.js';
 import { outputPaths } from './output-files.js';
 import { changedSettings, needsNewCertificate } from './lineage-settings.js';
 import type { SolverRegistry } from './solver-registry.js';
@@ -64,7 +64,7 @@ export interface LineageOutcome {
 
 export type RunMode =
   | { kind: 'issue'; config: LineageConfig; force: boolean }
-  | { kind: 'renew'; name: string; force: boolean; dryRun: boolean };
+  | { kind: 'renew'; name: string; force: boolean; dryRun: boolean; /** The record as just read (cert renew --all), to decide "not due" without reading it again. */ known?: LineageRecord };
 
 /**
  * One lineage, under its lock: repair the output files, decide whether it is
@@ -73,6 +73,10 @@ export type RunMode =
  */
 export async function runLineage(deps: RunnerDeps, mode: RunMode): Promise<LineageOutcome> {
   const name = mode.kind === 'issue' ? mode.config.name : mode.name;
+  if (mode.kind === 'renew' && !mode.force && !mode.dryRun) {
+    const quiet = await notDueWithoutLock(deps, name, mode.known);
+    if (quiet) return quiet;
+  }
   let unlock: (() => Promise<void>) | undefined;
   try {
     unlock = await deps.store.lock(name);
@@ -107,6 +111,25 @@ export async function runLineage(deps: RunnerDeps, mode: RunMode): Promise<Linea
   } finally {
     await unlock?.();
   }
+}
+
+/**
+ * The common cron case, decided without the lock and without writing anything:
+ * the lineage is not due (no ARI question pending), has no deploy hook to
+ * repeat, no failure to clear, and its output files hold the current version.
+ * Anything else (undefined) goes the locked way, which reads it all again. Safe
+ * without the lock because every file is replaced by rename: a reader sees the
+ * old version or the new one, and a run that is issuing right now holds the
+ * lock and will have its say.
+ */
+async function notDueWithoutLock(deps: RunnerDeps, name: string, known: LineageRecord | undefined): Promise<LineageOutcome | undefined> {
+  if (deps.recordEveryRun) return undefined;
+  const record = known ?? (await deps.store.read(name).catch(() => undefined));
+  if (!record || !currentVersion(record) || record.deployPending !== undefined || record.health?.lastAttemptOk === false) return undefined;
+  const decision = decideRenewal(record, deps.now(), await deps.ariSupported(issuingCaConfig(record)));
+  if (decision.isDue || decision.shouldCheckAri) return undefined;
+  if (!(await outputsAreCurrent(deps.store, record).catch(() => false))) return undefined;
+  return { name, status: 'not-due', message: `${name}: not due until ${decision.renewAt.toISOString()} (${decision.basis === 'ari' ? 'the CA\'s renewal window' : 'renewal window'})`, renewAt: decision.renewAt.toISOString(), basis: decision.basis, repaired: false };
 }
 
 /**

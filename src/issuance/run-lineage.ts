@@ -230,6 +230,14 @@ export async function currentFiles(store: LineageStore, record: LineageRecord): 
  * After a kill -9 between renames, the output files may hold a mix of two
  * versions; this puts the current version back. Returns whether it had to.
  */
+/** Whether the output files hold the current version (true when there is none yet): a read, no write. */
+export async function outputsAreCurrent(store: LineageStore, record: LineageRecord): Promise<boolean> {
+  const current = await currentFiles(store, record);
+  if (!current) return true;
+  const config = record.config;
+  return outputsMatch(outputPaths(config.outDir, config.name, config.bundle, current.version.hasKey), current.files, config.bundle);
+}
+
 export async function repairOutputs(store: LineageStore, record: LineageRecord): Promise<boolean> {
   const current = await currentFiles(store, record).catch(() => undefined);
   if (!current) return false;

@@ -29,10 +29,6 @@ export function lineageHealth(record: LineageRecord): LineageHealth {
  * atomically so node_exporter never reads half a file.
  */
 export async function writeRenewalMetrics(store: LineageStore, file: string): Promise<void> {
-  const records: LineageRecord[] = [];
-  for (const name of await store.listIssued()) {
-    const record = await store.read(name).catch(() => undefined);
-    if (record) records.push(record);
-  }
+  const records = await store.readIssued();
   await writeFileAtomic(file, renderMetrics(records.map(lineageHealth)), { mode: 0o644 });
 }

@@ -26,6 +26,8 @@ export interface CachedDirectory {
  */
 export class AccountCache {
   readonly #home: string;
+  /** Folders checked already by this command (see assertStateFolders). */
+  readonly #verifiedFolders = new Set<string>();
 
   constructor(stateHome: string) {
     this.#home = stateHome;
@@ -40,14 +42,14 @@ export class AccountCache {
   }
 
   async findAccount(directoryUrl: string, thumbprint: string): Promise<CachedAccount | undefined> {
-    await assertStateFolders(this.#home, `accounts/${directoryKey(directoryUrl)}`);
+    await assertStateFolders(this.#home, `accounts/${directoryKey(directoryUrl)}`, this.#verifiedFolders);
     const entry = await readJson<CachedAccount>(this.#accountPath(directoryUrl, thumbprint));
     return entry && entry.directoryUrl === directoryUrl && typeof entry.accountUrl === 'string' ? entry : undefined;
   }
 
   async saveAccount(directoryUrl: string, thumbprint: string, accountUrl: string): Promise<void> {
     const entry: CachedAccount = { directoryUrl, thumbprint, accountUrl, savedAt: new Date().toISOString() };
-    await assertStateFolders(this.#home, `accounts/${directoryKey(directoryUrl)}`);
+    await assertStateFolders(this.#home, `accounts/${directoryKey(directoryUrl)}`, this.#verifiedFolders);
     await writeFileAtomic(this.#accountPath(directoryUrl, thumbprint), `${JSON.stringify(entry, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
   }
 
@@ -56,14 +58,14 @@ export class AccountCache {
   }
 
   async findDirectory(directoryUrl: string): Promise<CachedDirectory | undefined> {
-    await assertStateFolders(this.#home, 'directories');
+    await assertStateFolders(this.#home, 'directories', this.#verifiedFolders);
     const entry = await readJson<CachedDirectory>(this.#directoryPath(directoryUrl));
     return entry && entry.directoryUrl === directoryUrl && typeof entry.directory === 'object' ? entry : undefined;
   }
 
   async saveDirectory(directoryUrl: string, directory: Directory): Promise<void> {
     const entry: CachedDirectory = { directoryUrl, fetchedAt: new Date().toISOString(), directory };
-    await assertStateFolders(this.#home, 'directories');
+    await assertStateFolders(this.#home, 'directories', this.#verifiedFolders);
     await writeFileAtomic(this.#directoryPath(directoryUrl), `${JSON.stringify(entry, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
   }
 }

@@ -142,8 +142,11 @@ export class LineageStore {
 
   /** Refuses the state folders of `name` (or of all lineages) when another user controls one of them. */
   async #checkFolders(name?: string): Promise<void> {
-    await assertStateFolders(this.#home, name === undefined ? 'lineages' : `lineages/${checkLineageName(name)}/versions`);
+    await assertStateFolders(this.#home, name === undefined ? 'lineages' : `lineages/${checkLineageName(name)}/versions`, this.#verifiedFolders);
   }
+
+  /** Folders this store has checked already (a store lives for one command). */
+  readonly #verifiedFolders = new Set<string>();
 
   folder(name: string): string {
     return join(this.root, checkLineageName(name));
@@ -237,12 +240,21 @@ export class LineageStore {
    * a folder a failed first issuance or a lock left behind is not one.
    */
   async listIssued(): Promise<string[]> {
-    const names: string[] = [];
+    return (await this.readIssued()).map((record) => record.config.name);
+  }
+
+  /**
+   * Every lineage that has a certificate, read once: `cert list` and `cert renew --all`
+   * work from these records instead of reading each lineage.json a second time.
+   * A damaged record is left out here; reading it by name says what is wrong.
+   */
+  async readIssued(): Promise<LineageRecord[]> {
+    const records: LineageRecord[] = [];
     for (const name of await this.list()) {
       const record = await this.read(name).catch(() => undefined);
-      if (record && record.versions.some((v) => v.number === record.current)) names.push(name);
+      if (record && record.config.name === name && record.versions.some((v) => v.number === record.current)) records.push(record);
     }
-    return names;
+    return records;
   }
 
   /**
