@@ -11,7 +11,7 @@ import { runFailureHook } from '../monitoring/failure-hook.js';
 import { runDeployHook } from './deploy-hook.js';
 import type { IssuanceStep } from './obtain.js';
 import { currentVersion, decideRenewal, recordAriAnswer } from './renewal-decision.js';
-import { issueNextVersion, outputsAreCurrent, repairOutputs, type CaAttempt } from './run-lineage.js';
+import { currentOutputsStamp, issueNextVersion, outputsAreCurrent, repairOutputs, type CaAttempt } from './run-lineage.js';
 import { outputPaths } from './output-files.js';
 import { changedSettings, needsNewCertificate } from './lineage-settings.js';
 import type { SolverRegistry } from './solver-registry.js';
@@ -128,7 +128,9 @@ async function notDueWithoutLock(deps: RunnerDeps, name: string, known: LineageR
   if (!record || !currentVersion(record) || record.deployPending !== undefined || record.health?.lastAttemptOk === false) return undefined;
   const decision = decideRenewal(record, deps.now(), await deps.ariSupported(issuingCaConfig(record)));
   if (decision.isDue || decision.shouldCheckAri) return undefined;
-  if (!(await outputsAreCurrent(deps.store, record).catch(() => false))) return undefined;
+  // Unchanged since a locked run saw them right: a stat of each file, no read.
+  const stamp = currentOutputsStamp(record);
+  if (stamp === undefined || record.outputs?.version !== record.current || record.outputs?.stamp !== stamp) return undefined;
   return { name, status: 'not-due', message: `${name}: not due until ${decision.renewAt.toISOString()} (${decision.basis === 'ari' ? 'the CA\'s renewal window' : 'renewal window'})`, renewAt: decision.renewAt.toISOString(), basis: decision.basis, repaired: false };
 }
 
@@ -140,12 +142,27 @@ async function notDueWithoutLock(deps: RunnerDeps, name: string, known: LineageR
  */
 async function recordGoodRun(deps: RunnerDeps, record: LineageRecord | undefined, outcome: LineageOutcome): Promise<void> {
   if (!record || (outcome.status !== 'issued' && outcome.status !== 'not-due')) return;
-  const mustWrite = outcome.status === 'issued' || record.health?.lastAttemptOk === false || deps.recordEveryRun;
+  const outputsChanged = await rememberOutputs(deps, record);
+  const mustWrite = outcome.status === 'issued' || outputsChanged || record.health?.lastAttemptOk === false || deps.recordEveryRun;
   if (!mustWrite) return;
   record.health = healthAfterSuccess(deps.now(), outcome.fallback);
   await deps.store.write(record).catch((err: unknown) => deps.onWarning?.(`${record.config.name}: could not record the run: ${(err as Error).message}`));
   // Issued, but not by the lineage's own CA: worth a message even though nothing is broken yet.
   if (outcome.fallback) await notifyFailureHook(deps, record.config, record, record.health, 'fallback', outcome.fallback.to);
+}
+
+/**
+ * Under the lock, after a good run: when the output files hold the current version, keep
+ * their stamp so the next `cert renew` can see they are unchanged without reading them.
+ * Returns whether the stamp changed (the record must then be written).
+ */
+async function rememberOutputs(deps: RunnerDeps, record: LineageRecord): Promise<boolean> {
+  if (record.current === undefined) return false;
+  const stamp = currentOutputsStamp(record);
+  if (stamp === undefined || (record.outputs?.version === record.current && record.outputs.stamp === stamp)) return false;
+  if (!(await outputsAreCurrent(deps.store, record).catch(() => false))) return false;
+  record.outputs = { version: record.current, stamp };
+  return true;
 }
 
 /** Runs the lineage's failure hook, if it has one; its own failure is a warning, never the lineage's outcome. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { AccountRef } from '../acme/account.js';
 import type { AcmeClient } from '../acme/client.js';
@@ -16,7 +17,7 @@ import { AcmeProblemError } from '../acme/problem.js';
 import { isCaSideFailure } from './ca-fallback.js';
 import { obtainCertificate, type ObtainEvents, type SolvedChallenge } from './obtain.js';
 import { KEY_COMPROMISE } from './renewal-decision.js';
-import { outputPaths, outputsMatch, writeOutputs, type CertificateFiles, type OutputPaths } from './output-files.js';
+import { outputPaths, outputsMatch, outputsStamp, writeOutputs, type CertificateFiles, type OutputPaths } from './output-files.js';
 
 /** One CA to order from: the lineage's own, then each `--fallback-acme-url` in turn. */
 export interface CaAttempt {
@@ -220,9 +221,10 @@ export async function currentFiles(store: LineageStore, record: LineageRecord): 
   const version = record.versions.find((v) => v.number === record.current);
   if (!version) return undefined;
   const paths = store.versionFiles(record.config.name, version.number, version.hasKey);
-  const leafPem = await readFile(paths.certificate, 'utf8');
-  const chainPem = await readFile(paths.chain, 'utf8');
-  const keyPem = paths.key ? await readFile(paths.key, 'utf8') : undefined;
+  // Synchronous: small files, read for every lineage by `cert renew --all` (see outputsMatch).
+  const leafPem = readFileSync(paths.certificate, 'utf8');
+  const chainPem = readFileSync(paths.chain, 'utf8');
+  const keyPem = paths.key ? readFileSync(paths.key, 'utf8') : undefined;
   return { version, files: { leafPem, chainPem, ...(keyPem ? { keyPem } : {}) } };
 }
 
@@ -230,6 +232,14 @@ export async function currentFiles(store: LineageStore, record: LineageRecord): 
  * After a kill -9 between renames, the output files may hold a mix of two
  * versions; this puts the current version back. Returns whether it had to.
  */
+/** The stamp of the current version's output files, as they are on disk now. */
+export function currentOutputsStamp(record: LineageRecord): string | undefined {
+  const current = record.versions.find((v) => v.number === record.current);
+  if (!current) return undefined;
+  const config = record.config;
+  return outputsStamp(outputPaths(config.outDir, config.name, config.bundle, current.hasKey));
+}
+
 /** Whether the output files hold the current version (true when there is none yet): a read, no write. */
 export async function outputsAreCurrent(store: LineageStore, record: LineageRecord): Promise<boolean> {
   const current = await currentFiles(store, record);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -89,6 +90,8 @@ export interface LineageRecord {
   /** An order placed and not yet finished (a crash leaves it here; the next run simply places a new one). */
   pendingOrderUrl?: string;
   lastResult?: { at: string; ok: boolean; message: string };
+  /** The output files' identity when a run last saw them hold version `version` (see outputsStamp). */
+  outputs?: { version: number; stamp: string };
   /** How runs have gone lately: for the failure hook, `cert list` and `cert renew --metrics-file`. */
   health?: LineageHealthRecord;
   ari?: { certId: string; windowStart: string; windowEnd: string; renewAt: string; nextCheckAt: string; explanationURL?: string };
@@ -168,7 +171,9 @@ export class LineageStore {
     await this.#checkFolders(name);
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      // Synchronous: `cert list` and `cert renew --all` read every lineage, and one small read is
+      // cheaper than the thread-pool round trips of an asynchronous open, stat, read and close.
+      text = readFileSync(path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new StateError(`cannot read ${path}: ${describeFsError(err)}`, { cause: err });
