@@ -77,6 +77,21 @@ describe('cert issue --dns rfc2136 against BIND, validated by Pebble', () => {
     expect(await lab.txt(lab.primary, `_acme-challenge.${name}`)).toEqual([]);
   });
 
+  test('cert renew repeats it from the lineage: provider, key file and zone are stored, the secret is not', async () => {
+    const name = `renewed.${NAMES_ZONE}`;
+    const home = path.join(work, 'renew-home');
+    const env = { RFC2136_NAMESERVER: lab.primary, ACMECLI_HOME: home };
+    const first = await issue(['-d', name, '--dns', 'rfc2136', '--tsig-key-file', lab.keyFile, '--dns-zone', NAMES_ZONE, '--dns-resolver', lab.primary, '--out', path.join(work, 'renewed')], env);
+    expect(first.code, first.stderr).toBe(0);
+    const stored = readFileSync(path.join(home, 'lineages', name, 'lineage.json'), 'utf8');
+    expect(JSON.parse(stored).config.solvers).toEqual([{ kind: 'dns', arg: 'rfc2136', zone: NAMES_ZONE, tsigKeyFile: lab.keyFile }]);
+    expect(stored).not.toContain(lab.key.secret);
+    const renewed = await runMain(['cert', 'renew', name, '--force', '--json'], { env });
+    expect(renewed.code, renewed.stderr).toBe(0);
+    expect(renewed.json<{ lineages: Array<{ status: string }> }>().lineages[0]!.status).toBe('issued');
+    expect(await lab.txt(lab.primary, `_acme-challenge.${name}`)).toEqual([]);
+  });
+
   test('a server that never gets the record: exit 1 naming it, and the record is removed from the primary', async () => {
     const name = `late.${NAMES_ZONE}`;
     const r = await issue(['-d', name, '--dns', 'rfc2136', '--dns-resolver', lab.primary, '--dns-resolver', lab.secondary, '--dns-timeout', '2', '--out', path.join(work, 'late')]);
