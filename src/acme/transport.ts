@@ -34,6 +34,8 @@ export interface TransportOptions {
   clientCertificate?: { certPem: string; keyPem: string };
   /** Turn off server certificate checks: only for --insecure-skip-verify, which warns every time. */
   insecureSkipVerify?: boolean;
+  /** The option that adds a trusted CA, named in the hint of a TLS failure (default --ca-file; the manager's is --manager-ca-file). */
+  caFileOption?: string;
   /** From HTTPS_PROXY / HTTP_PROXY / NO_PROXY, read by the caller (this layer reads no environment). */
   proxy?: { httpsProxy?: string; httpProxy?: string; noProxy?: string };
 }
@@ -85,7 +87,7 @@ export function createHttpTransport(options: TransportOptions): { send: HttpSend
     } catch (err) {
       if (deadline.timedOut && !signal?.aborted) throw new TimeoutError(`no answer from ${url.host} within ${Math.round(timeoutMs / 1000)} s (${req.method} ${req.url})`, { cause: err });
       if (signal?.aborted) throw new AbortedError('interrupted', { cause: err });
-      throw classifyNetworkError(err, url);
+      throw classifyNetworkError(err, url, options.caFileOption ?? '--ca-file');
     } finally {
       deadline.dispose();
     }
@@ -127,12 +129,12 @@ const TLS_ERROR_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_SIGNATURE_FAILURE', 'CERT_REVOKED', 'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
 
-function classifyNetworkError(err: unknown, url: URL): Error {
+function classifyNetworkError(err: unknown, url: URL, caFileOption: string): Error {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e?.cause?.code ?? e?.code ?? '';
   const host = url.host;
   if (TLS_ERROR_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS')) {
-    const hint = code.includes('SELF_SIGNED') || code.includes('ISSUER') || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ? '; pass --ca-file with the CA that signed it' : '';
+    const hint = code.includes('SELF_SIGNED') || code.includes('ISSUER') || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ? `; pass ${caFileOption} with the CA that signed it` : '';
     return new TlsError(`TLS with ${host} failed: ${code}${hint}`, { cause: err });
   }
   switch (code) {

@@ -5,13 +5,14 @@ import { findAccountByKey, type AccountRef } from '../acme/account.js';
 import { createHttpTransport, type HttpSend } from '../acme/transport.js';
 import { KNOWN_DIRECTORIES, DEFAULT_DIRECTORY_KEYWORD } from '../acme/known-directories.js';
 import type { Account, Directory } from '../acme/types.js';
-import { IoError, KeyError, UsageError } from '../errors.js';
+import { IoError, KeyError, StateError, UsageError } from '../errors.js';
 import type { AccountKey } from '../keys/account-key.js';
 import { readAccountKeyFile } from '../keys/files.js';
 import { jwkThumbprint } from '../keys/thumbprint.js';
 import { AccountCache } from '../state/account-cache.js';
 import { describeFsError } from '../state/atomic-write.js';
-import { locateStateHome, type StateHome } from '../state/home.js';
+import { describeStateHomeRule, locateStateHome, type StateHome } from '../state/home.js';
+import { unwritableFolderReason } from '../state/writable-folder.js';
 import type { CliIO } from './io.js';
 import { Output } from './output.js';
 import { USER_AGENT } from './version.js';
@@ -80,6 +81,17 @@ export class CliContext {
   }
 
   /** The state folder and the rule that chose it (ACMECLI_HOME, XDG_STATE_HOME, root, HOME). */
+  /**
+   * Before any request that leads to something worth remembering (an account, a
+   * certificate): a state folder we cannot write is one clear line naming the
+   * folder and ACMECLI_HOME, not a raw EACCES after the CA has done its part.
+   */
+  async checkStateHomeWritable(): Promise<void> {
+    const home = this.stateHomeLocation;
+    const problem = await unwritableFolderReason(home.path);
+    if (problem) throw new StateError(`cannot write to the state folder ${home.path} (${describeStateHomeRule(home)}): ${problem}; set ACMECLI_HOME to a folder you can write`);
+  }
+
   get stateHomeLocation(): StateHome {
     return locateStateHome(this.io.env);
   }
@@ -214,7 +226,8 @@ export class CliContext {
 }
 
 export function resolveDirectoryUrl(given: string, allowHttp: boolean): string {
-  const known = (KNOWN_DIRECTORIES as Record<string, string>)[given];
+  // Keywords in any case (-a LetsEncrypt), as acmecli.py takes them.
+  const known = (KNOWN_DIRECTORIES as Record<string, string>)[given.toLowerCase()];
   if (known) return known;
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(given)) {
     throw new UsageError(`unknown --acme-url keyword ${JSON.stringify(given)}: use an https:// directory URL or one of ${Object.keys(KNOWN_DIRECTORIES).join(', ')}`);

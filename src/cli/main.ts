@@ -79,10 +79,16 @@ export function buildProgram(ctx: CliContext): Command {
     .addHelpText('after', `
 Examples:
   acmecli key generate ec256 -o account.pem
+  acmecli -a letsencrypt-staging -k account.pem cert issue -d example.com --webroot /var/www/html --agree-tos --email admin@example.com
+  acmecli cert list
+  acmecli -q cert renew --all                    # in cron: prints only when something failed
   acmecli -a letsencrypt-staging -k account.pem account create mailto:admin@example.com --agree-tos
   acmecli -k account.pem dns records example.com
 
 Exit status: 0 success, 1 failure, 2 usage error, 3 CA unreachable (network, TLS, timeout).`);
+
+  // Each subcommand's --help lists the global options (-a, -k, --json…) its own examples use.
+  program.configureHelp({ showGlobalOptions: true });
 
   program.hook('preAction', (_root, action) => ctx.configure(action.optsWithGlobals()));
 

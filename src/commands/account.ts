@@ -64,6 +64,7 @@ Examples:
     .action(async (contacts: string[], options: { agreeTos?: boolean; eabKid?: string; eabHmacKey?: string; eabAlg: EabAlgorithm }) => {
       const contact = validateContacts(contacts);
       const externalAccountBinding = eabFromOptions(options, ctx.io.env.ACMECLI_EAB_HMAC_KEY);
+      await ctx.checkStateHomeWritable(); // the account URL is cached there: say so before the CA makes the account
       const created = await setUpAccount(ctx, {
         directoryUrl: ctx.directoryUrl,
         client: await ctx.client(),
@@ -80,9 +81,12 @@ Examples:
         status: created.account.status,
         contact: created.account.contact ?? [],
         thumbprint,
+        // newAccount on an existing key returns that account unchanged (RFC 8555 §7.3.1): say so, or the user believes it changed.
+        contactIgnored: created.created ? [] : contact.filter((c) => !(created.account.contact ?? []).includes(c)),
       };
       ctx.output.result(result, (r) => [
         r.created ? 'Account created.' : 'This key already has an account; nothing was created.',
+        ...(r.contactIgnored.length ? [`The contact given (${r.contactIgnored.join(', ')}) was ignored: to change it, run acmecli account update ${r.contactIgnored.join(' ')}`] : []),
         `Account URI: ${r.accountUrl}`,
         `Status:      ${r.status}`,
         `Contact:     ${r.contact.length ? r.contact.join(', ') : '(none)'}`,

@@ -18,7 +18,7 @@ import { certificateMatchesKey, describeCertificate, splitPemChain } from '../ce
 import { identifiersEqual, parseIdentifiers } from '../certs/identifiers.js';
 import { parseCsr } from '../certs/csr.js';
 import { ariWindowProblem, parseRenewDays, parseRenewalInfo } from '../certs/renewal-time.js';
-import { CheckStatusError, IoError, LineageFailedError, NetworkError, StateError, StoppedBySignalError, UsageError } from '../errors.js';
+import { CheckStatusError, IoError, LineageFailedError, NetworkError, StoppedBySignalError, UsageError } from '../errors.js';
 
 /** Failures that say nothing about the lineage, only that its CA could not be reached: exit 3, try again later. */
 const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT', 'TLS']);
@@ -32,7 +32,7 @@ import { formatServeEndpoint, parseServeEndpoint } from '../monitoring/serve-end
 import { describeFsError } from '../state/atomic-write.js';
 import { LineageStore, checkLineageName, type LineageConfig, type LineageRecord, type LineageVersion, type SolverSpec } from '../state/lineage-store.js';
 import { describeStateHomeRule } from '../state/home.js';
-import { assertOutputFolderWritable, unwritableFolderReason } from '../state/writable-folder.js';
+import { assertOutputFolderWritable } from '../state/writable-folder.js';
 import { outputPaths, webServerLines } from '../issuance/output-files.js';
 import { describeSettings, mergeSettings, type GivenSettings } from '../issuance/lineage-settings.js';
 import type { CliContext } from '../cli/context.js';
@@ -83,11 +83,10 @@ export interface FallbackSpec {
 }
 
 export async function issueAction(ctx: CliContext, options: IssueOptions, solverOrder: SolverSpec[], fallbackOrder: FallbackSpec[] = []): Promise<void> {
-  const config = await planIssue(ctx, options, [...solverOrder], fallbackOrder);
   // Folders we cannot write fail now, in one line, not after the CA has issued a certificate we cannot keep.
+  await ctx.checkStateHomeWritable();
+  const config = await planIssue(ctx, options, [...solverOrder], fallbackOrder);
   await assertOutputFolderWritable(config.outDir);
-  const homeProblem = await unwritableFolderReason(ctx.stateHome);
-  if (homeProblem) throw new StateError(`cannot write to the state folder ${ctx.stateHome}: ${homeProblem}`);
   const eabByDirectory = new Map<string, ExternalAccountBinding>();
   const primaryEab = eabFromOptions(options, ctx.io.env.ACMECLI_EAB_HMAC_KEY);
   if (primaryEab) eabByDirectory.set(config.directoryUrl, primaryEab);

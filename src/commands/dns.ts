@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Argument, Option, type Command } from 'commander';
 import type { Directory } from '../acme/types.js';
 import { UsageError } from '../errors.js';
@@ -39,7 +40,7 @@ export function addDnsCommands(program: Command, ctx: CliContext): void {
   group.command('records')
     .description('Print CAA, dns-persist-01 and dns-account-01 records for ZONEs, bound to this account')
     .argument('[zone...]', `zones or names to cover (default: ${PLACEHOLDER_ZONE} as a placeholder)`)
-    .option('--account-uri <uri>', 'the account URL (no network needed with --caa-identity)')
+    .option('--account-uri <uri>', 'the account URL; with --caa-identity too, nothing is fetched from the CA (dns-persist-01 form: --persist-draft, else the cached directory\'s, else 01)')
     .option('--caa-identity <domain>', "the CA's issuer domain name for CAA, repeatable (default: the directory's caaIdentities)", (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
     .option('--issuer-domain <domain>', 'issuer domain for dns-persist-01 (default: the directory\'s issuerDomainNames, else the first CAA identity)')
     .option('--validation-methods <list>', `restrict CAA to these methods, comma-separated (${Object.keys(CAA_VALIDATION_METHODS).slice(0, 5).join(', ')}, ...)`)
@@ -54,6 +55,7 @@ Examples:
   acmecli -a letsencrypt -k account.pem dns records example.com www.example.com
   acmecli dns records example.com --account-uri https://acme-v02.api.letsencrypt.org/acme/acct/123 --caa-identity letsencrypt.org --offline`)
     .action(async (zonesGiven: string[], options: RecordsOptions) => {
+      refuseIpAddresses(zonesGiven);
       const zones = zonesGiven.length ? zonesGiven : [PLACEHOLDER_ZONE];
       const { inputs, identities, issuerDomain, draft, accountHashPrefix, validationMethods, persistUntil, ttl, warnings } = await recordSettings(ctx, options);
 
@@ -81,14 +83,21 @@ Examples:
         issuerDomain: issuerDomain ?? null,
         persistDraft: PERSIST_DRAFTS[draft].document,
         sources: inputs.sources,
-        zones: perZone,
+        // Programs get records only; the zone-file comments that explain them are in `comments`.
+        zones: perZone.map((z) => ({
+          zone: z.zone,
+          caa: z.caa,
+          dnsPersist: z.dnsPersist.filter((line) => !isComment(line)),
+          dnsAccount: { name: z.dnsAccount.name, records: z.dnsAccount.records.filter((line) => !isComment(line)) },
+          comments: [...z.dnsPersist, ...z.dnsAccount.records].filter(isComment),
+        })),
         warnings,
       };
       for (const w of warnings) ctx.output.warn(w);
       ctx.output.result(result, (r) => [
         `; Records for account ${r.accountUrl}`,
         ...(zonesGiven.length ? [] : [`; ${PLACEHOLDER_ZONE} is a placeholder: name your zones, e.g. acmecli dns records example.org`]),
-        ...r.zones.flatMap((z) => [
+        ...perZone.flatMap((z) => [
           '',
           ...(z.caa.length ? [`; CAA (RFC 8659, RFC 8657): only ${r.caaIdentities.join(', ')} may issue for ${z.zone}, and only to this account`, ...z.caa] : []),
           ...z.dnsPersist,
@@ -104,7 +113,7 @@ Examples:
     .option('--tsig-key-file <file>', 'a BIND key file, as nsupdate -k reads it (instead of RFC2136_TSIG_*)')
     .option('--dns-zone <zone>', 'the zone the records go in (default: found by walking SOA records up on the primary)')
     .option('--dry-run', 'print the update (as nsupdate input) and send nothing')
-    .option('--account-uri <uri>', 'the account URL (no network needed with --caa-identity)')
+    .option('--account-uri <uri>', 'the account URL; with --caa-identity too, nothing is fetched from the CA (dns-persist-01 form: --persist-draft, else the cached directory\'s, else 01)')
     .option('--caa-identity <domain>', "the CA's issuer domain name for CAA, repeatable (default: the directory's caaIdentities)", (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
     .option('--issuer-domain <domain>', 'issuer domain for dns-persist-01 (default: the directory\'s issuerDomainNames, else the first CAA identity)')
     .option('--validation-methods <list>', 'restrict CAA to these methods, comma-separated')
@@ -122,6 +131,7 @@ Examples:
   RFC2136_NAMESERVER=192.0.2.53 acmecli -a letsencrypt -k account.pem dns publish example.org --dns rfc2136 --tsig-key-file /etc/acme/acme-key.conf --wildcard
   acmecli -k account.pem dns publish example.org www.example.org --dns rfc2136 --dry-run`)
     .action(async (zones: string[], options: PublishOptions) => {
+      refuseIpAddresses(zones);
       const settings = await recordSettings(ctx, options);
       for (const w of settings.warnings) ctx.output.warn(w);
       const { publishAction } = await import('./dns-publish.js');
@@ -174,7 +184,10 @@ async function gatherInputs(ctx: CliContext, options: RecordsOptions, draftOverr
   const hasKey = Boolean(ctx.globals.key ?? ctx.io.env.ACMECLI_KEY);
   const thumbprint = hasKey ? await ctx.thumbprint() : undefined;
   const cachedDirectory = (await ctx.cache.findDirectory(ctx.directoryUrl))?.directory;
-  const needsDirectory = !options.caaIdentity || (draftOverride === undefined && !options.accountHashPrefix);
+  // --account-uri with --caa-identity is everything the records need: no network (the dns-persist-01 form is then
+  // --persist-draft, else the cached directory's, else 01), as the option's help says.
+  const givenEnough = Boolean(options.accountUri && options.caaIdentity);
+  const needsDirectory = !givenEnough && (!options.caaIdentity || (draftOverride === undefined && !options.accountHashPrefix));
   let directory = cachedDirectory;
   let directorySource: Source | 'none' = cachedDirectory ? 'cache' : 'none';
   if (!directory && needsDirectory && !options.offline) {
@@ -193,6 +206,16 @@ async function gatherInputs(ctx: CliContext, options: RecordsOptions, draftOverr
     directorySource = 'server';
   }
   return { accountUrl: account.url, thumbprint, directory, sources: { accountUrl: 'server', directory: directorySource } };
+}
+
+function isComment(line: string): boolean {
+  return line.startsWith(';');
+}
+
+/** CAA covers DNS names only (RFC 8659 §4), and so do the TXT records here: an IP address gets one line, not records. */
+function refuseIpAddresses(zones: readonly string[]): void {
+  const ip = zones.find((zone) => isIP(zone.replace(/^\[|\]$/g, '')) !== 0);
+  if (ip) throw new UsageError(`${ip} is an IP address: CAA and these TXT records exist for DNS names only (RFC 8659); a certificate for an IP address needs none`);
 }
 
 function parseTtl(text: string): number {

@@ -77,6 +77,7 @@ export async function resolveManagerConnection(ctx: CliContext, options: Manager
       userAgent: USER_AGENT,
       allowHttp: true,
       timeoutMs,
+      caFileOption: '--manager-ca-file',
       ...(extraCaPem ? { extraCaPem } : {}),
       ...(clientCertificate ? { clientCertificate } : {}),
       ...(options.insecureSkipVerify ? { insecureSkipVerify: true } : {}),

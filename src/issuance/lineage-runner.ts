@@ -3,6 +3,8 @@ import { fetchRenewalInfo } from '../acme/ari.js';
 import type { AcmeClient } from '../acme/client.js';
 import { ariWindowProblem, parseRenewalInfo } from '../certs/renewal-time.js';
 import { STAGING_DIRECTORIES } from '../acme/known-directories.js';
+import { AcmeProblemError } from '../acme/problem.js';
+import type { ProblemDocument } from '../acme/types.js';
 import { AcmecliError, ServeCheckError, StateError } from '../errors.js';
 import { assertOutputFolderWritable } from '../state/writable-folder.js';
 import { LineageLockedError, type LineageConfig, type LineageHealthRecord, type LineageRecord, type LineageStore } from '../state/lineage-store.js';
@@ -53,7 +55,8 @@ export interface LineageOutcome {
   repaired?: boolean;
   /** `cert issue` on an existing lineage: the settings that changed and were saved. */
   savedSettings?: string[];
-  error?: { code: string; message: string };
+  /** With --json: what failed; `problem` is the CA's RFC 8555 §6.7 problem document (type, detail, status, subproblems) when it sent one. */
+  error?: { code: string; message: string; problem?: ProblemDocument; httpStatus?: number };
   /** With status `issued`: the directory of the CA that issued. */
   issuedBy?: string;
   /** With status `issued`: the lineage's own CA failed and a fallback CA issued. */
@@ -369,8 +372,13 @@ function isDryRun(mode: RunMode): boolean {
   return mode.kind === 'renew' && mode.dryRun;
 }
 
-function describe(err: unknown): { code: string; message: string } {
-  return { code: err instanceof AcmecliError ? err.code : 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+function describe(err: unknown): NonNullable<LineageOutcome['error']> {
+  return {
+    code: err instanceof AcmecliError ? err.code : 'INTERNAL',
+    message: err instanceof Error ? err.message : String(err),
+    ...(err instanceof AcmeProblemError ? { problem: err.problem } : {}),
+    ...(err instanceof AcmecliError && err.httpStatus !== undefined ? { httpStatus: err.httpStatus } : {}),
+  };
 }
 
 /**

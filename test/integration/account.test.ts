@@ -146,7 +146,7 @@ describe('account lifecycle against Pebble', () => {
     expect(records.accountUrl).toBe(accountUrl);
     expect(records.sources.accountUrl).toBe('cache');
     expect(records.zones[0]?.caa[0]).toBe(`example.org.  IN  CAA 0 issue "pebble.example; accounturi=${accountUrl}"`);
-    expect(records.zones[0]?.dnsPersist[1]).toBe(`_validation-persist.example.org.  IN  TXT "pebble.example; accounturi=${accountUrl}"`);
+    expect(records.zones[0]?.dnsPersist[0]).toBe(`_validation-persist.example.org.  IN  TXT "pebble.example; accounturi=${accountUrl}"`);
 
     // A new state directory and --offline: nothing to go on, and it says what to pass.
     const nothing = await runMain([...ca(), '-k', key, 'dns', 'records', 'example.org', '--caa-identity', 'pebble.example', '--offline']);

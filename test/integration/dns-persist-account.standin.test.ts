@@ -62,7 +62,7 @@ describe('dns-persist-01 (draft-ietf-acme-dns-persist-01 record form)', () => {
     // The issuer domain is the stand-in directory's caaIdentities.
     expect(printed.caaIdentities).toEqual(['standin.example']);
     expect(printed.issuerDomain).toBe('standin.example');
-    const txt = parseTxtLine(printed.zones[0]!.dnsPersist[1]!);
+    const txt = parseTxtLine(printed.zones[0]!.dnsPersist[0]!);
     expect(txt.owner).toBe(`_validation-persist.${zone}.`);
     expect(txt.value).toBe(`standin.example; accounturi=${accountUrl}`);
     await setTxtRecord(pebble, txt.owner, txt.value);
@@ -118,7 +118,7 @@ describe('dns-persist-01 (draft-ietf-acme-dns-persist-01 record form)', () => {
     const zone = 'wild.example.org';
     expect((await runMain([...ca(), '-k', key, 'account', 'create', '--agree-tos'], { env })).code).toBe(0);
     const plain = await runMain([...ca(), '-k', key, 'dns', 'records', zone, '--json'], { env });
-    const plainTxt = parseTxtLine(plain.json<{ zones: { dnsPersist: string[] }[] }>().zones[0]!.dnsPersist[1]!);
+    const plainTxt = parseTxtLine(plain.json<{ zones: { dnsPersist: string[] }[] }>().zones[0]!.dnsPersist[0]!);
     await setTxtRecord(pebble, plainTxt.owner, plainTxt.value);
     const issue = (name: string) => runMain(
       [...ca(), '-k', key, 'cert', 'issue', '-d', `*.${zone}`, '--dns-persist', '--out', mkdtempSync(path.join(work, 'out-')), '--name', name, '--json'],
@@ -129,7 +129,7 @@ describe('dns-persist-01 (draft-ietf-acme-dns-persist-01 record form)', () => {
     expect(refused.stderr).toContain(`*.${zone}`);
 
     const wild = await runMain([...ca(), '-k', key, 'dns', 'records', zone, '--wildcard', '--json'], { env });
-    const wildTxt = parseTxtLine(wild.json<{ zones: { dnsPersist: string[] }[] }>().zones[0]!.dnsPersist[1]!);
+    const wildTxt = parseTxtLine(wild.json<{ zones: { dnsPersist: string[] }[] }>().zones[0]!.dnsPersist[0]!);
     expect(wildTxt.value).toMatch(/; policy=wildcard$/);
     await setTxtRecord(pebble, wildTxt.owner, wildTxt.value);
     const accepted = await issue('wild-policy');

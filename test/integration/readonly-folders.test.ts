@@ -63,7 +63,7 @@ describe('folders acmecli cannot write are named, with the right reason, before 
     const home = readOnlyFolder('home');
     proxy.requests.length = 0;
     const r = await issue(home, path.join(work, 'out1'));
-    expect(r.stderr).toBe(`acmecli: cannot write to the state folder ${home}: permission denied\n`);
+    expect(r.stderr).toBe(`acmecli: cannot write to the state folder ${home} (from ACMECLI_HOME): permission denied; set ACMECLI_HOME to a folder you can write\n`);
     expect(r.code).toBe(1);
     expect(proxy.requests.filter((q) => q.method === 'POST')).toEqual([]); // no account, no order
   }, 120_000);
