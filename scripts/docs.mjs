@@ -42,19 +42,26 @@ async function writeAll(base, files) {
   }
 }
 
+/** The generated files: `repository` (relative to the checkout) and `install` (relative to an install root). */
+export async function generateDocs() {
+  const { version } = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
+  const { generateReferenceFiles } = await loadGenerator(version);
+  return generateReferenceFiles(version);
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const at = args.indexOf('--install-root');
   const installRoot = at >= 0 ? args[at + 1] : undefined;
   if (at >= 0 && !installRoot) throw new Error('--install-root needs a folder');
-  const { version } = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
-  const { generateReferenceFiles } = await loadGenerator(version);
-  const files = generateReferenceFiles(version);
+  const files = await generateDocs();
   await writeAll(root, files.repository);
   if (installRoot) await writeAll(path.resolve(installRoot), files.install);
 }
 
-main().catch((error) => {
-  console.error(`docs: ${error?.message ?? error}`);
-  process.exit(1);
-});
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    console.error(`docs: ${error?.message ?? error}`);
+    process.exit(1);
+  });
+}
