@@ -477,7 +477,8 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
     preHook: options.preHook === undefined || options.preHook === '' ? options.preHook : absoluteProgram(options.preHook, ctx.io.cwd),
     postHook: options.postHook === undefined || options.postHook === '' ? options.postHook : absoluteProgram(options.postHook, ctx.io.cwd),
     renewDays: options.renewDays,
-    serveChecks: options.serveCheck?.map((text) => formatServeEndpoint(parseServeEndpoint(text))),
+    // Given endpoints replace the stored list; `--serve-check ''` empties it.
+    serveChecks: options.serveCheck?.filter((text) => text !== '').map((text) => formatServeEndpoint(parseServeEndpoint(text))),
     serveCheckTimeoutSeconds: options.serveCheckTimeout === undefined ? undefined : positiveNumber(options.serveCheckTimeout, '--serve-check-timeout'),
     failureHook: options.failureHook === undefined || options.failureHook === '' ? options.failureHook : absoluteProgram(options.failureHook, ctx.io.cwd),
     // `--fallback-acme-url ''` removes the fallbacks.

@@ -121,6 +121,16 @@ describe('cert check against a real nginx serving the lineage files', () => {
     }
   });
 
+  test("--serve-check '' removes the endpoints: the lineage is no longer checked", async () => {
+    const edit = await run(['cert', 'issue', '-d', 'served.example.com', '--serve-check', '']);
+    expect(edit.code, edit.stderr).toBe(0);
+    const shown = await run(['cert', 'list', '--json']);
+    expect(shown.json<{ lineages: { settings: { serveChecks: string[] } }[] }>().lineages[0]!.settings.serveChecks).toEqual([]);
+    const r = await run(['cert', 'check', '--nagios']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^ACMECLI UNKNOWN - no serve checks configured/);
+  });
+
   test('bad input: an unknown lineage, a malformed endpoint', async () => {
     const unknown = await run(['cert', 'check', 'nope.example.com']);
     expect(unknown.code).toBe(1);
