@@ -1,5 +1,9 @@
 import { X509Certificate, createHash } from 'node:crypto';
+import { mapLimited } from '../concurrency/map-limited.js';
 import { StateError } from '../errors.js';
+
+/** Lineages checked at once by `cert check` (each checks its own endpoints together). */
+const CHECK_CONCURRENCY = 16;
 import type { LineageRecord, LineageStore } from '../state/lineage-store.js';
 import { fetchServedLeaf } from './served-certificate.js';
 import { formatServeEndpoint, parseServeEndpoint, serverNameFor, type ServeEndpoint } from './serve-endpoint.js';
@@ -74,7 +78,8 @@ export async function checkServedCertificates(store: LineageStore, names: readon
     records.push(record);
   }
   const unchecked = records.filter((r) => !r.config.serveChecks?.length).map((r) => r.config.name);
-  const checks = (await Promise.all(records.map((r) => checkLineageEndpoints(r, options)))).flat();
+  // Bounded: a fleet's worth of endpoints, some of them slow to answer, must not open thousands of sockets at once.
+  const checks = (await mapLimited(records, CHECK_CONCURRENCY, (r) => checkLineageEndpoints(r, options))).flat();
   return { checks, unchecked };
 }
 
