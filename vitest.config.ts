@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Installs the .deb as root: run by .ci/run after `npm run package` (vitest.release.config.ts).
+    exclude: ['test/release/**', '**/node_modules/**'],
     // The process-wide set-up of src/cli/run.ts (the Reflect shim), which in-process tests bypass.
     setupFiles: ['test/support/process-setup.ts'],
     testTimeout: 60_000,
