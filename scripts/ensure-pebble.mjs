@@ -20,6 +20,8 @@ const PACKAGES = {
   fish: ['fish'],
   // systemd-analyze verify/security on the packaged units (test/packaging/systemd-units.test.ts).
   systemd: ['systemd-analyze'],
+  // strip: npm run build makes the single executable from a stripped copy of Node (scripts/build-sea.mjs).
+  binutils: ['strip'],
   // The dns-01 providers' tests: a real primary, recursive and secondary BIND (named, rndc)…
   bind9: ['named', 'rndc'],
   // …and nsupdate, which the exec provider's test script calls.
