@@ -45,7 +45,7 @@ export interface CommandDoc {
 /** `--acme-url` takes a URL or one of these keywords; it has no commander choices because a URL is free text. */
 const DIRECTORY_KEYWORD_OPTIONS = new Set(['--acme-url']);
 /** Placeholders that name a path, as written in the definitions (`--ca-file <file>`, `<newkey>`). */
-const FILE_PLACEHOLDERS = new Set(['file', 'newkey', 'cmd']);
+const FILE_PLACEHOLDERS = new Set(['file', 'file|name', 'newkey', 'cmd']);
 const DIR_PLACEHOLDERS = new Set(['dir']);
 /** Positional arguments that are lineage names (`cert renew [name...]`). */
 const LINEAGE_ARGUMENTS = new Set(['name', 'lineage']);
