@@ -69,6 +69,7 @@ export async function updateAccountContacts(client: AcmeClient, ref: AccountRef,
  */
 export async function rolloverAccountKey(client: AcmeClient, ref: AccountRef, newKey: SigningKey): Promise<void> {
   const directory = await client.directory();
+  if (typeof directory.keyChange !== 'string') throw new BadResponseError('the CA\'s directory has no keyChange URL: it does not offer key rollover (RFC 8555 §7.3.5)');
   const inner = await signRequest(newKey, { jwk: newKey.publicJwk }, directory.keyChange, undefined, {
     account: ref.url,
     oldKey: publicMembers(ref.key.publicJwk),

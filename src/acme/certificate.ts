@@ -33,6 +33,7 @@ export type RevocationReason = keyof typeof REVOCATION_REASONS;
  */
 export async function revokeCertificate(client: AcmeClient, signer: RequestSigner, certificateDer: Uint8Array, reason?: number): Promise<void> {
   const directory = await client.directory();
+  if (typeof directory.revokeCert !== 'string') throw new BadResponseError('the CA\'s directory has no revokeCert URL: it does not offer revocation (RFC 8555 §7.6)');
   const payload: Record<string, unknown> = { certificate: Buffer.from(certificateDer).toString('base64url') };
   if (reason !== undefined) payload.reason = reason;
   await client.postIgnoringBody(directory.revokeCert, payload, signer);

@@ -35,6 +35,8 @@ export function signingOrigins(directoryUrl: string, directory: Directory): Set<
 
 /** Undefined when `url` may receive a signed request, else the one-line reason it may not. */
 export function refuseSignedRequest(url: string, origins: ReadonlySet<string>): string | undefined {
+  // A directory that lacks a resource (no keyChange, no revokeCert) hands us undefined, not a URL.
+  if (typeof url !== 'string') return 'the CA\'s directory does not offer this resource (its URL is missing)';
   const origin = originOf(url);
   const shown = JSON.stringify(url.length > 200 ? `${url.slice(0, 200)}…` : url);
   if (!origin) return `the CA pointed a signed request at ${shown}, which is not an http(s) URL; refusing it`;

@@ -159,3 +159,31 @@ describe('account lifecycle against Pebble', () => {
     expect(online.json()).toMatchObject({ accountUrl, sources: { accountUrl: 'server' } });
   });
 });
+
+describe('a CA whose directory lacks keyChange and revokeCert', () => {
+  test('account rekey and cert revoke say so in one line (no TypeError)', async () => {
+    const { startHostileAcmeProxy } = await import('../support/hostile-acme-proxy.js');
+    const proxy = await startHostileAcmeProxy(pebble);
+    try {
+      proxy.rewrite('directory', (ex) => {
+        delete ex.json.keyChange;
+        delete ex.json.revokeCert;
+      });
+      const key = await newKey('no-keychange');
+      const other = await newKey('no-keychange-new');
+      const home = makeTempHome();
+      const at = ['-a', proxy.directoryUrl, '--ca-file', proxy.caFile, '-k', key];
+      expect((await runMain([...at, 'account', 'create', '--agree-tos'], { env: { ACMECLI_HOME: home } })).code).toBe(0);
+      const rekey = await runMain([...at, 'account', 'rekey', other], { env: { ACMECLI_HOME: home } });
+      expect(rekey.code).toBe(1);
+      expect(rekey.stderr).toBe("acmecli: the CA's directory has no keyChange URL: it does not offer key rollover (RFC 8555 §7.3.5)\n");
+      // Any certificate and its key will do: Pebble's own listener pair.
+      const listener = path.dirname(pebble.caFile);
+      const revoke = await runMain(['-a', proxy.directoryUrl, '--ca-file', proxy.caFile, 'cert', 'revoke', path.join(listener, 'cert.pem'), '--cert-key', path.join(listener, 'key.pem')], { env: { ACMECLI_HOME: home } });
+      expect(revoke.code).toBe(1);
+      expect(revoke.stderr).toBe("acmecli: the CA's directory has no revokeCert URL: it does not offer revocation (RFC 8555 §7.6)\n");
+    } finally {
+      await proxy.stop();
+    }
+  });
+});

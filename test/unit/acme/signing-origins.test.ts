@@ -31,3 +31,7 @@ test.each([
   if (expected === undefined) expect(reason).toBeUndefined();
   else expect(reason).toMatch(expected);
 });
+
+test('a resource the directory lacks (undefined, not a URL) is refused in one line, not a crash', () => {
+  expect(refuseSignedRequest(undefined as unknown as string, origins)).toBe("the CA's directory does not offer this resource (its URL is missing)");
+});
