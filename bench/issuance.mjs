@@ -4,7 +4,10 @@
 // that every order needs a fresh http-01 validation, whichever client sends it).
 //
 // (a) One certificate: http-01 on Pebble's httpPort, account registered beforehand,
-//     one untimed warm-up issue, then RUNS timed issues, each for a fresh name.
+//     one untimed warm-up issue per client, then RUNS rounds in which the clients
+//     take turns (order reversed every other round), each issue for a fresh name.
+//     Beside them, the floor: the same command run by main() inside one warm Node
+//     process (bench/issuance-floor.ts), i.e. acmecli without a process start.
 //     Wall time from spawn to exit (the files are on disk by then), median of RUNS;
 //     peak RSS with /usr/bin/time -f %M (largest of the runs); requests to the CA
 //     counted in Pebble's log (see countRequests).
@@ -23,7 +26,7 @@
 // own cost is not counted.
 //
 // Targets (a miss is printed as MISSED, it does not fail the run):
-//   - one certificate in under 0.35 s (median), and faster than uacme;
+//   - one certificate in under 0.35 s (median), and at most 0.75x uacme's median;
 //   - 50 certificates (cert renew --all --force) in under 4 s;
 //   - peak RSS under 120 MB;
 //   - at most 9 requests per single-name certificate with a cached account.
@@ -37,7 +40,11 @@ import { BenchError, cleanEnv, findTool, mdTable, textTable, errorText, tailOf, 
 
 // ACMECLI_BENCH_QUICK=1: 2 runs and 4 "fifty" certificates, to try the bench itself.
 const QUICK = Boolean(process.env.ACMECLI_BENCH_QUICK);
-const RUNS = QUICK ? 2 : 5;
+// One certificate: acmecli, its in-process floor and uacme take part in every round
+// (alternating: the order is reversed every other round); lego and certbot, at
+// seconds each, in the first PEER_RUNS rounds only.
+const RUNS = QUICK ? 2 : 11;
+const PEER_RUNS = QUICK ? 2 : 5;
 const FIFTY = QUICK ? 4 : 50;
 const PEER_PROBE = QUICK ? 2 : 10;
 const PEER_BUDGET_S = 180;
@@ -47,6 +54,8 @@ const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const EMAIL = 'x@example.com';
 
 const TARGET_ONE_S = 0.35;
+/** acmecli's median for one certificate at most this share of uacme's (issue 14). */
+const TARGET_VS_UACME = 0.75;
 const TARGET_FIFTY_S = 4;
 const TARGET_RSS_MB = 120;
 const TARGET_REQUESTS = 9;
@@ -120,18 +129,22 @@ export async function benchIssuance(ctx) {
       const c = await make(ctx, env, note);
       clients.push(c);
     }
+    // A process per certificate: spawn to exit (uacme: from its exec), under /usr/bin/time.
+    for (const c of clients) c.measure ??= (name, options) => measure(ctx, c.issue(name, options));
 
-    // (a) one certificate.
+    // (a) one certificate: set-up and an untimed warm-up certificate per client…
+    const floor = await floorClient(ctx, env, clients[0]);
+    clients.splice(1, 0, floor);
     for (const c of clients) {
       if (c.status !== 'ok') continue;
       log(`issuance: ${c.id}: setup`);
       try {
         await c.setup();
         await c.startServing?.();
-        // Warm-up: untimed; for acmecli with -v, to check the log count against the client's own list.
+        // Warm-up: for acmecli with -v, to check the log count against the client's own list.
         const warmName = `${c.id}-warm.example.com`;
         const before = await mark();
-        const warm = await measure(ctx, c.issue(warmName, { verbose: true }));
+        const warm = await c.measure(warmName, { verbose: true });
         await c.checkFiles(warmName);
         const logged = await requestsSince(before);
         if (c.id === 'acmecli') {
@@ -142,28 +155,42 @@ export async function benchIssuance(ctx) {
           else note(`${text}: THEY DISAGREE`);
         }
         c.one = { times: [], rssKb: [], requests: [] };
-        for (let i = 1; i <= RUNS; i++) {
-          const name = `${c.id}-${i}.example.com`;
+      } catch (error) {
+        c.status = 'failed';
+        ctx.fail(`issuance: ${c.id} (one certificate, set-up): ${errorText(error)}`);
+      } finally {
+        await c.stopServing?.();
+      }
+    }
+    // …then the timed runs, alternating between the clients round by round.
+    for (let round = 1; round <= RUNS; round++) {
+      const order = round % 2 ? clients : [...clients].reverse();
+      for (const c of order) {
+        if (c.status !== 'ok' || (c.peer && round > PEER_RUNS)) continue;
+        const name = `${c.id}-${round}.example.com`;
+        try {
+          await c.startServing?.();
           const offset = await mark();
-          const r = await measure(ctx, c.issue(name));
+          const r = await c.measure(name);
           await c.checkFiles(name);
           const reqs = await requestsSince(offset);
           c.one.times.push(r.ms / 1000);
           if (r.rssKb != null) c.one.rssKb.push(r.rssKb);
           c.one.requests.push(reqs);
-          log(`issuance: ${c.id}: ${name}: ${(r.ms / 1000).toFixed(3)} s, ${reqs.length} requests${r.rssKb != null ? `, ${(r.rssKb * 1024 / 1e6).toFixed(1)} MB` : ''}`);
+          log(`issuance: round ${round}: ${c.id}: ${name}: ${(r.ms / 1000).toFixed(3)} s, ${reqs.length} requests${r.rssKb != null ? `, ${(r.rssKb * 1024 / 1e6).toFixed(1)} MB` : ''}`);
+        } catch (error) {
+          c.status = 'failed';
+          ctx.fail(`issuance: ${c.id} (one certificate): ${errorText(error)}`);
+        } finally {
+          await c.stopServing?.();
         }
-      } catch (error) {
-        c.status = 'failed';
-        ctx.fail(`issuance: ${c.id} (one certificate): ${errorText(error)}`);
-      } finally {
-        await c.stopServing?.();
       }
     }
+    await floor.stop();
 
     // (b) 50 certificates.
     for (const c of clients) {
-      if (c.status !== 'ok') continue;
+      if (c.status !== 'ok' || c.id === 'floor') continue;
       try {
         await c.startServing?.();
         c.fifty = c.id === 'acmecli' ? await fiftyAcmecli(ctx, c, mark, requestsSince) : await fiftyPeer(ctx, c, mark, requestsSince);
@@ -184,7 +211,7 @@ export async function benchIssuance(ctx) {
   const acme = clients.find((c) => c.id === 'acmecli');
   const mb = (kb) => (kb * 1024) / 1e6;
   for (const c of clients) {
-    if (c.one?.times.length === RUNS) {
+    if (c.one?.times.length === (c.peer ? Math.min(RUNS, PEER_RUNS) : RUNS)) {
       c.oneMedian = median(c.one.times);
       c.oneMin = Math.min(...c.one.times);
       c.oneMax = Math.max(...c.one.times);
@@ -201,11 +228,14 @@ export async function benchIssuance(ctx) {
 
   const uacme = clients.find((c) => c.id === 'uacme');
   const checks = [];
-  const check = (label, ok, detail) => checks.push({ label, ok, detail });
+  const check = (label, ok, detail, reported = false) => checks.push({ label, ok, detail, reported });
   if (acme?.oneMedian != null) {
     check(`one certificate < ${TARGET_ONE_S} s`, acme.oneMedian < TARGET_ONE_S, `median ${acme.oneMedian.toFixed(3)} s`);
-    if (uacme?.oneMedian != null) check('one certificate faster than uacme', acme.oneMedian < uacme.oneMedian, `${acme.oneMedian.toFixed(3)} s vs uacme ${uacme.oneMedian.toFixed(3)} s`);
-    else check('one certificate faster than uacme', null, `uacme not measured (${uacme?.reason ?? 'failed'})`);
+    const vsUacme = `one certificate ≤ ${TARGET_VS_UACME}× uacme's median`;
+    if (uacme?.oneMedian != null) check(vsUacme, acme.oneMedian <= TARGET_VS_UACME * uacme.oneMedian, `${acme.oneMedian.toFixed(3)} s vs uacme ${uacme.oneMedian.toFixed(3)} s: ${(acme.oneMedian / uacme.oneMedian).toFixed(2)}×`);
+    else check(vsUacme, null, `uacme not measured (${uacme?.reason ?? 'failed'})`);
+    const floorC = clients.find((c) => c.id === 'floor');
+    if (floorC?.oneMedian != null) check('the executable against its in-process floor', null, `${acme.oneMedian.toFixed(3)} s vs ${floorC.oneMedian.toFixed(3)} s: ${((acme.oneMedian - floorC.oneMedian) * 1000).toFixed(0)} ms above the floor`, true);
     check(`at most ${TARGET_REQUESTS} requests per single-name certificate`, acme.oneReqMax <= TARGET_REQUESTS, `${fmtRange(acme.oneReqMin, acme.oneReqMax)} requests`);
   }
   if (acme?.fiftyS != null) check(`50 certificates < ${TARGET_FIFTY_S} s`, acme.fiftyS < TARGET_FIFTY_S, `${acme.fiftyS.toFixed(2)} s`);
@@ -227,7 +257,7 @@ export async function benchIssuance(ctx) {
       c.oneMedian != null ? c.oneMedian.toFixed(3) : 'FAILED',
       c.oneMedian != null ? `${c.oneMin.toFixed(3)}–${c.oneMax.toFixed(3)}` : '–',
       r1 != null ? `${r1.toFixed(2)}×` : '–',
-      c.fiftyS != null ? `${c.fiftyS.toFixed(2)}${c.fifty.extrapolated ? ` (est.: ${c.fifty.count} run)` : ''}` : c.oneMedian != null ? 'FAILED' : '–',
+      c.fiftyS != null ? `${c.fiftyS.toFixed(2)}${c.fifty.extrapolated ? ` (est.: ${c.fifty.count} run)` : ''}` : c.oneMedian != null && c.id !== 'floor' ? 'FAILED' : '–',
       r50 != null ? `${r50.toFixed(2)}×` : '–',
       c.oneRssMb != null ? c.oneRssMb.toFixed(1) : '–',
       c.fifty?.rssMb != null ? c.fifty.rssMb.toFixed(1) : '–',
@@ -244,7 +274,7 @@ export async function benchIssuance(ctx) {
   for (const e of extras) log(`issuance: extra request: ${e}`);
   if (acme?.fifty?.byPath) log(`issuance: acmecli cert renew --all --force (${FIFTY}): ${acme.fifty.requests} requests: ${acme.fifty.byPath.replace(/`/g, '')}`);
   log('');
-  for (const c of checks) log(`issuance: ${c.ok == null ? 'NOT CHECKED' : c.ok ? 'met' : 'MISSED'}: ${c.label}: ${c.detail}`);
+  for (const c of checks) log(`issuance: ${c.reported ? 'reported' : c.ok == null ? 'NOT CHECKED' : c.ok ? 'met' : 'MISSED'}: ${c.label}: ${c.detail}`);
 
   // RESULTS.md section.
   const m = ctx.machine;
@@ -259,7 +289,7 @@ export async function benchIssuance(ctx) {
     '',
     'Targets for acmecli:',
     '',
-    ...checks.map((c) => `- ${c.ok == null ? 'not checked' : c.ok ? 'met' : '**MISSED**'}: ${c.label} — ${c.detail}`),
+    ...checks.map((c) => `- ${c.reported ? 'reported' : c.ok == null ? 'not checked' : c.ok ? 'met' : '**MISSED**'}: ${c.label} — ${c.detail}`),
     '',
     `acmecli's requests to the CA for one certificate (first timed run, from Pebble's log):`,
     '',
@@ -268,8 +298,9 @@ export async function benchIssuance(ctx) {
     ...(extras.length ? [`Beyond the ${TARGET_REQUESTS} a single-name order needs: ${extras.join('; ')}.`, ''] : []),
     ...(acme?.fifty?.byPath ? [`acmecli's requests for \`cert renew --all --force\` of ${FIFTY} lineages (${acme.fifty.requests}): ${acme.fifty.byPath}.`, ''] : []),
     `Method: one Pebble on 127.0.0.1 (test/support/pebble.ts, \`PEBBLE_VA_NOSLEEP=1\`, \`PEBBLE_AUTHZREUSE=0\` so that no client gets an authorization for free), clients run one at a time (acmecli: a copy of dist/acmecli taken when the part starts), each with its account registered beforehand and one untimed warm-up certificate. ` +
-      `**1 cert**: ${RUNS} runs, each for a fresh name, http-01 answered on Pebble's httpPort (acmecli \`cert issue -d NAME --http-standalone 127.0.0.1:PORT\`, lego \`--http --http.port 127.0.0.1:PORT … run\`, certbot \`certonly --standalone --http-01-address 127.0.0.1 --http-01-port PORT\`, uacme \`-t EC -h HOOK issue NAME\` with a hook writing into a folder served by the bench on 127.0.0.1:PORT); ` +
+      `**1 cert**: ${RUNS} rounds; in each, every client issues one certificate for a fresh name, one client after the other, in the opposite order every other round (so that a drift in the machine's load hits all alike); lego and certbot (seconds each) take part in the first ${PEER_RUNS} rounds only. http-01 is answered on Pebble's httpPort (acmecli \`cert issue -d NAME --http-standalone 127.0.0.1:PORT\`, lego \`--http --http.port 127.0.0.1:PORT … run\`, certbot \`certonly --standalone --http-01-address 127.0.0.1 --http-01-port PORT\`, uacme \`-t EC -h HOOK issue NAME\` with a hook writing into a folder served by the bench on 127.0.0.1:PORT); ` +
       `wall time from spawn to exit (files on disk), median and range. ` +
+      `**Floor**: the same \`cert issue\` command line run by acmecli's main() (src/cli/main.ts) inside one long-lived Node process (bench/issuance-floor.ts, bundled with esbuild, same Node, same account key, warmed up by its own first certificate): no process start, no module loading, a warm JIT, and undici's connection to Pebble may be kept alive between certificates; its time is main()'s, from inside that process. The executable's median less the floor's is what starting a process costs. ` +
       `**50 certs**: acmecli issues ${FIFTY} lineages untimed, then \`cert renew --all --force\` (default concurrency) is timed, and every lineage's certificate must have changed; peers run one process per new name, one after the other (lego \`run\`, certbot \`certonly\`, uacme \`issue\`); when the first ${PEER_PROBE} project more than ${PEER_BUDGET_S} s for ${FIFTY}, the rest is not run and the time is ${FIFTY}/${PEER_PROBE} × the measured one ("est."). ` +
       (ctx.tools.time ? 'Peak RSS: `/usr/bin/time -f %M` around each process, the largest (MB = 10⁶ bytes). ' : 'Peak RSS: not measured (no GNU time). ') +
       `Pebble reuses a valid authorization about 1% of the time even with \`PEBBLE_AUTHZREUSE=0\` (its test is \`rand.Intn(100) > percent\`), so a renewal of ${FIFTY} names may skip a challenge or so; fresh names never can. ` +
@@ -318,8 +349,82 @@ async function acmecliClient(ctx, pebble) {
   return c;
 }
 
+/**
+ * The floor: the same `cert issue` command line as acmecli's, run by main() inside
+ * one long-lived Node process (bench/issuance-floor.ts, bundled here with esbuild,
+ * npm packages included, under the pinned Node). Same account key, its own state
+ * folder. Its time is main()'s, measured inside that process.
+ */
+async function floorClient(ctx, pebble, acmecli) {
+  const c = { id: 'floor', label: 'acmecli in-process (floor)', status: 'ok' };
+  const dir = await ctx.tmpDir('issuance-floor-');
+  let esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch (error) {
+    return skipped(c, `esbuild is needed to bundle bench/issuance-floor.ts (npm install): ${error.message}`);
+  }
+  const bundle = path.join(ctx.workDir, 'floor', 'issuance-floor.cjs');
+  await esbuild.build({
+    entryPoints: [path.join(ctx.root, 'bench', 'issuance-floor.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    outfile: bundle,
+    logLevel: 'warning',
+    absWorkingDir: ctx.root,
+  });
+  const home = path.join(dir, 'home');
+  const out = path.join(dir, 'out');
+  let child = null;
+  let nextId = 0;
+  const waiting = new Map();
+  const start = () => {
+    child = spawn(process.execPath, [bundle], { cwd: dir, env: cleanEnv({ ...acmecli.baseEnv, ACMECLI_HOME: home }), stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      if (stderr.length < 1e5) stderr += d;
+    });
+    child.on('message', (m) => {
+      waiting.get(m.id)?.resolve(m);
+      waiting.delete(m.id);
+    });
+    child.once('exit', (code, signal) => {
+      for (const w of waiting.values()) w.reject(new BenchError(`the in-process floor exited (${signal ?? `exit ${code}`}): ${oneLineOf(tailOf(stderr))}`));
+      waiting.clear();
+    });
+  };
+  const send = (argv) => new Promise((resolve, reject) => {
+    const id = ++nextId;
+    waiting.set(id, { resolve, reject });
+    child.send({ id, argv });
+  });
+  Object.assign(c, {
+    version: null,
+    async setup() {
+      start();
+    },
+    async measure(name, { verbose = false } = {}) {
+      const argv = [...(verbose ? ['-v'] : []), 'cert', 'issue', '-d', name, ...acmecli.solverArgs, '--out', out];
+      const r = await send(argv);
+      if (r.code !== 0) throw new BenchError(`in-process \`acmecli ${argv.join(' ')}\` failed (exit ${r.code}): ${oneLineOf(tailOf(r.stderr))}`);
+      return { ms: r.ms, rssKb: null, stdout: '', stderr: r.stderr };
+    },
+    checkFiles: (name) => mustExist([path.join(out, `${name}.crt`), path.join(out, `${name}.key`)]),
+    async stop() {
+      if (child && child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.disconnect();
+        await exited;
+      }
+    },
+  });
+  return c;
+}
+
 async function legoClient(ctx, pebble) {
-  const c = { id: 'lego', label: 'lego', status: 'ok' };
+  const c = { id: 'lego', label: 'lego', status: 'ok', peer: true };
   if (!ctx.tools.lego) return skipped(c, 'not installed (Debian package lego)');
   const dir = await ctx.tmpDir('issuance-lego-');
   const store = path.join(dir, 'lego');
@@ -336,7 +441,7 @@ async function legoClient(ctx, pebble) {
 }
 
 async function certbotClient(ctx, pebble) {
-  const c = { id: 'certbot', label: 'certbot', status: 'ok' };
+  const c = { id: 'certbot', label: 'certbot', status: 'ok', peer: true };
   if (!ctx.tools.certbot) return skipped(c, 'not installed (Debian package certbot)');
   const dir = await ctx.tmpDir('issuance-certbot-');
   const env = cleanEnv({ REQUESTS_CA_BUNDLE: pebble.caFile });
