@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { splitCommandLine } from '../solvers/command-line.js';
+import { splitCommandLine } from '../process/command-line.js';
 import { withoutSecrets } from '../process/run-command.js';
 import { mapLimited } from '../concurrency/map-limited.js';
 import { PrePostHooks } from '../issuance/pre-post-hooks.js';

@@ -3,10 +3,10 @@
  * called as `present FQDN. VALUE` / `cleanup FQDN. VALUE` (FQDN after CNAME
  * delegation, with lego's trailing dot), or with EXEC_MODE=RAW as
  * `present -- DOMAIN TOKEN KEY_AUTHORIZATION`. No shell; the same runner, timeout
- * and process-group kill as our hooks (src/solvers/hook.ts).
+ * and process-group kill as our hooks (src/process/run-command.ts).
  */
-import { DnsError, UsageError } from '../errors.js';
-import { describeExit, describeOutput, findProgram, runHook } from '../solvers/hook.js';
+import { AbortedError, DnsError, UsageError } from '../errors.js';
+import { describeEnd, describeOutput, findProgram, runProgram, succeeded } from '../process/run-command.js';
 import type { DnsProvider, TxtRecordTarget } from './provider.js';
 
 export interface ExecProviderOptions {
@@ -29,7 +29,7 @@ export function createExecProvider(options: ExecProviderOptions): DnsProvider {
     if (mode !== '' && mode !== 'RAW') return Promise.reject(new UsageError(`EXEC_MODE ${JSON.stringify(mode)}: leave it unset, or set RAW`));
     executable ??= findProgram(program, options.childEnv.PATH, options.cwd).catch((err: unknown) => {
       executable = undefined;
-      throw err instanceof UsageError ? new UsageError(`EXEC_PATH: ${err.message.replace(/^hook /, '')}`) : err;
+      throw err instanceof UsageError ? new UsageError(`EXEC_PATH: ${err.message}`) : err;
     });
     return executable;
   };
@@ -38,10 +38,9 @@ export function createExecProvider(options: ExecProviderOptions): DnsProvider {
     const path = await find();
     const argv = mode === 'RAW' ? [action, '--', record.domain, record.token, record.keyAuthorization] : [action, `${record.fqdn}.`, record.value];
     const what = `EXEC_PATH ${program} ${action} ${record.fqdn}`;
-    const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries(options.childEnv)) if (value !== undefined) env[key] = value;
-    const result = await runHook({ executable: path, argv, env, cwd: options.cwd, timeoutMs: options.timeoutMs ?? 120_000, killGraceMs: options.killGraceMs ?? 2_000, what, signal });
-    if (result.exitCode !== 0) throw new DnsError(`${what} ${describeExit(result)}${describeOutput(result.output)}`);
+    const run = await runProgram({ executable: path, args: argv, env: options.childEnv, cwd: options.cwd, timeoutMs: options.timeoutMs ?? 120_000, killGraceMs: options.killGraceMs, signal });
+    if (run.end === 'aborted') throw new AbortedError(`${what}: cancelled; its process group was killed${describeOutput(run.output)}`);
+    if (!succeeded(run)) throw new DnsError(`${what} ${describeEnd(run)}${describeOutput(run.output)}`);
   };
 
   return {

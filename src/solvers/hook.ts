@@ -1,14 +1,8 @@
-import { spawn } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
-
 import type { ChallengeSolver, ChallengeTask, ChallengeType } from '../acme/solver.js';
 import { AbortedError, HookError, UsageError } from '../errors.js';
-import { splitCommandLine } from './command-line.js';
+import { splitCommandLine } from '../process/command-line.js';
+import { describeEnd, describeOutput, findProgram, runProgram, succeeded, type ProgramRun } from '../process/run-command.js';
 import { waitForTxt, type DnsCheckOptions } from './dns-propagation.js';
-
-export { splitCommandLine } from './command-line.js';
 
 export type HookMethod = 'begin' | 'done' | 'failed';
 
@@ -35,19 +29,9 @@ export interface HookSolver extends ChallengeSolver {
   prepare(): Promise<void>;
 }
 
-/** What one hook run left behind. */
-export interface HookRun {
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  /** The last few KB of stdout and stderr, interleaved as they came. */
-  output: string;
-}
+type ExitedRun = Extract<ProgramRun, { end: 'exited' }>;
 
 const DNS_TYPES: ReadonlySet<ChallengeType> = new Set(['dns-01', 'dns-account-01']);
-const OUTPUT_TAIL_BYTES = 4096;
-const MESSAGE_TAIL_CHARS = 400;
-// After the hook exits, how long to wait for a background process it left to let go of stdout.
-const STDIO_LINGER_MS = 500;
 
 /**
  * The uacme hook protocol: the program runs as `PROGRAM begin|done|failed TYPE
@@ -70,12 +54,13 @@ export function createHookSolver(options: HookSolverOptions): HookSolver {
   const prepare = async (): Promise<void> => {
     resolved ??= findProgram(program, options.env.PATH, cwd).catch((err: unknown) => {
       resolved = undefined;
-      throw err;
+      throw err instanceof UsageError ? new UsageError(`hook ${err.message}`) : err;
     });
     await resolved;
   };
 
-  const invoke = async (method: HookMethod, task: ChallengeTask, signal?: AbortSignal): Promise<{ run: HookRun; what: string }> => {
+  /** Runs the hook to its exit; a run that did not get there (timeout, abort, no start) is thrown. */
+  const invoke = async (method: HookMethod, task: ChallengeTask, signal?: AbortSignal): Promise<{ run: ExitedRun; what: string }> => {
     await prepare();
     const executable = await (resolved as Promise<string>);
     const auth = DNS_TYPES.has(task.type) ? task.txt?.value : task.keyAuthorization;
@@ -83,7 +68,9 @@ export function createHookSolver(options: HookSolverOptions): HookSolver {
     const what = `hook ${program} ${method} ${task.type} ${task.identifier.value}`;
     const argv = [...fixedArgs, method, task.type, task.identifier.value, task.token, auth];
     const env = hookEnvironment(options.env, method, task, auth);
-    const run = await runHook({ executable, argv, env, cwd, timeoutMs, killGraceMs, what, signal });
+    const run = await runProgram({ executable, args: argv, env, cwd, timeoutMs, killGraceMs, signal });
+    if (run.end === 'aborted') throw new AbortedError(`${what}: cancelled; its process group was killed${describeOutput(run.output)}`);
+    if (run.end !== 'exited') throw new HookError(`${what} ${describeEnd(run)}${describeOutput(run.output)}`);
     return { run, what };
   };
 
@@ -93,8 +80,8 @@ export function createHookSolver(options: HookSolverOptions): HookSolver {
     prepare,
     async begin(task, signal) {
       const { run } = await invoke('begin', task, signal);
-      if (run.exitCode === 0) return 'accepted';
-      options.onDeclined?.(task, `${describeExit(run)}${describeOutput(run.output)}`);
+      if (succeeded(run)) return 'accepted';
+      options.onDeclined?.(task, `${describeEnd(run)}${describeOutput(run.output)}`);
       return 'declined';
     },
     async waitUntilReady(task, signal) {
@@ -105,7 +92,7 @@ export function createHookSolver(options: HookSolverOptions): HookSolver {
       // end runs in a finally: a failing hook here must not hide why the run ended.
       try {
         const { run, what } = await invoke(outcome, task);
-        if (run.exitCode !== 0) options.onWarning?.(new HookError(`${what} ${describeExit(run)}${describeOutput(run.output)}`));
+        if (!succeeded(run)) options.onWarning?.(new HookError(`${what} ${describeEnd(run)}${describeOutput(run.output)}`));
       } catch (err) {
         options.onWarning?.(err instanceof HookError ? err : new HookError(`hook ${program} ${outcome}: ${String(err)}`, { cause: err }));
       }
@@ -134,126 +121,4 @@ function hookEnvironment(base: HookSolverOptions['env'], method: HookMethod, tas
     env.ACMECLI_TXT_VALUE = task.txt.value;
   }
   return env;
-}
-
-/** The path to execute: `program` itself when it has a slash, else the first executable match in PATH. */
-export async function findProgram(program: string, path: string | undefined, cwd: string): Promise<string> {
-  const candidates = program.includes('/')
-    ? [isAbsolute(program) ? program : resolve(cwd, program)]
-    : (path ?? '').split(delimiter).filter((dir) => dir !== '').map((dir) => join(resolve(cwd, dir), program));
-  let existing: string | undefined;
-  for (const candidate of candidates) {
-    try {
-      if (!(await stat(candidate)).isFile()) {
-        existing ??= candidate;
-        continue;
-      }
-    } catch {
-      continue;
-    }
-    existing ??= candidate;
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not executable: a later PATH entry may be
-    }
-  }
-  if (existing !== undefined) throw new UsageError(`hook ${existing} is not executable`);
-  throw new UsageError(program.includes('/') ? `hook ${program} not found` : `hook ${program} not found in PATH`);
-}
-
-export interface RunHookOptions {
-  executable: string;
-  argv: string[];
-  env: Record<string, string>;
-  cwd: string;
-  timeoutMs: number;
-  killGraceMs: number;
-  what: string;
-  signal: AbortSignal | undefined;
-}
-
-/** Runs a program the way hooks run (no shell, own process group, killed on timeout or abort); also the exec DNS provider's runner. */
-export function runHook(o: RunHookOptions): Promise<HookRun> {
-  if (o.signal?.aborted) return Promise.reject(new AbortedError(`${o.what}: cancelled`));
-  return new Promise((resolvePromise, reject) => {
-    // detached: the hook leads its own process group, so a timeout can kill
-    // everything it started (process.kill(-pid)), not just the shell.
-    const child = spawn(o.executable, o.argv, { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, shell: false });
-    let output = Buffer.alloc(0);
-    const collect = (chunk: Buffer): void => {
-      output = Buffer.concat([output, chunk]);
-      if (output.length > OUTPUT_TAIL_BYTES) output = output.subarray(output.length - OUTPUT_TAIL_BYTES);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-
-    let stopReason: 'timeout' | 'aborted' | undefined;
-    let graceTimer: NodeJS.Timeout | undefined;
-    const killGroup = (signal: NodeJS.Signals): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, signal);
-      } catch {
-        // the group is gone already
-      }
-    };
-    const stop = (reason: 'timeout' | 'aborted'): void => {
-      if (stopReason !== undefined) return;
-      stopReason = reason;
-      killGroup('SIGTERM');
-      graceTimer = setTimeout(() => killGroup('SIGKILL'), o.killGraceMs);
-    };
-    const timer = setTimeout(() => stop('timeout'), o.timeoutMs);
-    const onAbort = (): void => stop('aborted');
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-    const cleanUp = (): void => {
-      clearTimeout(timer);
-      clearTimeout(graceTimer);
-      o.signal?.removeEventListener('abort', onAbort);
-    };
-
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      cleanUp();
-      reject(new HookError(`cannot run ${o.executable}: ${err.code === 'ENOENT' ? 'not found' : err.code === 'EACCES' ? 'permission denied' : err.message}`, { cause: err }));
-    });
-    child.once('exit', (exitCode, signal) => {
-      cleanUp();
-      if (stopReason !== undefined) {
-        // What the group leader left behind had the same SIGTERM and as long to act on it.
-        killGroup('SIGKILL');
-        const tail = describeOutput(output.toString('utf8'));
-        if (stopReason === 'timeout') reject(new HookError(`${o.what} timed out after ${Math.round(o.timeoutMs / 100) / 10} s; its process group was killed${tail}`));
-        else reject(new AbortedError(`${o.what}: cancelled; its process group was killed${tail}`));
-        return;
-      }
-      const finish = (): void => resolvePromise({ exitCode, signal, output: output.toString('utf8') });
-      if (child.stdout.readableEnded && child.stderr.readableEnded) {
-        finish();
-        return;
-      }
-      // Normally stdio closes right after exit; a background process the hook left may hold it.
-      const linger = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-        finish();
-      }, STDIO_LINGER_MS);
-      child.once('close', () => {
-        clearTimeout(linger);
-        finish();
-      });
-    });
-  });
-}
-
-export function describeExit(run: HookRun): string {
-  return run.signal !== null ? `was killed by ${run.signal}` : `exited with status ${run.exitCode}`;
-}
-
-/** The end of the hook's output, on one line, for an error message. */
-export function describeOutput(output: string): string {
-  const text = output.trim().split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '').join(' | ');
-  if (text === '') return '';
-  return `: ${text.length > MESSAGE_TAIL_CHARS ? `…${text.slice(-MESSAGE_TAIL_CHARS)}` : text}`;
 }

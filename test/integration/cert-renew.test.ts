@@ -173,7 +173,7 @@ describe('cert renew against a Pebble issuing 5-year certificates', () => {
     chmodSync(hook, 0o755);
     const issued = await run(['cert', 'issue', '-d', 'flaky.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', path.join(work, 'out'), '--agree-tos', '--deploy-hook', hook]);
     expect(issued.code).toBe(1);
-    expect(issued.stderr).toMatch(/deploy hook for flaky\.example\.com failed \(exit 1\)/);
+    expect(issued.stderr).toMatch(/deploy hook for flaky\.example\.com failed \(exited with status 1\)/);
     writeFileSync(marker, '');
     const next = await run(['cert', 'renew', 'flaky.example.com', '--json']);
     expect(next.code, next.stderr).toBe(0);

@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
 
 import { UsageError } from '../../../src/errors.js';
-import { splitCommandLine } from '../../../src/solvers/command-line.js';
+import { splitCommandLine } from '../../../src/process/command-line.js';
 
 test.each([
   ['/usr/share/uacme/uacme.sh', ['/usr/share/uacme/uacme.sh']],
