@@ -65,7 +65,7 @@ test("the services keep state in /var/lib/acmecli, root's default state folder, 
 
 test("the renewal's command line runs: with no lineages it prints nothing and exits 0 (quiet for the journal)", async () => {
   const args = setting('acmecli-renew.service', 'ExecStart')[0]!.split(' ');
-  expect(args[0]).toBe('/usr/bin/acmecli');
+  expect(args).toEqual(['/usr/bin/acmecli', 'cert', 'renew', '--all', '--quiet']);
   const home = mkdtempSync(path.join(tmpdir(), 'acmecli-unit-home-'));
   const r = await runCli(args.slice(1), { env: { ACMECLI_HOME: home } });
   expect(r.stderr).toBe('');

@@ -26,7 +26,7 @@ export const FILES: readonly (readonly [string, string])[] = [
   ['/var/lib/acmecli', "root's state folder: account URLs, lineages, agent state (0700)"],
   ['~/.local/state/acmecli', "another user's state folder"],
   ['/etc/acmecli/client-config.yml', 'the agent configuration the packaged acmecli-agent.service reads'],
-  ['/usr/lib/systemd/system/acmecli-renew.timer', 'runs acmecli-renew.service (cert renew --all) twice a day; enable it with systemctl enable --now acmecli-renew.timer'],
+  ['/usr/lib/systemd/system/acmecli-renew.timer', 'runs acmecli-renew.service (cert renew --all --quiet) twice a day; enable it with systemctl enable --now acmecli-renew.timer'],
   ['/usr/lib/systemd/system/acmecli-agent.service', 'the deploy agent as a service'],
 ];
 

@@ -64,7 +64,7 @@ export function renderAcmecliManPage(program: CommandDoc, version: string): stri
     roffText('acmecli key generate ec256 -o account.pem'),
     roffText('acmecli -a letsencrypt-staging -k account.pem account create mailto:admin@example.com --agree-tos'),
     roffText('acmecli -k account.pem cert issue -d example.com --webroot /var/www/html --agree-tos'),
-    roffText('acmecli cert renew --all'),
+    roffText('acmecli cert renew --all --quiet'),
     '.fi',
     '.SH SEE ALSO',
     '.BR client-config.yml (5),',
