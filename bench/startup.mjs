@@ -5,12 +5,12 @@
 // Timing: hyperfine -N --warmup 5 --runs 30 (a process.hrtime loop with the same
 // counts when hyperfine is missing). Peak RSS: /usr/bin/time -f %M, the largest of
 // a few runs. Targets (a miss is reported as MISSED, it does not fail the run):
-//   - `acmecli --version` within 1.5x of the bare SEA;
-//   - offline acmecli commands under 80 ms (mean);
+//   - `acmecli --version` within 1.2x of the bare SEA;
+//   - offline acmecli commands within 1.5x of the bare SEA, and under 80 ms (mean);
 //   - acmecli peak RSS under 100 MB.
 // A command that fails (non-zero exit) is a failure of the run.
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureBareSea } from './bare-sea.mjs';
 import { cleanEnv, mdTable, mean, shellQuote, stddev, textTable, toolVersion } from './lib.mjs';
@@ -18,7 +18,8 @@ import { cleanEnv, mdTable, mean, shellQuote, stddev, textTable, toolVersion } f
 const WARMUP = 5;
 const RUNS = 30;
 const RSS_RUNS = 5;
-const TARGET_VERSION_RATIO = 1.5;
+const TARGET_VERSION_RATIO = 1.2;
+const TARGET_OFFLINE_RATIO = 1.5;
 const TARGET_OFFLINE_MS = 80;
 const TARGET_RSS_MB = 100;
 
@@ -37,7 +38,10 @@ export async function benchStartup(ctx) {
 
   const bare = await ensureBareSea({ workDir: ctx.workDir, log });
   const dir = await ctx.tmpDir('startup-');
-  const env = cleanEnv();
+  // ACMECLI_HOME: an empty state folder, for `cert list` (the other commands read no state).
+  const home = path.join(dir, 'home');
+  await mkdir(home, { mode: 0o700 });
+  const env = cleanEnv({ ACMECLI_HOME: home });
 
   // Inputs: an account key made by the binary under test.
   const keygen = spawnSync(ctx.acmecli, ['key', 'generate', 'ec256', '-o', 'k.pem'], { cwd: dir, env, encoding: 'utf8' });
@@ -54,7 +58,7 @@ export async function benchStartup(ctx) {
       id: 'thumbprint',
       label: 'acmecli -k k.pem key thumbprint',
       argv: [ctx.acmecli, '-k', 'k.pem', 'key', 'thumbprint'],
-      targets: ['offline', 'rss'],
+      targets: ['offline-ratio', 'offline', 'rss'],
       needsKey: true,
     },
     {
@@ -64,9 +68,11 @@ export async function benchStartup(ctx) {
         ctx.acmecli, '-k', 'k.pem', 'dns', 'records', 'example.org',
         '--account-uri', 'https://acme.example/acct/1', '--caa-identity', 'letsencrypt.org', '--offline',
       ],
-      targets: ['offline', 'rss'],
+      targets: ['offline-ratio', 'offline', 'rss'],
       needsKey: true,
     },
+    // An empty state folder: the start-up of the command, not the reading of lineages (bench/lineages.mjs reads 10,000).
+    { id: 'list', label: 'acmecli cert list (ACMECLI_HOME empty)', argv: [ctx.acmecli, 'cert', 'list'], targets: ['offline-ratio', 'offline', 'rss'] },
     { id: 'lego', label: 'lego --version', argv: ctx.tools.lego ? [ctx.tools.lego, '--version'] : null, targets: [], optional: 'lego' },
   ];
 
@@ -170,6 +176,9 @@ export async function benchStartup(ctx) {
       if (t === 'ratio') {
         check = { name: `≤${TARGET_VERSION_RATIO}× bare`, ok: r.toBare == null ? null : r.toBare <= TARGET_VERSION_RATIO };
         if (check.ok === false) missed.push(`${r.label}: ${r.toBare.toFixed(2)}× the bare SEA (target ≤ ${TARGET_VERSION_RATIO}×)`);
+      } else if (t === 'offline-ratio') {
+        check = { name: `≤${TARGET_OFFLINE_RATIO}× bare`, ok: r.toBare == null ? null : r.toBare <= TARGET_OFFLINE_RATIO };
+        if (check.ok === false) missed.push(`${r.label}: ${r.toBare.toFixed(2)}× the bare SEA (target ≤ ${TARGET_OFFLINE_RATIO}×)`);
       } else if (t === 'offline') {
         check = { name: `<${TARGET_OFFLINE_MS} ms`, ok: r.meanMs == null ? null : r.meanMs < TARGET_OFFLINE_MS };
         if (check.ok === false) missed.push(`${r.label}: ${r.meanMs.toFixed(1)} ms (target < ${TARGET_OFFLINE_MS} ms)`);
@@ -217,7 +226,8 @@ export async function benchStartup(ctx) {
       `The dns command is \`acmecli -k k.pem dns records example.org --account-uri https://acme.example/acct/1 --caa-identity letsencrypt.org --offline\`. ` +
       (ctx.tools.time ? `Peak RSS: largest of ${RSS_RUNS} runs of \`/usr/bin/time -f %M\` (MB = 10⁶ bytes). ` : 'Peak RSS: not measured. ') +
       `The bare SEA is the pinned Node with an empty main script, built like \`dist/acmecli\` (code cache on, no snapshot; bench/bare-sea.mjs). ` +
-      `Targets: \`--version\` ≤ ${TARGET_VERSION_RATIO}× the bare SEA; offline commands < ${TARGET_OFFLINE_MS} ms; peak RSS < ${TARGET_RSS_MB} MB.`,
+      `\`cert list\` runs with ACMECLI_HOME set to an empty folder (its start-up; bench/lineages.mjs times it over 10,000 lineages). ` +
+      `Targets: \`--version\` ≤ ${TARGET_VERSION_RATIO}× the bare SEA; offline commands ≤ ${TARGET_OFFLINE_RATIO}× the bare SEA and < ${TARGET_OFFLINE_MS} ms; peak RSS < ${TARGET_RSS_MB} MB.`,
     ...(notes.length ? ['', ...notes.map((n) => `- Note: ${n}`)] : []),
   ].join('\n');
   await ctx.writeSection('startup', md);
