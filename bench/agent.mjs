@@ -3,9 +3,13 @@
 // through a local Pebble (test/support/pebble.ts, PEBBLE_VA_ALWAYS_VALID=1, no
 // challtestsrv). Everything listens on 127.0.0.1.
 //
-// 1. Setup (not a measure, but its time is reported): a client-config.yml with
-//    CERTS certificates (certificate_deploy, issuer pebble, c<N>.bench.example),
-//    a token with every scope, and `agent --once` run until it exits 0.
+// 1. First sync: a client-config.yml with FIRST_SYNC certificates (certificate_deploy,
+//    issuer pebble, c<N>.bench.example), a token with every scope, and one timed
+//    `agent --once` that creates them all; where the time goes: the agent's CPU
+//    (/usr/bin/time), the stand-in's (it runs in this process: process.cpuUsage),
+//    Pebble's (/proc/PID/stat), and the requests.
+//    Setup (its time is reported): the config grows to CERTS certificates and
+//    `agent --once` runs until it exits 0.
 // 2. In sync: ONCE_RUNS more `agent --once`. For each: the requests the stand-in
 //    received (target: exactly 1, the metadata list: the owner is cached on disk),
 //    wall time from spawn to exit (target < 1 s), the part of the cycle after the
@@ -24,11 +28,12 @@ import { readFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BenchError, cleanEnv, mdTable, textTable, errorText, tailOf, oneLineOf } from './lib.mjs';
+import { BenchError, CLK_TCK, cleanEnv, findPebblePid, mdTable, procTicks, textTable, errorText, tailOf, oneLineOf } from './lib.mjs';
 
 // ACMECLI_BENCH_QUICK=1: a smaller run, to try the bench itself.
 const QUICK = Boolean(process.env.ACMECLI_BENCH_QUICK);
-const CERTS = QUICK ? Number(process.env.ACMECLI_BENCH_QUICK_CERTS ?? 10) : 200;
+const FIRST_SYNC = QUICK ? Number(process.env.ACMECLI_BENCH_QUICK_CERTS ?? 10) : 1000;
+const CERTS = QUICK ? 2 * FIRST_SYNC : 5000;
 const ONCE_RUNS = QUICK ? 3 : 10;
 const DAEMON_CYCLES = QUICK ? 100 : 1000;
 const SAMPLE_EVERY = QUICK ? 10 : 50;
@@ -44,7 +49,7 @@ const STOP_TIMEOUT_MS = 30_000;
 const TARGET_REQUESTS = 1;
 const TARGET_WALL_S = 1;
 const TARGET_CYCLE_S = 0.5;
-const TARGET_RSS_MB = 120;
+const TARGET_RSS_MB = 150;
 const GROWTH_TOLERANCE_MB = 2;
 
 const METADATA = 'GET /api/v1/certificate/metadata';
@@ -89,20 +94,24 @@ export async function benchAgent(ctx) {
     const certDir = `${path.join(dir, 'certs')}/`;
     const home = path.join(dir, 'home');
     await mkdir(home, { recursive: true });
-    const names = Array.from({ length: CERTS }, (_, i) => `c${i + 1}.bench.example`);
-    await writeFile(config, [
+    const writeConfig = (count) => writeFile(config, [
       'common:',
       '  certificate_deploy: true',
       `  certificate_dir: ${certDir}`,
       'certificate:',
-      ...names.flatMap((d) => [`  - domain: ${d}`, '    issuer: pebble']),
+      ...Array.from({ length: count }, (_, i) => [`  - domain: c${i + 1}.bench.example`, '    issuer: pebble']).flat(),
       '',
     ].join('\n'));
     const token = manager.createToken({ username: 'bench', scope: ['create', 'read', 'update', 'delete'] });
     const env = cleanEnv({ ACME_MANAGER_TOKEN: token, ACMECLI_HOME: home });
     const base = [acmecli, 'agent', '--config', config, '--manager-url', manager.url];
 
-    // 1. Setup.
+    // 1. First sync: FIRST_SYNC certificates created by one `agent --once`, and where its time goes.
+    await writeConfig(FIRST_SYNC);
+    results.first = await firstSync(ctx, { base, env, dir, requests, since, pebble, note });
+    await writeConfig(CERTS);
+
+    // Setup: the rest, up to CERTS.
     log(`agent: setup: ${CERTS} certificates through \`agent --once\` (not timed as a measure)`);
     const setupStart = performance.now();
     const setupOffset = requests.length;
@@ -168,6 +177,54 @@ export async function benchAgent(ctx) {
 
   report(ctx, results, notes);
   await ctx.writeSection('agent', markdown(ctx, results, notes));
+}
+
+/**
+ * One timed `agent --once` that creates every certificate of the config (none exists
+ * yet). The stand-in runs in this process, so its CPU is this process's over the run
+ * (the bench does nothing else meanwhile); Pebble's comes from /proc/PID/stat.
+ */
+async function firstSync(ctx, { base, env, dir, requests, since, pebble, note }) {
+  const statsFile = path.join(dir, 'first-sync.time');
+  const argv = [...base, '--once'];
+  const full = ctx.tools.time ? [ctx.tools.time, '-f', '%M %U %S', '-o', statsFile, ...argv] : argv;
+  const pebblePid = findPebblePid(pebble.dir);
+  const offset = requests.length;
+  ctx.log(`agent: first sync: ${FIRST_SYNC} certificates created by one \`agent --once\``);
+  const pebbleBefore = procTicks(pebblePid);
+  const benchBefore = process.cpuUsage();
+  const t0 = Date.now();
+  const r = await spawnAsync(full, { env, cwd: dir, timeoutMs: SETUP_TIMEOUT_MS });
+  const wallS = (r.exitAt - t0) / 1000;
+  const benchCpu = process.cpuUsage(benchBefore);
+  const pebbleCpuS = (procTicks(pebblePid) - pebbleBefore) / CLK_TCK;
+  if (r.error || r.signal) throw new BenchError(`first sync: \`agent --once\` did not finish (${r.error?.message ?? `signal ${r.signal}`}): ${oneLineOf(tailOf(r.stderr || r.stdout))}`);
+  if (r.code !== 0) note(`first sync: \`agent --once\` exited ${r.code}: ${oneLineOf(tailOf(r.stderr || r.stdout, 2))}`);
+  const created = createdSince(requests, offset);
+  let agent = { rssMb: null, cpuS: null };
+  if (ctx.tools.time) {
+    const f = (await readFile(statsFile, 'utf8').catch(() => '')).trim().split('\n').pop().split(' ').map(Number);
+    if (f.length === 3 && f.every(Number.isFinite)) agent = { rssMb: MB(f[0] * 1024), cpuS: f[1] + f[2] };
+  }
+  const done = lastSyncDone(r.stdout);
+  const result = {
+    wallS,
+    code: r.code,
+    created,
+    agentCpuS: agent.cpuS,
+    agentRssMb: agent.rssMb,
+    standinCpuS: (benchCpu.user + benchCpu.system) / 1e6,
+    pebbleCpuS,
+    tally: tally(since(offset).map((q) => q.line.replace(/\?.*$/, ''))),
+    syncDone: done?.msg ?? null,
+  };
+  ctx.log(`agent: first sync: ${wallS.toFixed(1)} s, ${created} POSTs; CPU: agent ${result.agentCpuS?.toFixed(1) ?? '?'} s, stand-in ${result.standinCpuS.toFixed(1)} s, Pebble ${pebbleCpuS.toFixed(1)} s; ${result.syncDone ?? 'no sync done line'}`);
+  return result;
+}
+
+/** POST /certificate requests logged since `offset`. */
+function createdSince(requests, offset) {
+  return requests.slice(offset).filter((q) => q.method === 'POST' && q.path === '/api/v1/certificate').length;
 }
 
 async function runDaemon(ctx, { base, env, dir, requests, listeners, arrivals, since, note }) {
@@ -268,7 +325,7 @@ function checks(results) {
   const out = [];
   const check = (label, value, target, ok) => out.push({ label, value, target, ok });
   const once = results.once ?? [];
-  if (results.setup) check(`setup: ${CERTS} certificates created (\`agent --once\` until exit 0)`, `${results.setup.seconds.toFixed(1)} s, ${results.setup.attempts} run(s)`, '–', null);
+  if (results.setup) check(`setup: the config grown to ${CERTS} certificates, the ${CERTS - FIRST_SYNC} new ones created (\`agent --once\` until exit 0)`, `${results.setup.seconds.toFixed(1)} s, ${results.setup.attempts} run(s)`, '–', null);
   if (once.length) {
     const counts = once.map((r) => r.requests.length);
     check(`in sync: requests per \`agent --once\` (${once.length} runs)`, fmtRange(Math.min(...counts), Math.max(...counts)), `exactly ${TARGET_REQUESTS}`, counts.every((c) => c === TARGET_REQUESTS));
@@ -330,6 +387,7 @@ function markdown(ctx, results, notes) {
   const rows = checks(results);
   const first = results.once?.[0];
   const d = results.daemon;
+  const f = results.first;
   return [
     `## Deploy agent — ${ctx.date}`,
     '',
@@ -339,6 +397,13 @@ function markdown(ctx, results, notes) {
     '',
     ...(first ? [`Requests of the first in-sync \`agent --once\` (${first.requests.length}): ${first.requests.map((q) => `\`${q.line}\``).join(', ')}.`, ''] : []),
     ...(results.setup ? [`Setup requests: ${results.setup.tally}.`, ''] : []),
+    ...(f ? [
+      `First sync, ${FIRST_SYNC} certificates created by one \`agent --once\`: ${f.wallS.toFixed(1)} s wall (${(FIRST_SYNC / f.wallS).toFixed(1)} certificates/s), exit ${f.code}. Where the time goes (CPU seconds over the run): ` +
+        `the agent ${f.agentCpuS != null ? f.agentCpuS.toFixed(1) : '?'} s (key, CSR, checks, files; peak RSS ${f.agentRssMb != null ? f.agentRssMb.toFixed(1) : '?'} MB), ` +
+        `the manager stand-in ${f.standinCpuS.toFixed(1)} s (its ACME client orders each certificate from Pebble), Pebble ${f.pebbleCpuS.toFixed(1)} s; ` +
+        `the rest of the ${f.wallS.toFixed(1)} s × ${ctx.machine.nproc} CPUs is waiting and the machine's other work. The agent's own summary: \`${f.syncDone ?? '–'}\`. Requests: ${f.tally}.`,
+      '',
+    ] : []),
     ...(d ? [`Daemon VmRSS every ${SAMPLE_EVERY} cycles (cycle: MB): ${d.samples.map((s) => `${s.cycle}: ${s.rssMb.toFixed(1)}`).join(', ')}.`, ''] : []),
     ...(d && d.samples.some((s) => s.metrics) ? [
       `The daemon's own \`/metrics\` (prom-client default metrics) at the sample points:`,
@@ -347,7 +412,7 @@ function markdown(ctx, results, notes) {
       '',
     ] : []),
     `Method: one Pebble on 127.0.0.1 (test/support/pebble.ts, \`PEBBLE_VA_ALWAYS_VALID=1\`) behind the ACME Manager stand-in (test/support/manager-standin.ts, bundled with esbuild into bench/work/standins/ at run time; it runs in the bench's process and logs every request). ` +
-      `The binary is a copy of dist/acmecli taken at the start (a rebuild during the run cannot swap it). A client-config.yml with ${CERTS} certificates (\`certificate_deploy: true\`, issuer \`pebble\`, \`c<N>.bench.example\`), a token with every scope, \`ACMECLI_HOME\` in a temp folder. ` +
+      `The binary is a copy of dist/acmecli taken at the start (a rebuild during the run cannot swap it). A client-config.yml with ${FIRST_SYNC} certificates (\`certificate_deploy: true\`, issuer \`pebble\`, \`c<N>.bench.example\`), a token with every scope, \`ACMECLI_HOME\` in a temp folder. **First sync**: one timed \`agent --once\` creates them all; CPU seconds of the agent (\`/usr/bin/time\`), of the stand-in (the bench's own process.cpuUsage(): the stand-in runs in it and the bench does nothing else meanwhile) and of Pebble (/proc/PID/stat). Then the config grows to ${CERTS} certificates. ` +
       `**Setup**: \`acmecli agent --config F --manager-url URL --once\` until it exits 0 (each certificate is a real ACME order at Pebble, run by the stand-in). ` +
       `**In sync**: ${ONCE_RUNS} more \`agent --once\`; requests counted in the stand-in's log; wall time from spawn to exit${ctx.tools.time ? ' (under `/usr/bin/time -f %M`, which gives the peak RSS; MB = 10⁶ bytes)' : ''}; the agent logs one line per in-sync cycle, so the part of the cycle after the request is the stand-in's receipt of it to the \`ts\` of \`sync done\`. ` +
       `**Daemon**: \`agent --interval ${INTERVAL} --metrics-listen 127.0.0.1:0 --log-level warn\` until ${DAEMON_CYCLES} metadata requests; a whole cycle (config re-read, list, compare, state write) is the mean gap between two metadata requests less the ${INTERVAL} interval (first ${Math.min(10, Math.floor(DAEMON_CYCLES / 10))} gaps left out); VmRSS read from /proc/PID/status as the request of cycle N arrives; "no growth" allows ${GROWTH_TOLERANCE_MB} MB of noise; then SIGTERM. ` +
@@ -497,11 +562,11 @@ function spawnLive(argv, { env, cwd }) {
 // ---------------------------------------------------------------------------
 // Small helpers.
 
-/** The last `sync done: …` line of logfmt output: { ts (ms since the epoch), msg }. */
+/** The last `sync done in N ms: …` line of logfmt output: { ts (ms since the epoch), msg }. */
 function lastSyncDone(stdout) {
   let found = null;
   for (const line of String(stdout).split('\n')) {
-    const m = /^ts=(\S+) level=\w+ msg="(sync done: [^"]*)"/.exec(line);
+    const m = /^ts=(\S+) level=\w+ msg="(sync done\b[^"]*)"/.exec(line);
     if (m) found = { ts: Date.parse(m[1]), msg: m[2] };
   }
   return found;

@@ -1,7 +1,7 @@
 // Helpers shared by the benchmark parts (bench/run.mjs and bench/<part>.mjs).
 // Plain ESM for the pinned Node 24; no dependencies beyond Node built-ins.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -166,4 +166,33 @@ export function tailOf(text, lines = 6) {
 
 export function oneLineOf(text) {
   return String(text ?? '').replace(/\s*\n\s*/g, ' ').trim().slice(0, 400);
+}
+
+// CPU use of a process (Pebble's, for the benchmarks that load it) and of the machine.
+
+export const CLK_TCK = 100; // USER_HZ on Linux
+
+/** Pebble's own process (not `sh` or challtestsrv): the `pebble` whose working folder is the instance's. */
+export function findPebblePid(dir) {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'pebble') continue;
+      if (readlinkSync(`/proc/${entry}/cwd`) === dir) return Number(entry);
+    } catch {}
+  }
+  throw new BenchError(`no pebble process runs in ${dir}`);
+}
+
+/** utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15). */
+export function procTicks(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** The machine's idle and total ticks over all CPUs (/proc/stat, line "cpu"). */
+export function machineTicks() {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { idle: line[3] + (line[4] ?? 0), total: line.reduce((a, b) => a + b, 0) };
 }

@@ -19,11 +19,11 @@
 // name the seed, not the clone: a not-due run only stats them, and a due run
 // issues a real certificate for the clone's own name.
 import { spawn } from 'node:child_process';
-import { linkSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { chmod, copyFile, cp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BenchError, cleanEnv, errorText, mdTable, oneLineOf, tailOf, textTable } from './lib.mjs';
+import { BenchError, CLK_TCK, cleanEnv, findPebblePid, machineTicks, mdTable, oneLineOf, procTicks, tailOf, textTable } from './lib.mjs';
 import { countRequests } from './issuance.mjs';
 
 // ACMECLI_BENCH_QUICK=1: small sizes, to try the bench itself.
@@ -182,36 +182,6 @@ async function cloneLineages({ seedHome, seedOut, seeds, home, outDir, count, pr
     writeFileSync(path.join(folder, 'lineage.json'), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
   }
   return { seconds: (performance.now() - t0) / 1000, filesPerLineage: 1 + templates[0].versions.reduce((a, v) => a + v.files.length, 0) + templates[0].outputs.length };
-}
-
-// ---------------------------------------------------------------------------
-// Pebble's CPU.
-
-const CLK_TCK = 100; // USER_HZ on Linux
-
-/** Pebble's own process (not `sh` or challtestsrv): the `pebble` whose working folder is the instance's. */
-function findPebblePid(dir) {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'pebble') continue;
-      if (readlinkSync(`/proc/${entry}/cwd`) === dir) return Number(entry);
-    } catch {}
-  }
-  throw new BenchError(`no pebble process runs in ${dir}`);
-}
-
-/** utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15). */
-function procTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-/** The machine's idle and total ticks over all CPUs (/proc/stat, line "cpu"). */
-function machineTicks() {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return { idle: line[3] + (line[4] ?? 0), total: line.reduce((a, b) => a + b, 0) };
 }
 
 // ---------------------------------------------------------------------------

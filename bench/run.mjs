@@ -28,7 +28,7 @@ const PARTS = [
   { name: 'startup', what: 'start-up time and peak RSS of offline commands', load: async () => (await import('./startup.mjs')).benchStartup },
   { name: 'issuance', what: 'issuance against a local Pebble: 1 and 50 certificates, beside lego, certbot, uacme', load: async () => (await import('./issuance.mjs')).benchIssuance },
   { name: 'lineages', what: 'cert renew --all and cert list over 10,000 lineages none due; 1,000 due at --concurrency 1, 4, 16, 64', load: async () => (await import('./lineages.mjs')).benchLineages },
-  { name: 'agent', what: 'deploy agent against the ACME Manager stand-in: 200 certificates in sync, --once and a 1,000-cycle daemon', load: async () => (await import('./agent.mjs')).benchAgent },
+  { name: 'agent', what: 'deploy agent against the ACME Manager stand-in: a first sync creating 1,000 certificates, then 5,000 in sync, --once and a 1,000-cycle daemon', load: async () => (await import('./agent.mjs')).benchAgent },
 ];
 
 function usage() {
