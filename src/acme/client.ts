@@ -1,8 +1,9 @@
 import { BadResponseError, HttpError, type AcmecliError } from '../errors.js';
 import { NoncePool } from './nonce-pool.js';
 import { AcmeProblemError, parseProblem } from './problem.js';
-import { DEFAULT_RETRY_LIMITS, decideRetry, parseRetryAfter, sleep, type RetryLimits } from './retry.js';
-import { headerValue, headerValues, type HttpResponse, type HttpSend } from './transport.js';
+import { parseRetryAfter, sleep } from '../net/retry.js';
+import { DEFAULT_RETRY_LIMITS, decideRetry, type RetryLimits } from './retry.js';
+import { headerValue, headerValues, type HttpResponse, type HttpSend } from '../net/transport.js';
 import { parseLinkHeaders, type Link } from './link-header.js';
 import { signRequest, type SignerIdentity, type SigningKey } from './jws.js';
 import type { Directory } from './types.js';
@@ -35,6 +36,8 @@ export interface AcmeClientOptions {
   events?: AcmeClientEvents;
   /** Injected clock, for Retry-After HTTP-dates. */
   now?: () => number;
+  /** Injected jitter of the 429/503 backoff, in [0, 1). */
+  random?: () => number;
   signal?: AbortSignal;
   /** A directory already known (from the local cache), to save the first round trip. */
   knownDirectory?: Directory;
@@ -69,6 +72,7 @@ export class AcmeClient {
   readonly #limits: RetryLimits;
   readonly #events: AcmeClientEvents;
   readonly #now: () => number;
+  readonly #random: () => number;
   readonly #signal: AbortSignal | undefined;
   readonly #nonces: NoncePool;
   #directory: Promise<Directory> | undefined;
@@ -79,6 +83,7 @@ export class AcmeClient {
     this.#limits = options.retryLimits ?? DEFAULT_RETRY_LIMITS;
     this.#events = options.events ?? {};
     this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
     this.#signal = options.signal;
     this.#nonces = new NoncePool(() => this.#fetchNonce());
     if (options.knownDirectory) this.#directory = Promise.resolve(options.knownDirectory);
@@ -175,7 +180,7 @@ export class AcmeClient {
         return res;
       }
       const failure = this.#toFailure(res, 'POST', url);
-      const decision = decideRetry(failure, attempt, this.#limits);
+      const decision = decideRetry(failure, attempt, this.#limits, { signed: true, random: this.#random });
       if (!decision.retry) {
         this.#nonces.put(fresh);
         throw failure;
@@ -194,8 +199,8 @@ export class AcmeClient {
       if (options.poolNonce || res.status >= 400) this.#nonces.put(headerValue(res, 'replay-nonce'));
       if (res.status < 400) return res;
       const failure = this.#toFailure(res, 'GET', url);
-      const decision = decideRetry(failure, attempt, this.#limits);
-      if (!decision.retry || decision.reason === 'badNonce') throw failure;
+      const decision = decideRetry(failure, attempt, this.#limits, { signed: false, random: this.#random });
+      if (!decision.retry) throw failure;
       this.#events.onRetry?.({ url, attempt, delayMs: decision.delayMs, reason: decision.reason });
       await sleep(decision.delayMs, this.#signal);
     }

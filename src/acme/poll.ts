@@ -1,8 +1,8 @@
 /**
  * How often to ask a CA whether an authorization or an order has settled
  * (RFC 8555 §7.5.1, §7.4). One decision, pure and table-tested; the loop that
- * applies it takes its clock, sleep and randomness as arguments, so it can move
- * to a neutral net/ layer unchanged.
+ * applies it takes its clock, sleep and randomness as arguments; the doubling
+ * and sleep are net/'s, shared with every other retry loop.
  *
  * The schedule, for a CA that sends no Retry-After:
  * - the first poll comes `firstDelayMs` after the challenge response or the
@@ -18,7 +18,7 @@
  * wait than ours, up to `maxRetryAfterMs`; a shorter one (`Retry-After: 0`, the
  * 10,530 polls in 15 s of issue 8) never shortens our wait below the schedule.
  */
-import { sleep } from './retry.js';
+import { doublingDelayMs, sleep } from '../net/retry.js';
 
 export interface PollPolicy {
   /** Wait before the first poll. */
@@ -60,7 +60,7 @@ export interface PollState {
 /** The nominal wait before poll `attempt`, without jitter or Retry-After. */
 export function scheduledDelayMs(attempt: number, policy: PollPolicy = DEFAULT_POLL_POLICY): number {
   if (attempt <= 1) return policy.firstDelayMs;
-  return Math.min(policy.baseDelayMs * 2 ** Math.min(attempt - 2, 30), policy.maxDelayMs);
+  return doublingDelayMs(attempt - 1, policy.baseDelayMs, policy.maxDelayMs);
 }
 
 /** Whether to poll again, and after how long. Pure: no clock, no IO, no randomness of its own. */

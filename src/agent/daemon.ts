@@ -2,7 +2,8 @@ import { watch, type FSWatcher } from 'node:fs';
 import { runInNewContext } from 'node:vm';
 import { createServer, type Server } from 'node:http';
 import { basename, dirname, join } from 'node:path';
-import type { HttpSend } from '../acme/transport.js';
+import type { HttpSend } from '../net/transport.js';
+import { backoffDelayMs } from '../net/retry.js';
 import { ManagerClient } from '../manager/client.js';
 import { ManagerError } from '../manager/manager-error.js';
 import { VaultClient } from '../manager/vault.js';
@@ -121,7 +122,7 @@ export class Agent {
       collectGarbage?.();
       // Unreachable manager: retry sooner, backing off, but never later than the interval.
       this.#failures = result?.reachedManager ? 0 : this.#failures + 1;
-      const waitMs = this.#failures === 0 ? this.#options.intervalMs : Math.min(this.#options.intervalMs, 5_000 * 2 ** Math.min(this.#failures - 1, 8));
+      const waitMs = nextCycleInMs(this.#failures, this.#options.intervalMs, Math.random);
       if (this.#failures > 0) log.warn(`manager unreachable; next attempt in ${Math.round(waitMs / 1000)} s`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, waitMs);
@@ -320,4 +321,17 @@ function garbageCollector(): (() => void) | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** After a cycle that could not reach the manager, the first retry comes 5 s later, backing off from there. */
+const UNREACHABLE_FIRST_RETRY_MS = 5_000;
+
+/**
+ * When the next cycle starts: after the interval, or, while the manager is out of reach
+ * (`failures` cycles in a row), sooner, backing off with jitter (so a fleet that lost its
+ * manager together does not return in step), but never later than the interval.
+ */
+export function nextCycleInMs(failures: number, intervalMs: number, random: () => number): number {
+  if (failures === 0) return intervalMs;
+  return Math.min(intervalMs, backoffDelayMs(failures, { waitMinMs: UNREACHABLE_FIRST_RETRY_MS, waitMaxMs: intervalMs }, random));
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AcmeClient } from '../acme/client.js';
 import { findAccountByKey, type AccountRef } from '../acme/account.js';
-import { createHttpTransport, type HttpSend } from '../acme/transport.js';
+import { createHttpTransport, type HttpSend } from '../net/transport.js';
 import { KNOWN_DIRECTORIES, DEFAULT_DIRECTORY_KEYWORD } from '../acme/known-directories.js';
 import type { Account, Directory } from '../acme/types.js';
 import { IoError, KeyError, StateError, UsageError } from '../errors.js';

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { createHttpTransport } from '../acme/transport.js';
+import { createHttpTransport } from '../net/transport.js';
 import { IoError, UsageError } from '../errors.js';
 import { ManagerClient } from '../manager/client.js';
 import { parseBearerToken } from '../manager/token.js';

@@ -1,8 +1,8 @@
-import { sleep as defaultSleep } from '../acme/retry.js';
-import { startDeadline } from '../acme/deadline.js';
-import type { HttpRequest, HttpResponse, HttpSend } from '../acme/transport.js';
+import { startDeadline } from '../net/deadline.js';
+import type { HttpRequest, HttpResponse, HttpSend } from '../net/transport.js';
 import { AcmecliError, BadResponseError, NetworkError, TimeoutError, TlsError, UsageError } from '../errors.js';
-import { backoffDelayMs, isRetryableFailure, isRetryableStatus, type BackoffPolicy } from './backoff.js';
+import { backoffDelayMs, retryDelayMs, sleep as defaultSleep, type BackoffPolicy } from '../net/retry.js';
+import { isRetryableFailure, isRetryableStatus } from './retryable.js';
 import { managerErrorFrom, oneLine } from './manager-error.js';
 import { parseBearerToken } from './token.js';
 import { bearerTokenSecrets, createRedactor } from './redact.js';
@@ -203,12 +203,9 @@ export class ManagerClient {
       }
       const error = managerErrorFrom(res, call.operation, this.#now(), attempt, this.#secrets);
       if (!isIdempotent || !isRetryableStatus(res.status, this.#retry.extraStatuses) || attempt > this.#retry.max) throw error;
-      let delayMs = backoffDelayMs(attempt, this.#retry, this.#random);
-      if (error.retryAfterMs !== undefined) {
-        // A 503 that asks for more than we would ever wait: give up now, the caller knows when to return.
-        if (error.retryAfterMs > this.#retry.waitMaxMs) throw error;
-        delayMs = Math.max(delayMs, error.retryAfterMs);
-      }
+      // A 503 that asks for more than we would ever wait: give up now, the caller knows when to return.
+      const delayMs = retryDelayMs(attempt, this.#retry, error.retryAfterMs, this.#retry.waitMaxMs, this.#random);
+      if (delayMs === undefined) throw error;
       await this.#wait(call, attempt, delayMs, `HTTP ${res.status}`, signal);
     }
   }

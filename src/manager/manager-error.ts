@@ -1,5 +1,5 @@
-import { parseRetryAfter } from '../acme/retry.js';
-import { headerValue, type HttpResponse } from '../acme/transport.js';
+import { parseRetryAfter } from '../net/retry.js';
+import { headerValue, type HttpResponse } from '../net/transport.js';
 import { AcmecliError } from '../errors.js';
 import { redactSecrets } from './redact.js';
 

@@ -1,7 +1,7 @@
-import { sleep as defaultSleep } from '../acme/retry.js';
-import type { HttpRequest, HttpResponse, HttpSend } from '../acme/transport.js';
+import type { HttpRequest, HttpResponse, HttpSend } from '../net/transport.js';
 import { AcmecliError, BadResponseError, HttpError, NetworkError, TimeoutError, TlsError, UsageError } from '../errors.js';
-import { backoffDelayMs, isRetryableFailure, isRetryableStatus, type BackoffPolicy } from './backoff.js';
+import { backoffDelayMs, sleep as defaultSleep, type BackoffPolicy } from '../net/retry.js';
+import { isRetryableFailure, isRetryableStatus } from './retryable.js';
 import { oneLine } from './manager-error.js';
 import { redactSecrets } from './redact.js';
 

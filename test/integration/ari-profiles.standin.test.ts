@@ -9,7 +9,7 @@ import { AcmeClient } from '../../src/acme/client.js';
 import { createOrder } from '../../src/acme/order.js';
 import { AcmeProblemError } from '../../src/acme/problem.js';
 import { signRequest } from '../../src/acme/jws.js';
-import { createHttpTransport } from '../../src/acme/transport.js';
+import { createHttpTransport } from '../../src/net/transport.js';
 import { accountKeyFromKeyObject } from '../../src/keys/account-key.js';
 import { generateAccountKey } from '../../src/keys/generate.js';
 import { describeCertificate } from '../../src/certs/certificate.js';

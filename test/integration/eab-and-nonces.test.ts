@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AcmeClient, type RetryEvent } from '../../src/acme/client.js';
 import { createAccount, fetchAccount, updateAccountContacts } from '../../src/acme/account.js';
-import { createHttpTransport } from '../../src/acme/transport.js';
+import { createHttpTransport } from '../../src/net/transport.js';
 import { accountKeyFromKeyObject } from '../../src/keys/account-key.js';
 import { generateAccountKey } from '../../src/keys/generate.js';
 import { readFileSync } from 'node:fs';

@@ -38,7 +38,7 @@ import { downloadCertificate } from '../../src/acme/certificate.js';
 import { AcmeClient } from '../../src/acme/client.js';
 import { createOrder, finalizeOrder, orderFailure, pollOrderUntilSettled } from '../../src/acme/order.js';
 import { AcmeProblemError } from '../../src/acme/problem.js';
-import { createHttpTransport } from '../../src/acme/transport.js';
+import { createHttpTransport } from '../../src/net/transport.js';
 import { accountKeyFromKeyObject } from '../../src/keys/account-key.js';
 import { generateAccountKey } from '../../src/keys/generate.js';
 import type { PebbleInstance } from './pebble.js';

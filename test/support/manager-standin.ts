@@ -26,7 +26,7 @@ import { revokeCertificate } from '../../src/acme/certificate.js';
 import { AcmeClient } from '../../src/acme/client.js';
 import { AcmeProblemError } from '../../src/acme/problem.js';
 import type { ChallengeSolver } from '../../src/acme/solver.js';
-import { createHttpTransport } from '../../src/acme/transport.js';
+import { createHttpTransport } from '../../src/net/transport.js';
 import { describeCertificate, splitPemChain } from '../../src/certs/certificate.js';
 import { parseCsr } from '../../src/certs/csr.js';
 import { findPemBlocks } from '../../src/certs/pem.js';

@@ -185,8 +185,8 @@ test('the checker itself: a forbidden arrow, a forbidden package, a design excep
   expect(map.known.map(show)).toEqual(['cli/old.ts → commands/']);
 });
 
-test('src/acme and src/dns read no environment and write to no console: those belong to the edges', () => {
-  const files = [...tsFilesUnder('src/acme'), ...tsFilesUnder('src/dns')];
+test('src/acme, src/net and src/dns read no environment and write to no console: those belong to the edges', () => {
+  const files = [...tsFilesUnder('src/acme'), ...tsFilesUnder('src/net'), ...tsFilesUnder('src/dns')];
   expect(files.length).toBeGreaterThan(10);
   for (const file of files) expect(readFileSync(file, 'utf8'), file).not.toMatch(/process\.(env|stdout|stderr|stdin|exit)|console\./);
 });

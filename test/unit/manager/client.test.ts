@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from 'vitest';
-import { createHttpTransport } from '../../../src/acme/transport.js';
+import { createHttpTransport } from '../../../src/net/transport.js';
 import { BadResponseError, NetworkError, TimeoutError, UsageError } from '../../../src/errors.js';
 import { ManagerClient, type ManagerClientOptions, type ManagerRetryEvent } from '../../../src/manager/client.js';
 import { ManagerError } from '../../../src/manager/manager-error.js';

@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from 'vitest';
-import { createHttpTransport } from '../../../src/acme/transport.js';
+import { createHttpTransport } from '../../../src/net/transport.js';
 import { BadResponseError, HttpError } from '../../../src/errors.js';
 import { backupPath, VaultClient, type VaultClientOptions } from '../../../src/manager/vault.js';
 import { goJson, startServer, type Handler, type LoopbackServer } from './loopback-server.js';

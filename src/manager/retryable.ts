@@ -1,22 +1,4 @@
-// Retry decisions shared by the manager and Vault clients. Pure: no clock, no IO.
-
-export interface BackoffPolicy {
-  /** Retries after the first attempt. */
-  max: number;
-  waitMinMs: number;
-  waitMaxMs: number;
-}
-
-/**
- * The wait before retry number `retry` (1-based): exponential growth from waitMin, capped at
- * waitMax, with full jitter above waitMin so that many agents restarted together do not
- * return in step (go-retryablehttp waits exactly min·2^n: manager-contract.md §6.11).
- */
-export function backoffDelayMs(retry: number, policy: BackoffPolicy, random: () => number): number {
-  const min = Math.max(0, policy.waitMinMs);
-  const cap = Math.max(min, Math.min(policy.waitMaxMs, min * 2 ** Math.max(1, retry)));
-  return Math.round(min + random() * (cap - min));
-}
+// Which failures the manager and Vault clients retry (the waits are net/retry.ts's backoff). Pure: no clock, no IO.
 
 /**
  * Whether a status is worth repeating an idempotent request for: every 5xx except 501 (as

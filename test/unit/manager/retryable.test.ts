@@ -1,27 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { backoffDelayMs, isRetryableFailure, isRetryableStatus } from '../../../src/manager/backoff.js';
+import { isRetryableFailure, isRetryableStatus } from '../../../src/manager/retryable.js';
 import { NetworkError, TimeoutError, TlsError, UsageError } from '../../../src/errors.js';
-
-const POLICY = { max: 4, waitMinMs: 1_000, waitMaxMs: 30_000 };
-
-test.each([
-  [1, 0, 1_000],
-  [1, 0.5, 1_500],
-  [1, 1, 2_000],
-  [2, 1, 4_000],
-  [3, 1, 8_000],
-  [4, 1, 16_000],
-  [5, 1, 30_000], // 32 s capped at waitMax
-  [9, 0.5, 15_500],
-])('retry %i with random %d waits %i ms: full jitter between waitMin and min(waitMax, waitMin·2^n)', (retry, random, expected) => {
-  expect(backoffDelayMs(retry, POLICY, () => random)).toBe(expected);
-});
-
-test('waitMax below waitMin never makes a negative range', () => {
-  expect(backoffDelayMs(3, { max: 1, waitMinMs: 5_000, waitMaxMs: 1_000 }, () => 0.7)).toBe(5_000);
-});
 
 test.each([
   [500, true], [502, true], [503, true], [504, true], [599, true],
