@@ -64,15 +64,25 @@ export function isAcmecliError(err: unknown): err is AcmecliError {
   return err instanceof AcmecliError;
 }
 
-/** agent --once ended with a status of its own (1 errors, 3 manager unreachable); the log already said why. */
-export class AgentExitError extends AcmecliError {
-  readonly code = 'AGENT';
+/**
+ * A command that ends with an exit status of its own, having already said why
+ * (the log, the table, the plugin line). `quiet`: print nothing more on stderr.
+ * One class so main() decides the status in one place.
+ */
+export abstract class OwnExitStatusError extends AcmecliError {
   readonly exitCode: number;
-  constructor(message: string, options: { exitCode: number }) {
+  readonly quiet: boolean;
+  constructor(message: string, options: { exitCode: number; quiet?: boolean }) {
     super(message);
-    this.name = 'AgentExitError';
     this.exitCode = options.exitCode;
+    this.quiet = options.quiet ?? false;
   }
+}
+
+/** agent --once ended with a status of its own (1 errors, 3 manager unreachable); the log already said why. */
+export class AgentExitError extends OwnExitStatusError {
+  readonly code = 'AGENT';
+  override name = 'AgentExitError';
 }
 
 /**
@@ -80,25 +90,13 @@ export class AgentExitError extends AcmecliError {
  * (1 when an endpoint is not ok) and its `--nagios` form (the plugin statuses,
  * with nothing on stderr: the status line on stdout is the whole answer).
  */
-export class CheckStatusError extends AcmecliError {
+export class CheckStatusError extends OwnExitStatusError {
   readonly code = 'STATUS';
-  readonly exitCode: number;
-  readonly quiet: boolean;
-  constructor(message: string, options: { exitCode: number; quiet?: boolean }) {
-    super(message);
-    this.name = 'CheckStatusError';
-    this.exitCode = options.exitCode;
-    this.quiet = options.quiet ?? false;
-  }
+  override name = 'CheckStatusError';
 }
 
 /** A cert issue/renew run stopped by SIGINT, SIGTERM or SIGHUP: exit 128+N, as a shell reports it. */
-export class StoppedBySignalError extends AcmecliError {
+export class StoppedBySignalError extends OwnExitStatusError {
   readonly code = 'ABORTED';
-  readonly exitCode: number;
-  constructor(message: string, options: { exitCode: number }) {
-    super(message);
-    this.name = 'StoppedBySignalError';
-    this.exitCode = options.exitCode;
-  }
+  override name = 'StoppedBySignalError';
 }

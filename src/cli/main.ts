@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AcmeProblemError } from '../acme/problem.js';
-import { AcmecliError, AgentExitError, CheckStatusError, StoppedBySignalError, UsageError } from '../errors.js';
+import { AcmecliError, OwnExitStatusError, UsageError } from '../errors.js';
 import { addAccountCommands } from '../commands/account.js';
 import { addAgentCommands } from '../commands/agent.js';
 import { addManagerCommands } from '../commands/manager.js';
@@ -118,7 +118,7 @@ function reportError(ctx: CliContext, err: unknown, argv: readonly string[]): nu
   const code = exitCodeFor(err);
   const message = err instanceof Error ? err.message : String(err);
   // A plugin's verdict is its stdout line alone: nothing on stderr.
-  if (err instanceof CheckStatusError && err.quiet) return code;
+  if (err instanceof OwnExitStatusError && err.quiet) return code;
   // -q held back progress, hook output and the summary: a failure shows all of it.
   ctx.output.releaseHeld();
   // One JSON document per command: a command that already printed its result (cert renew's summary) keeps it.
@@ -136,7 +136,7 @@ function reportError(ctx: CliContext, err: unknown, argv: readonly string[]): nu
 }
 
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof AgentExitError || err instanceof CheckStatusError || err instanceof StoppedBySignalError) return err.exitCode;
+  if (err instanceof OwnExitStatusError) return err.exitCode;
   if (err instanceof AcmecliError) {
     if (err.code === 'USAGE') return EXIT.usage;
     if (UNREACHABLE_CODES.has(err.code)) return EXIT.unreachable;
