@@ -1,5 +1,5 @@
-import type { KeyObject } from 'node:crypto';
-import { UsageError } from '../errors.js';
+import { createHmac, sign, type KeyObject } from 'node:crypto';
+import { KeyError, UsageError } from '../errors.js';
 import type { PublicJwk } from './types.js';
 
 export type JwsAlgorithm = 'RS256' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
@@ -29,10 +29,33 @@ export async function signRequest(key: SigningKey, identity: SignerIdentity, url
   if (nonce !== undefined) header.nonce = nonce;
   if ('kid' in identity) header.kid = identity.kid;
   else header.jwk = publicMembers(identity.jwk);
-  const bytes = payload === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(payload));
-  const { FlattenedSign } = await loadJose();
-  const jws = await new FlattenedSign(bytes).setProtectedHeader(header as never).sign(key.privateKey);
-  return { protected: jws.protected ?? '', payload: jws.payload, signature: jws.signature };
+  const encodedPayload = payload === undefined ? '' : base64url(JSON.stringify(payload));
+  const encodedHeader = base64url(JSON.stringify(header));
+  const signature = signWithKey(key, Buffer.from(`${encodedHeader}.${encodedPayload}`, 'ascii'));
+  return { protected: encodedHeader, payload: encodedPayload, signature: signature.toString('base64url') };
+}
+
+/** RFC 7518 §3.1: the hash each JWS algorithm signs with (EdDSA hashes inside the algorithm). */
+const JWS_HASH: Record<JwsAlgorithm, string | null> = { RS256: 'sha256', ES256: 'sha256', ES384: 'sha384', ES512: 'sha512', EdDSA: null };
+/** RFC 7518 §3.4: each ECDSA algorithm is for one curve (OpenSSL's names). */
+const JWS_CURVE: Partial<Record<JwsAlgorithm, string>> = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' };
+
+/**
+ * The JWS signature over `input`, by node:crypto, synchronously: one signature per
+ * request, where jose's WebCrypto path cost a promise round trip each and 46 modules
+ * to load first. ECDSA signatures are R || S (RFC 7518 §3.4), not DER.
+ */
+function signWithKey(key: SigningKey, input: Buffer): Buffer {
+  const curve = JWS_CURVE[key.jwsAlg];
+  if (curve !== undefined && key.privateKey.asymmetricKeyDetails?.namedCurve !== curve) {
+    throw new KeyError(`${key.jwsAlg} needs a key on ${curve}, not ${key.privateKey.asymmetricKeyDetails?.namedCurve ?? key.privateKey.asymmetricKeyType}`);
+  }
+  if (!(key.jwsAlg in JWS_HASH)) throw new KeyError(`no JWS signing for algorithm ${String(key.jwsAlg)}`);
+  return sign(JWS_HASH[key.jwsAlg], input, curve !== undefined ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' } : key.privateKey);
+}
+
+function base64url(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64url');
 }
 
 export type EabAlgorithm = 'HS256' | 'HS384' | 'HS512';
@@ -51,10 +74,10 @@ export interface ExternalAccountBinding {
  */
 export async function signExternalAccountBinding(eab: ExternalAccountBinding, accountJwk: PublicJwk, newAccountUrl: string): Promise<FlattenedJws> {
   const macKey = decodeEabKey(eab.hmacKey);
-  const payload = new TextEncoder().encode(JSON.stringify(publicMembers(accountJwk)));
-  const { FlattenedSign } = await loadJose();
-  const jws = await new FlattenedSign(payload).setProtectedHeader({ alg: eab.alg, kid: eab.kid, url: newAccountUrl } as never).sign(macKey);
-  return { protected: jws.protected ?? '', payload: jws.payload, signature: jws.signature };
+  const encodedPayload = base64url(JSON.stringify(publicMembers(accountJwk)));
+  const encodedHeader = base64url(JSON.stringify({ alg: eab.alg, kid: eab.kid, url: newAccountUrl }));
+  const mac = createHmac(`sha${eab.alg.slice(2)}`, macKey).update(`${encodedHeader}.${encodedPayload}`, 'ascii').digest('base64url');
+  return { protected: encodedHeader, payload: encodedPayload, signature: mac };
 }
 
 /** Decodes an EAB MAC key; CAs hand them out with and without `=` padding, some in standard base64. */
@@ -77,7 +100,3 @@ export function publicMembers(jwk: PublicJwk): PublicJwk {
   }
 }
 
-/** jose is loaded on the first signature, so commands that sign nothing start without it. */
-function loadJose(): Promise<typeof import('jose')> {
-  return import('jose');
-}

@@ -27,6 +27,11 @@ test.each([
   expect(JSON.parse(new TextDecoder().decode(verified.payload))).toEqual({ identifiers: [] });
 });
 
+test('RFC 7518 §3.4: an ECDSA algorithm refuses a key on another curve (the CA would reject the signature)', async () => {
+  const p384 = keyOf('ec', { namedCurve: 'P-384' });
+  await expect(signRequest({ ...p384, jwsAlg: 'ES256' }, { kid: 'k' }, 'https://ca/order/1', 'n', undefined)).rejects.toMatchObject({ code: 'KEY', message: expect.stringContaining('prime256v1') });
+});
+
 test('RFC 8555 §6.2: jwk header carries only public members, never kid', async () => {
   const key = keyOf('ec', { namedCurve: 'P-256' });
   const leaky = { ...key, publicJwk: { ...key.publicJwk, d: 'SECRET' } as never };
