@@ -27,7 +27,7 @@ import { runLineage, type LineageOutcome, type RunnerDeps } from '../issuance/li
 import { KEY_COMPROMISE, currentVersion, decideRenewal, lineageStatus, markRevoked } from '../issuance/renewal-decision.js';
 import { SolverRegistry } from '../issuance/solver-registry.js';
 import { normalizeZoneName } from '../dns/zone-name.js';
-import { parseResolverAddress } from '../solvers/dns-propagation.js';
+import { formatServer, parseServer } from '../dns-providers/client.js';
 import { formatServeEndpoint, parseServeEndpoint } from '../monitoring/serve-endpoint.js';
 import { describeFsError } from '../state/atomic-write.js';
 import { LineageStore, checkLineageName, type LineageConfig, type LineageRecord, type LineageVersion, type SolverSpec } from '../state/lineage-store.js';
@@ -52,6 +52,7 @@ export interface IssueOptions {
   challenge?: string[];
   dnsResolver?: string[];
   dnsTimeout?: string;
+  dnsCheck?: boolean;
   dnsZone?: string;
   tsigKeyFile?: string;
   profile?: string;
@@ -315,7 +316,9 @@ function showLineage(ctx: CliContext, record: LineageRecord): void {
       line('Key type', s.csr ? `(your CSR: ${s.csr})` : `${s.keyType}${s.reuseKey ? ', reused at renewal' : ''}`),
       line('Solvers', s.solvers.join('; ') || null),
       line('Challenges', s.challengeTypes.join(', ') || '(any the solvers answer)'),
-      ...(s.dnsResolver || s.dnsTimeoutSeconds ? [line('DNS check', `${s.dnsResolvers.join(', ') || 'system resolver'}, ${s.dnsTimeoutSeconds ?? 120} s`)] : []),
+      ...(s.solvers.some((solver) => /^(hook|dns)\b/.test(solver)) || !s.dnsCheck || s.dnsResolvers.length || s.dnsTimeoutSeconds
+        ? [line('DNS check', s.dnsCheck ? `${s.dnsResolvers.join(', ') || "the zone's name servers"}, ${s.dnsTimeoutSeconds ?? 120} s` : 'off (--no-dns-check)')]
+        : []),
       line('Profile', s.profile),
       ...(s.days ? [line('Days', s.days)] : []),
       ...(s.preferredChain ? [line('Preferred chain', s.preferredChain)] : []),
@@ -443,7 +446,7 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
     if (options.tsigKeyFile !== undefined && spec.arg === 'rfc2136') spec.tsigKeyFile = resolve(ctx.io.cwd, options.tsigKeyFile);
   }
   // --dns-resolver '' forgets the stored ones; several are kept in order (the DNS providers' check asks each).
-  const dnsResolvers = options.dnsResolver === undefined || options.dnsResolver.join('') === '' ? undefined : options.dnsResolver.map(parseResolverAddress);
+  const dnsResolvers = options.dnsResolver === undefined || options.dnsResolver.join('') === '' ? undefined : options.dnsResolver.map((text) => formatServer(parseServer(text, '--dns-resolver')));
   const env = ctx.io.env;
   const acmeUrlGiven = ctx.globals.acmeUrl !== undefined || env.ACMECLI_ACME_URL !== undefined;
   const keyPath = ctx.globals.key ?? env.ACMECLI_KEY;
@@ -468,6 +471,7 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
     dnsResolver: options.dnsResolver === undefined ? undefined : dnsResolvers?.[0] ?? '',
     dnsResolvers: options.dnsResolver === undefined ? undefined : dnsResolvers ?? ('' as unknown as string[]),
     dnsTimeoutSeconds: options.dnsTimeout === undefined ? undefined : positiveNumber(options.dnsTimeout, '--dns-timeout'),
+    dnsCheck: options.dnsCheck,
     profile: options.profile,
     days: options.days === undefined ? undefined : positiveNumber(options.days, '--days'),
     preferredChain: options.preferredChain,

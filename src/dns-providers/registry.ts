@@ -4,13 +4,13 @@
  * *_PROPAGATION_TIMEOUT and *_POLLING_INTERVAL) unless --dns-timeout overrides.
  */
 import { UsageError } from '../errors.js';
-import type { DnsCheckOptions } from '../solvers/dns-propagation.js';
 import type { ChallengeSolver } from '../acme/solver.js';
 import { parseServer } from './client.js';
 import { DNS_PROVIDER_NAMES, type DnsProvider, type DnsProviderName } from './provider.js';
 import { createAcmeDnsProvider } from './acme-dns.js';
 import { createExecProvider } from './exec.js';
 import { createRfc2136Provider } from './rfc2136.js';
+import type { DnsCheckSettings } from './propagation.js';
 import { createDnsProviderSolver } from './solver.js';
 
 export interface DnsProviderContext {
@@ -56,17 +56,15 @@ function createProvider(name: DnsProviderName, spec: DnsProviderSpec, ctx: DnsPr
   }
 }
 
-export function createDnsSolver(spec: DnsProviderSpec, ctx: DnsProviderContext, dnsCheck: DnsCheckOptions | undefined): ChallengeSolver {
+export function createDnsSolver(spec: DnsProviderSpec, ctx: DnsProviderContext, check: DnsCheckSettings): ChallengeSolver {
   if (!isDnsProviderName(spec.provider)) throw new UsageError(`unknown DNS provider ${JSON.stringify(spec.provider)}: use ${DNS_PROVIDER_NAMES.join(', ')}`);
   if (spec.tsigKeyFile !== undefined && spec.provider !== 'rfc2136') throw new UsageError('--tsig-key-file goes with --dns rfc2136');
   const fromEnv = legoCheckSettings(ctx.env, ENV_PREFIX[spec.provider]);
-  const resolvers = (dnsCheck?.resolvers ?? (dnsCheck?.resolver ? [dnsCheck.resolver] : [])).map((r) => parseServer(r, '--dns-resolver'));
-  const timeoutMs = dnsCheck?.timeoutGiven ? dnsCheck.timeoutMs : fromEnv.timeoutMs ?? dnsCheck?.timeoutMs;
   return createDnsProviderSolver({
     provider: createProvider(spec.provider, spec, ctx),
     zone: spec.zone,
-    resolvers,
-    check: { timeoutMs, intervalMs: fromEnv.intervalMs },
+    resolvers: check.resolvers.map((r) => parseServer(r, '--dns-resolver')),
+    check: check.enabled && { timeoutMs: check.timeoutGiven ? check.timeoutMs : fromEnv.timeoutMs ?? check.timeoutMs, intervalMs: fromEnv.intervalMs },
     onInfo: ctx.onInfo,
     onWarning: ctx.onWarning,
   });

@@ -5,10 +5,10 @@
  * provider remove exactly that record, whether validation passed or failed.
  */
 import type { ChallengeSolver, ChallengeTask } from '../acme/solver.js';
-import { AbortedError, AcmecliError, DnsError } from '../errors.js';
+import { DnsError } from '../errors.js';
 import { formatServer, type DnsServer } from './client.js';
-import { authoritativeServers, findZone, followCnames, systemResolvers } from './lookup.js';
-import { namedServer, waitForPropagation, type NamedServer } from './propagation.js';
+import { findZone, followCnames } from './lookup.js';
+import { DEFAULT_PROPAGATION_TIMEOUT_MS, asDnsError, lookupServers, namedServer, waitForPropagation, zoneServers, type NamedServer } from './propagation.js';
 import type { DnsProvider, TxtRecordTarget } from './provider.js';
 import { canonicalName } from './wire.js';
 
@@ -22,27 +22,19 @@ export interface DnsProviderSolverOptions {
    * zone's own name servers for the check.
    */
   resolvers?: readonly DnsServer[] | undefined;
-  /** The propagation check: how long to wait (default 120 s) and how often to ask. */
-  check?: { timeoutMs?: number | undefined; intervalMs?: number | undefined } | undefined;
+  /** The propagation check: how long to wait (default 120 s) and how often to ask; false after --no-dns-check. */
+  check?: { timeoutMs?: number | undefined; intervalMs?: number | undefined } | false | undefined;
   onInfo?: (message: string) => void;
   /** A record that could not be removed: the run goes on, the user must hear of it. */
   onWarning?: (message: string) => void;
 }
 
 const DNS_TYPES = new Set(['dns-01', 'dns-account-01']);
-export const DEFAULT_PROPAGATION_TIMEOUT_MS = 120_000;
-
-/** Lookups fail as DnsError (exit 1): a DNS server that does not answer is not an unreachable CA (exit 3). */
-function asDnsError(err: unknown, what: string): Error {
-  if (err instanceof AbortedError || err instanceof DnsError) return err;
-  if (err instanceof AcmecliError && err.code === 'USAGE') return err;
-  return new DnsError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-}
 
 export function createDnsProviderSolver(options: DnsProviderSolverOptions): ChallengeSolver {
   const { provider } = options;
   const records = new Map<ChallengeTask, TxtRecordTarget>();
-  const lookupServers = async (): Promise<readonly DnsServer[]> => options.resolvers?.length ? options.resolvers : systemResolvers();
+  const lookup = (): Promise<readonly DnsServer[]> => lookupServers(options.resolvers ?? []);
 
   /** Records whose zone only the provider's own server could show: the check asks that server. */
   const onlyAtPrimary = new Map<TxtRecordTarget, DnsServer>();
@@ -50,7 +42,7 @@ export function createDnsProviderSolver(options: DnsProviderSolverOptions): Chal
   const locate = async (task: ChallengeTask): Promise<TxtRecordTarget> => {
     const explicit = Boolean(options.resolvers?.length);
     try {
-      return await locateWith(task, await lookupServers());
+      return await locateWith(task, await lookup());
     } catch (err) {
       const own = explicit ? undefined : await provider.authoritativeServer?.();
       if (own === undefined) throw err;
@@ -79,11 +71,7 @@ export function createDnsProviderSolver(options: DnsProviderSolverOptions): Chal
     if (options.resolvers?.length) return options.resolvers.map((s) => namedServer(s));
     const primary = onlyAtPrimary.get(record);
     if (primary !== undefined) return [namedServer(primary)];
-    try {
-      return (await authoritativeServers(record.zone, await lookupServers())).map((ns) => namedServer(ns.server, ns.name));
-    } catch (err) {
-      throw asDnsError(err, `finding the name servers of ${record.zone} (name them with --dns-resolver)`);
-    }
+    return zoneServers(record.zone, await lookup());
   };
 
   return {
@@ -102,14 +90,15 @@ export function createDnsProviderSolver(options: DnsProviderSolverOptions): Chal
     },
     async waitUntilReady(task, signal) {
       const record = records.get(task);
-      if (record === undefined) return;
+      const check = options.check ?? {};
+      if (record === undefined || check === false) return;
       const servers = await checkServers(record);
       await waitForPropagation({
         fqdn: record.fqdn,
         value: record.value,
         servers,
-        timeoutMs: options.check?.timeoutMs ?? DEFAULT_PROPAGATION_TIMEOUT_MS,
-        ...(options.check?.intervalMs !== undefined ? { intervalMs: options.check.intervalMs } : {}),
+        timeoutMs: check.timeoutMs ?? DEFAULT_PROPAGATION_TIMEOUT_MS,
+        ...(check.intervalMs !== undefined ? { intervalMs: check.intervalMs } : {}),
         signal,
         onWaiting: (lacking) => options.onInfo?.(`waiting for TXT ${record.fqdn} on ${lacking.join(', ')}`),
       });
@@ -127,8 +116,4 @@ export function createDnsProviderSolver(options: DnsProviderSolverOptions): Chal
       }
     },
   };
-}
-
-export function describeServers(servers: readonly DnsServer[]): string {
-  return servers.map(formatServer).join(', ');
 }

@@ -15,7 +15,7 @@ import type { IssuanceStep } from './obtain.js';
 import { currentVersion, decideRenewal, recordAriAnswer } from './renewal-decision.js';
 import { currentOutputsStamp, issueNextVersion, outputsAreCurrent, repairOutputs, type CaAttempt } from './run-lineage.js';
 import { outputPaths } from './output-files.js';
-import { changedSettings, needsNewCertificate } from './lineage-settings.js';
+import { changedSettings, dnsCheckSettings, needsNewCertificate } from './lineage-settings.js';
 import type { SolverRegistry } from './solver-registry.js';
 
 /** What the runner needs from the outside world; the CLI supplies it. */
@@ -241,7 +241,7 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string, seen: { 
   await deps.beforeIssue?.(record.config);
   // The output folder may have become read-only since the last run: say so before the CA issues what we could not deploy.
   await assertOutputFolderWritable(record.config.outDir);
-  const solvers = await deps.registry.prepared(record.config.solvers, dnsCheckFor(record.config));
+  const solvers = await deps.registry.prepared(record.config.solvers, dnsCheckSettings(record.config));
   const context = {
     store: deps.store, cas: await caAttempts(deps, record), solvers, now: deps.now, ...(deps.signal ? { signal: deps.signal } : {}),
     events: {
@@ -294,16 +294,6 @@ async function caAttempts(deps: RunnerDeps, record: LineageRecord): Promise<CaAt
   }));
 }
 
-function dnsCheckFor(config: LineageConfig) {
-  return config.dnsResolver || config.dnsTimeoutSeconds
-    ? {
-        ...(config.dnsResolver ? { resolver: config.dnsResolver, resolvers: config.dnsResolvers ?? [config.dnsResolver] } : {}),
-        timeoutMs: (config.dnsTimeoutSeconds ?? 120) * 1000,
-        timeoutGiven: config.dnsTimeoutSeconds !== undefined,
-      }
-    : undefined;
-}
-
 /**
  * `cert renew --dry-run`: the whole order for real, with the lineage's solvers
  * (so a broken webroot or a busy port fails it), against the CA's staging
@@ -320,7 +310,7 @@ async function dryRunOrder(deps: RunnerDeps, record: LineageRecord): Promise<Lin
     delete config.fallbacks;
     const copy: LineageRecord = { config, createdAt: record.createdAt, acmecliVersion: deps.version, versions: [] };
     await deps.beforeIssue?.(record.config);
-    const solvers = await deps.registry.prepared(config.solvers, dnsCheckFor(config));
+    const solvers = await deps.registry.prepared(config.solvers, dnsCheckSettings(config));
     const outcome = await issueNextVersion({
       store: scratch.store, solvers, now: deps.now, ...(deps.signal ? { signal: deps.signal } : {}),
       cas: [{ directoryUrl: config.directoryUrl, connect: () => deps.connect(config, { dryRun: true }) }],

@@ -1,3 +1,4 @@
+import { DEFAULT_PROPAGATION_TIMEOUT_MS, type DnsCheckSettings } from '../dns-providers/propagation.js';
 import type { LineageConfig } from '../state/lineage-store.js';
 
 /**
@@ -57,6 +58,20 @@ export function needsNewCertificate(stored: LineageConfig, merged: LineageConfig
     || (stored.csrFile ?? '') !== (merged.csrFile ?? '') || (stored.profile ?? '') !== (merged.profile ?? '');
 }
 
+/**
+ * The propagation check of a lineage's dns-01 and dns-account-01 records (and of
+ * dns-persist-01 when --dns-resolver or --dns-timeout is given): on unless
+ * --no-dns-check, asking the --dns-resolver servers or else the zone's name servers.
+ */
+export function dnsCheckSettings(config: LineageConfig): DnsCheckSettings {
+  return {
+    enabled: config.dnsCheck !== false,
+    resolvers: config.dnsResolvers ?? (config.dnsResolver ? [config.dnsResolver] : []),
+    timeoutMs: config.dnsTimeoutSeconds !== undefined ? config.dnsTimeoutSeconds * 1000 : DEFAULT_PROPAGATION_TIMEOUT_MS,
+    timeoutGiven: config.dnsTimeoutSeconds !== undefined,
+  };
+}
+
 /** What `cert show NAME` and `cert list --json` show of a lineage's settings: no secrets are stored, so all of it. */
 export function describeSettings(config: LineageConfig) {
   return {
@@ -72,6 +87,7 @@ export function describeSettings(config: LineageConfig) {
     dnsResolver: config.dnsResolver ?? null,
     dnsResolvers: config.dnsResolvers ?? (config.dnsResolver ? [config.dnsResolver] : []),
     dnsTimeoutSeconds: config.dnsTimeoutSeconds ?? null,
+    dnsCheck: config.dnsCheck !== false,
     profile: config.profile ?? null,
     days: config.days ?? null,
     preferredChain: config.preferredChain ?? null,

@@ -1,5 +1,6 @@
 import type { ChallengeSolver } from '../acme/solver.js';
-import type { DnsCheckOptions } from '../solvers/dns-propagation.js';
+import { parseServer } from '../dns-providers/client.js';
+import { DEFAULT_PROPAGATION_TIMEOUT_MS, waitUntilServed, type DnsCheckSettings, type TxtMatcher } from '../dns-providers/propagation.js';
 import { createDnsSolver } from '../dns-providers/registry.js';
 import { createDnsPersistSolver } from '../solvers/dns-persist.js';
 import { createHookSolver } from '../solvers/hook.js';
@@ -21,6 +22,8 @@ export interface SolverEnvironment {
 }
 
 export const DEFAULT_HTTP_ADDRESS = ':80';
+/** A lineage that says nothing about the check: on, asking the zone's name servers, for 120 s. */
+export const DEFAULT_DNS_CHECK: DnsCheckSettings = { enabled: true, resolvers: [], timeoutMs: DEFAULT_PROPAGATION_TIMEOUT_MS, timeoutGiven: false };
 export const DEFAULT_TLS_ADDRESS = ':443';
 
 /**
@@ -35,8 +38,8 @@ export class SolverRegistry {
     this.#environment = environment;
   }
 
-  get(spec: SolverSpec, dnsCheck?: DnsCheckOptions): ChallengeSolver {
-    const key = JSON.stringify([spec, dnsCheck ?? null]);
+  get(spec: SolverSpec, dnsCheck: DnsCheckSettings = DEFAULT_DNS_CHECK): ChallengeSolver {
+    const key = JSON.stringify([spec, dnsCheck]);
     let solver = this.#solvers.get(key);
     if (!solver) {
       solver = this.#create(spec, dnsCheck);
@@ -46,7 +49,7 @@ export class SolverRegistry {
   }
 
   /** The solvers of a lineage, in its order, each prepared (ports bound, hooks found) before any order. */
-  async prepared(specs: readonly SolverSpec[], dnsCheck?: DnsCheckOptions): Promise<ChallengeSolver[]> {
+  async prepared(specs: readonly SolverSpec[], dnsCheck: DnsCheckSettings = DEFAULT_DNS_CHECK): Promise<ChallengeSolver[]> {
     const solvers = specs.map((spec) => this.get(spec, dnsCheck));
     for (const solver of solvers) await solver.prepare?.();
     return solvers;
@@ -56,26 +59,33 @@ export class SolverRegistry {
     await Promise.allSettled([...this.#solvers.values()].map((s) => s.close?.()));
   }
 
-  #create(spec: SolverSpec, check: DnsCheckOptions | undefined): ChallengeSolver {
+  #create(spec: SolverSpec, check: DnsCheckSettings): ChallengeSolver {
     const env = this.#environment;
-    const dnsCheck = check ? { dnsCheck: check } : {};
+    const onInfo = env.onInfo ?? (() => undefined);
+    const resolvers = check.resolvers.map((r) => parseServer(r, '--dns-resolver'));
+    // dns-01 and dns-account-01 are checked unless --no-dns-check; a dns-persist-01 record
+    // was published long ago, so its pre-check runs only when asked for (--dns-resolver, --dns-timeout).
+    const served = (record: { name: string; value: string | TxtMatcher }, signal: AbortSignal) =>
+      waitUntilServed({ ...record, resolvers, timeoutMs: check.timeoutMs, signal, onInfo });
+    const txtCheck = check.enabled ? { waitUntilServed: served } : {};
+    const persistCheck = check.enabled && (resolvers.length > 0 || check.timeoutGiven) ? txtCheck : {};
     switch (spec.kind) {
       case 'http-standalone': return createHttpStandaloneSolver({ address: spec.arg ?? DEFAULT_HTTP_ADDRESS });
       case 'tls-alpn-standalone': return createTlsAlpnSolver({ address: spec.arg ?? DEFAULT_TLS_ADDRESS });
       case 'webroot': return createWebrootSolver({ root: spec.arg ?? '.' });
       case 'http-stateless': return createHttpStatelessSolver();
-      case 'dns-persist': return createDnsPersistSolver(dnsCheck);
+      case 'dns-persist': return createDnsPersistSolver(persistCheck);
       case 'dns': return createDnsSolver({ provider: spec.arg ?? '', zone: spec.zone, tsigKeyFile: spec.tsigKeyFile }, {
         env: env.credentialsEnv ?? env.env,
         childEnv: env.env,
         cwd: env.cwd ?? process.cwd(),
-        onInfo: env.onInfo ?? (() => undefined),
+        onInfo,
         onWarning: env.onWarning,
       }, check);
       case 'hook': return createHookSolver({
         command: spec.arg ?? '',
         env: env.env,
-        ...dnsCheck,
+        ...txtCheck,
         onWarning: (warning) => env.onWarning(warning.message),
         onDeclined: (task, detail) => env.onWarning(`hook declined ${task.type} for ${task.identifier.value}${detail ? `: ${detail}` : ''}`),
       });

@@ -1,10 +1,19 @@
 import type { ChallengeSolver, ChallengeTask } from '../acme/solver.js';
 import { persistRecordMismatch } from '../dns/dns-persist.js';
-import { waitForTxt, type DnsCheckOptions } from './dns-propagation.js';
 
 export interface DnsPersistSolverOptions {
-  /** Check that the persistent record is visible before the CA is asked to look. */
-  dnsCheck?: DnsCheckOptions | undefined;
+  /**
+   * Resolves once a TXT record at `name` passing `value.test` is served where the CA
+   * will look (the propagation check of src/dns-providers, given by the solver
+   * registry). Undefined: no check.
+   */
+  waitUntilServed?: ((record: { name: string; value: PersistRecordTest }, signal: AbortSignal) => Promise<void>) | undefined;
+}
+
+/** What the persistent record must satisfy; `description` is read for the error message. */
+export interface PersistRecordTest {
+  readonly description: string;
+  test(record: string): boolean;
 }
 
 // draft-ietf-acme-dns-persist-02 §4: the record is at this label under the FQDN.
@@ -12,10 +21,10 @@ const PERSIST_LABEL = '_validation-persist';
 
 /**
  * dns-persist-01: the record was published once, ahead of time (`acmecli dns
- * records`), so begin has nothing to do. With `dnsCheck`, waitUntilReady waits
+ * records`), so begin has nothing to do. With `waitUntilServed`, waitUntilReady waits
  * for a TXT at `_validation-persist.<identifier>` that has an `accounturi=`.
  *
- * waitUntilReady throws TimeoutError when no such record shows up in time.
+ * waitUntilReady throws DnsError when no such record shows up in time.
  */
 export function createDnsPersistSolver(options: DnsPersistSolverOptions = {}): ChallengeSolver {
   return {
@@ -25,7 +34,7 @@ export function createDnsPersistSolver(options: DnsPersistSolverOptions = {}): C
       return 'accepted';
     },
     async waitUntilReady(task: ChallengeTask, signal: AbortSignal) {
-      if (options.dnsCheck === undefined) return;
+      if (options.waitUntilServed === undefined) return;
       const persist = task.persist;
       let lastMismatch = '';
       const test = persist === undefined
@@ -35,7 +44,7 @@ export function createDnsPersistSolver(options: DnsPersistSolverOptions = {}): C
             if (why !== undefined) lastMismatch = why;
             return why === undefined;
           };
-      await waitForTxt({
+      await options.waitUntilServed({
         name: `${PERSIST_LABEL}.${task.identifier.value}`,
         value: {
           get description() {
@@ -45,10 +54,7 @@ export function createDnsPersistSolver(options: DnsPersistSolverOptions = {}): C
           },
           test,
         },
-        resolver: options.dnsCheck.resolver,
-        timeoutMs: options.dnsCheck.timeoutMs,
-        signal,
-      });
+      }, signal);
     },
     async end() {},
   };

@@ -2,7 +2,6 @@ import type { ChallengeSolver, ChallengeTask, ChallengeType } from '../acme/solv
 import { AbortedError, HookError, UsageError } from '../errors.js';
 import { splitCommandLine } from '../process/command-line.js';
 import { describeEnd, describeOutput, findProgram, runProgram, succeeded, type ProgramRun } from '../process/run-command.js';
-import { waitForTxt, type DnsCheckOptions } from './dns-propagation.js';
 
 export type HookMethod = 'begin' | 'done' | 'failed';
 
@@ -17,8 +16,12 @@ export interface HookSolverOptions {
   killGraceMs?: number;
   /** Working folder of the hook; default the current one. */
   cwd?: string;
-  /** For dns-01 and dns-account-01: wait until the TXT record is visible before the CA is told to look. */
-  dnsCheck?: DnsCheckOptions | undefined;
+  /**
+   * For dns-01 and dns-account-01, after the hook's begin: resolves once the TXT record
+   * is served where the CA will look (the propagation check of src/dns-providers, given
+   * by the solver registry). Undefined (--no-dns-check): the CA is told at once.
+   */
+  waitUntilServed?: ((record: { name: string; value: string }, signal: AbortSignal) => Promise<void>) | undefined;
   /** A hook that failed at done / failed: reported, but the run goes on. */
   onWarning?: (warning: InstanceType<typeof HookError>) => void;
   /** A hook that declined at begin (non-zero exit), with the end of its output. */
@@ -85,8 +88,8 @@ export function createHookSolver(options: HookSolverOptions): HookSolver {
       return 'declined';
     },
     async waitUntilReady(task, signal) {
-      if (options.dnsCheck === undefined || !DNS_TYPES.has(task.type) || task.txt === undefined) return;
-      await waitForTxt({ name: task.txt.name, value: task.txt.value, resolver: options.dnsCheck.resolver, timeoutMs: options.dnsCheck.timeoutMs, signal });
+      if (options.waitUntilServed === undefined || !DNS_TYPES.has(task.type) || task.txt === undefined) return;
+      await options.waitUntilServed({ name: task.txt.name, value: task.txt.value }, signal);
     },
     async end(task, outcome) {
       // end runs in a finally: a failing hook here must not hide why the run ended.

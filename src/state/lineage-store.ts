@@ -32,11 +32,13 @@ export interface LineageConfig {
   csrFile?: string;
   solvers: SolverSpec[];
   challengeTypes: string[];
-  /** The first --dns-resolver (what hooks' checks ask). */
+  /** The first --dns-resolver (kept for lineages written before dnsResolvers existed). */
   dnsResolver?: string;
-  /** Every --dns-resolver, when more than one was given: the DNS providers' check asks each. */
+  /** Every --dns-resolver: the propagation check asks each of them instead of the zone's name servers. */
   dnsResolvers?: string[];
   dnsTimeoutSeconds?: number;
+  /** false after --no-dns-check: dns-01 and dns-account-01 records are not checked before the CA looks (absent: checked). */
+  dnsCheck?: boolean;
   profile?: string;
   days?: number;
   preferredChain?: string;

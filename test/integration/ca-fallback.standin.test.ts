@@ -71,7 +71,7 @@ describe('--fallback-acme-url: a second CA in the same run, the primary first ag
     const out = path.join(work, 'out');
     await primary.stop();
 
-    const issued = await run(['-a', primary.directoryUrl, 'cert', 'issue', '-d', 'fallback.example.com', '--hook', hook.path, '--out', out, '--agree-tos',
+    const issued = await run(['-a', primary.directoryUrl, 'cert', 'issue', '-d', 'fallback.example.com', '--hook', hook.path, '--dns-resolver', pebbleB.dnsServer, '--out', out, '--agree-tos',
       '--fallback-acme-url', fallback.directoryUrl, '--failure-hook', failureHook, '--json']);
     expect(issued.code, issued.stderr).toBe(0);
     const first = issued.json<IssueJson>().lineages[0]!;

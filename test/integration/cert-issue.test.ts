@@ -109,7 +109,7 @@ describe('cert issue against Pebble, each challenge type for real', () => {
 
   test('a wildcard through the dns-01 hook', async () => {
     const hook = writeDnsHook(tempDir('hookw'), pebble.challTestSrvUrl);
-    const outcome = expectIssued(await issue(['-d', '*.wild.example.com', '--hook', hook.path, '--challenge', 'dns-01', '--out', path.join(work, 'wild')]));
+    const outcome = expectIssued(await issue(['-d', '*.wild.example.com', '--hook', hook.path, '--challenge', 'dns-01', '--dns-resolver', pebble.dnsServer, '--out', path.join(work, 'wild')]));
     expect(outcome.name).toBe('_wildcard.wild.example.com');
     const info = describeCertificate(readFileSync(path.join(work, 'wild', '_wildcard.wild.example.com.crt'), 'utf8'));
     expect(info.dnsNames).toEqual(['*.wild.example.com']);

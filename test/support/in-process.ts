@@ -14,6 +14,8 @@ export interface InProcessOptions {
   answers?: string[];
   isStdoutTty?: boolean;
   onContext?: (ctx: CliContext) => void;
+  /** Each piece of stderr as it is written, for a test that must act while the command runs. */
+  onStderr?: (text: string) => void;
 }
 
 export interface InProcessResult {
@@ -34,7 +36,10 @@ export async function runMain(args: string[], options: InProcessOptions = {}): P
   const env: Record<string, string | undefined> = { HOME: process.env.HOME, PATH: process.env.PATH, ACMECLI_HOME: makeTempHome(), NO_COLOR: '1', ...options.env };
   const io: CliIO = {
     writeStdout: (data) => void out.push(Buffer.from(data)),
-    writeStderr: (text) => void (stderr += text),
+    writeStderr: (text) => {
+      stderr += text;
+      options.onStderr?.(text);
+    },
     env,
     isStdinTty: options.answers !== undefined,
     isStdoutTty: options.isStdoutTty ?? false,

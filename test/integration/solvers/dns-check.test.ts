@@ -4,19 +4,27 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 
 import type { ChallengeTask } from '../../../src/acme/solver.js';
-import { AbortedError, TimeoutError } from '../../../src/errors.js';
+import { parseServer, type DnsServer } from '../../../src/dns-providers/client.js';
+import { waitUntilServed, type TxtMatcher } from '../../../src/dns-providers/propagation.js';
+import { AbortedError, DnsError } from '../../../src/errors.js';
 import { createDnsPersistSolver } from '../../../src/solvers/dns-persist.js';
-import { waitForTxt } from '../../../src/solvers/dns-propagation.js';
 import { createHookSolver } from '../../../src/solvers/hook.js';
 import { clearTxtRecord, setTxtRecord, startPebble, type PebbleInstance } from '../../support/pebble.js';
 
-// pebble-challtestsrv is the DNS server here: a real server on a free 127.0.0.1 port.
+// pebble-challtestsrv is the DNS server here: a real server on a free 127.0.0.1 port, given as
+// --dns-resolver would give it (it answers for every name, so it stands for the zone's servers).
 let pebble: PebbleInstance;
 let dir: string;
+let server: DnsServer;
 const signal = new AbortController().signal;
+
+/** The check as the solver registry hands it to the hook and dns-persist solvers. */
+const servedWithin = (timeoutMs: number) => (record: { name: string; value: string | TxtMatcher }, signal: AbortSignal) =>
+  waitUntilServed({ ...record, resolvers: [server], timeoutMs, signal });
 
 beforeAll(async () => {
   pebble = await startPebble();
+  server = parseServer(pebble.dnsServer, 'test');
   dir = await mkdtemp(join(tmpdir(), 'acmecli-dns-check-'));
 });
 afterAll(async () => {
@@ -24,31 +32,34 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-test('waitForTxt waits until the value is published, among other values', async () => {
+test('waitUntilServed waits until the value is published, among other values', async () => {
   const name = '_acme-challenge.later.example';
   await setTxtRecord(pebble, name, 'someone else');
-  const waiting = waitForTxt({ name, value: 'abc', resolver: pebble.dnsServer, timeoutMs: 15_000, signal });
-  let settled = false;
-  void waiting.finally(() => (settled = true)).catch(() => undefined);
-  await new Promise((resolve) => setTimeout(resolve, 600));
-  expect(settled).toBe(false);
-  await setTxtRecord(pebble, name, 'abc');
-  await expect(waiting).resolves.toBeUndefined();
+  let waitingFor = '';
+  let published: Promise<void> | undefined;
+  // Published only once the check has said it is waiting: it cannot have passed on the first look.
+  const onInfo = (message: string) => {
+    waitingFor = message;
+    published = setTxtRecord(pebble, name, 'abc');
+  };
+  await waitUntilServed({ name, value: 'abc', resolvers: [server], timeoutMs: 15_000, signal, onInfo });
+  await published;
+  expect(waitingFor).toBe(`waiting for TXT ${name} on ${pebble.dnsServer}`);
 });
 
-test('waitForTxt gives up at the deadline, saying what it saw and where', async () => {
+test('waitUntilServed gives up at the deadline with a DnsError (exit 1), saying what it saw and where', async () => {
   const name = '_acme-challenge.wrong.example';
   await setTxtRecord(pebble, name, 'not-it');
-  const error = await waitForTxt({ name, value: 'abc', resolver: pebble.dnsServer, timeoutMs: 1_000, signal }).catch((err: unknown) => err);
-  expect(error).toBeInstanceOf(TimeoutError);
-  expect((error as Error).message).toBe(`TXT ${name} does not show abc after 1 s (resolver ${pebble.dnsServer}): saw "not-it"`);
+  const error = await waitUntilServed({ name, value: 'abc', resolvers: [server], timeoutMs: 1_000, signal }).catch((err: unknown) => err);
+  expect(error).toBeInstanceOf(DnsError);
+  expect((error as Error).message).toBe(`TXT ${name} is not on every authoritative server after 1 s (--dns-timeout); lacking it: ${pebble.dnsServer}: only "not-it"`);
 });
 
-test('waitForTxt stops when its signal aborts', async () => {
+test('waitUntilServed stops when its signal aborts', async () => {
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 300);
   await expect(
-    waitForTxt({ name: '_acme-challenge.never.example', value: 'abc', resolver: pebble.dnsServer, timeoutMs: 30_000, signal: controller.signal }),
+    waitUntilServed({ name: '_acme-challenge.never.example', value: 'abc', resolvers: [server], timeoutMs: 30_000, signal: controller.signal }),
   ).rejects.toBeInstanceOf(AbortedError);
 });
 
@@ -81,24 +92,26 @@ const dnsTask: ChallengeTask = {
   wildcard: false,
 };
 
-test('hook solver with dnsCheck: begin publishes through the hook, waitUntilReady sees it in DNS', async () => {
+test('hook solver with the check: begin publishes through the hook, waitUntilReady sees it in DNS', async () => {
   const env = { PATH: process.env.PATH, CHALL_URL: pebble.challTestSrvUrl };
-  const solver = createHookSolver({ command: await publishingHook(), env, dnsCheck: { resolver: pebble.dnsServer, timeoutMs: 10_000 } });
+  const solver = createHookSolver({ command: await publishingHook(), env, waitUntilServed: servedWithin(10_000) });
   await solver.prepare();
   expect(await solver.begin(dnsTask, signal)).toBe('accepted');
   await solver.waitUntilReady?.(dnsTask, signal);
   await solver.end(dnsTask, 'done');
-  await expect(waitForTxt({ name: dnsTask.txt?.name ?? '', value: dnsTask.txt?.value ?? '', resolver: pebble.dnsServer, timeoutMs: 600, signal })).rejects.toBeInstanceOf(
-    TimeoutError,
+  await expect(waitUntilServed({ name: dnsTask.txt?.name ?? '', value: dnsTask.txt?.value ?? '', resolvers: [server], timeoutMs: 600, signal })).rejects.toBeInstanceOf(
+    DnsError,
   );
 });
 
-test('hook solver with dnsCheck: a record that never shows up is a TimeoutError', async () => {
-  const solver = createHookSolver({ command: '/bin/true', env: { PATH: process.env.PATH }, dnsCheck: { resolver: pebble.dnsServer, timeoutMs: 800 } });
+test('hook solver with the check: a record that never shows up is a DnsError naming the server', async () => {
+  const solver = createHookSolver({ command: '/bin/true', env: { PATH: process.env.PATH }, waitUntilServed: servedWithin(800) });
   const task = { ...dnsTask, txt: { name: '_acme-challenge.silent.example', value: 'xyz' } };
   expect(await solver.begin(task, signal)).toBe('accepted');
-  await expect(solver.waitUntilReady?.(task, signal)).rejects.toThrow(/^TXT _acme-challenge\.silent\.example does not show xyz after 0\.8 s/);
-  // Without dnsCheck there is nothing to wait for.
+  await expect(solver.waitUntilReady?.(task, signal)).rejects.toThrow(
+    `TXT _acme-challenge.silent.example is not on every authoritative server after 0.8 s (--dns-timeout); lacking it: ${pebble.dnsServer}: no TXT record`,
+  );
+  // Without the check (--no-dns-check) there is nothing to wait for.
   await expect(createHookSolver({ command: '/bin/true', env: {} }).waitUntilReady?.(task, signal)).resolves.toBeUndefined();
 });
 
@@ -111,7 +124,7 @@ const persistTask = (value: string): ChallengeTask => ({
 });
 
 test('dns-persist solver: waits for a _validation-persist record with accounturi=', async () => {
-  const solver = createDnsPersistSolver({ dnsCheck: { resolver: pebble.dnsServer, timeoutMs: 10_000 } });
+  const solver = createDnsPersistSolver({ waitUntilServed: servedWithin(10_000) });
   const task = persistTask('persist.example');
   await setTxtRecord(pebble, '_validation-persist.persist.example', 'letsencrypt.org; accounturi=https://acme.example/acct/1; policy=wildcard');
   expect(solver.supports(task)).toBe(true);
@@ -122,14 +135,14 @@ test('dns-persist solver: waits for a _validation-persist record with accounturi
 });
 
 test('dns-persist solver: a record without accounturi= is not enough', async () => {
-  const solver = createDnsPersistSolver({ dnsCheck: { resolver: pebble.dnsServer, timeoutMs: 700 } });
+  const solver = createDnsPersistSolver({ waitUntilServed: servedWithin(700) });
   await setTxtRecord(pebble, '_validation-persist.bare.example', 'letsencrypt.org');
   await expect(solver.waitUntilReady?.(persistTask('bare.example'), signal)).rejects.toThrow(
-    `TXT _validation-persist.bare.example does not show a dns-persist-01 record (accounturi=…) after 0.7 s (resolver ${pebble.dnsServer}): saw "letsencrypt.org"`,
+    `TXT _validation-persist.bare.example: a dns-persist-01 record (accounturi=…) is not on every authoritative server after 0.7 s (--dns-timeout); lacking it: ${pebble.dnsServer}: only "letsencrypt.org"`,
   );
 });
 
-test('dns-persist solver: only dns-persist-01, and no check without dnsCheck', async () => {
+test('dns-persist solver: only dns-persist-01, and no check without one', async () => {
   const solver = createDnsPersistSolver();
   expect(solver.supports({ ...dnsTask })).toBe(false);
   expect(solver.supports({ ...dnsTask, type: 'http-01' })).toBe(false);
