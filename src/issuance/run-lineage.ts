@@ -11,7 +11,7 @@ import { accountKeyFromKeyObject, parseAccountKey } from '../keys/account-key.js
 import { exportAccountKey } from '../keys/convert.js';
 import { generateAccountKey } from '../keys/generate.js';
 import type { KeyTypeName } from '../keys/key-types.js';
-import { writeFileAtomic } from '../state/atomic-write.js';
+import { writeFileAtomic, writeFilesTogether } from '../state/atomic-write.js';
 import type { LineageRecord, LineageStore, LineageVersion } from '../state/lineage-store.js';
 import { AcmeProblemError } from '../acme/problem.js';
 import { isCaSideFailure } from './ca-fallback.js';
@@ -174,9 +174,11 @@ async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: n
   const { result, checked } = issued!;
   const leafPem = checked.leafPem;
   const chainPem = checked.chainPems.join('');
-  await writeFileAtomic(files.certificate, leafPem, { mode: 0o644, dirMode: 0o700 });
-  await writeFileAtomic(files.chain, chainPem, { mode: 0o644, dirMode: 0o700 });
-  await writeFileAtomic(files.fullchain, leafPem + chainPem, { mode: 0o644, dirMode: 0o700 });
+  await writeFilesTogether([
+    { path: files.certificate, data: leafPem, mode: 0o644 },
+    { path: files.chain, data: chainPem, mode: 0o644 },
+    { path: files.fullchain, data: leafPem + chainPem, mode: 0o644 },
+  ], 0o700);
 
   const info = describeCertificate(leafPem, `${folder}/cert.pem`);
   const version: LineageVersion = {

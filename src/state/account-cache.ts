@@ -14,6 +14,7 @@ export interface CachedAccount {
 
 export interface CachedDirectory {
   directoryUrl: string;
+  /** When this content was first seen (an unchanged directory is not written again). */
   fetchedAt: string;
   directory: Directory;
 }
@@ -63,7 +64,14 @@ export class AccountCache {
     return entry && entry.directoryUrl === directoryUrl && typeof entry.directory === 'object' ? entry : undefined;
   }
 
+  /**
+   * Keeps the directory for later runs. Written only when it differs from the one
+   * kept: every online command fetches it, and a CA's directory rarely changes, so
+   * rewriting (fsync, rename) the same bytes on each run only cost time.
+   */
   async saveDirectory(directoryUrl: string, directory: Directory): Promise<void> {
+    const kept = await this.findDirectory(directoryUrl);
+    if (kept && JSON.stringify(kept.directory) === JSON.stringify(directory)) return;
     const entry: CachedDirectory = { directoryUrl, fetchedAt: new Date().toISOString(), directory };
     await assertStateFolders(this.#home, 'directories', this.#verifiedFolders);
     await writeFileAtomic(this.#directoryPath(directoryUrl), `${JSON.stringify(entry, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });

@@ -25,3 +25,20 @@ test('files written together keep an existing file\'s mode and leave no temporar
   expect(readFileSync(cert, 'utf8')).toBe('two');
   expect(readdirSync(dir).sort()).toEqual(['a.crt', 'a.key']);
 });
+
+test('files written together: when one cannot be staged, none is replaced, no temporary file stays, and the error names that file', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'acmecli-together-fail-'));
+  const cert = path.join(dir, 'a.crt');
+  const key = path.join(dir, 'a.key');
+  await writeFilesTogether([{ path: cert, data: 'old cert', mode: 0o644 }, { path: key, data: 'old key', mode: 0o600 }]);
+  // A "folder" that is a file: its staging fails (ENOTDIR) while the others are staged beside it.
+  const blocked = path.join(cert, 'inside', 'a.ca.crt');
+  await expect(writeFilesTogether([
+    { path: cert, data: 'new cert', mode: 0o644 },
+    { path: blocked, data: 'ca', mode: 0o644 },
+    { path: key, data: 'new key', mode: 0o600 },
+  ])).rejects.toMatchObject({ code: 'IO', message: expect.stringContaining(blocked) });
+  expect(readFileSync(cert, 'utf8')).toBe('old cert');
+  expect(readFileSync(key, 'utf8')).toBe('old key');
+  expect(readdirSync(dir).sort()).toEqual(['a.crt', 'a.key']);
+});
