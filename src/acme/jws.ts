@@ -2,6 +2,7 @@ import { createHmac, sign, type KeyObject } from 'node:crypto';
 import { KeyError, UsageError } from '../errors.js';
 import type { PublicJwk } from './types.js';
 
+/** The JWS `alg` values an ACME key signs with (RFC 8555 §6.2: no `none`, no MAC); keys/key-types.ts gives each key type one. */
 export type JwsAlgorithm = 'RS256' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
 
 /** What the protocol layer needs of an account (or certificate) key. */

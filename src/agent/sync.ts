@@ -4,10 +4,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { Identifier } from '../certs/identifiers.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
-import { accountKeyFromKeyObject } from '../keys/account-key.js';
-import { certKeyTypeOf } from '../certs/cert-key-types.js';
-import { exportAccountKey } from '../keys/convert.js';
-import { generateAccountKey } from '../keys/generate.js';
+import { certKeyTypeOf, newCertificateKey } from '../certs/cert-key-types.js';
 import type { ManagerClient } from '../manager/client.js';
 import { ManagerError } from '../manager/manager-error.js';
 import type { CertMap, ManagerCertificate, UpdateCertificateParams } from '../manager/types.js';
@@ -550,9 +547,7 @@ interface KeyMaterial {
 /** §6.7: EC keys as SEC1 `EC PRIVATE KEY`, RSA as PKCS#1 `RSA PRIVATE KEY`, what the Go client writes. */
 async function newKey(cert: CertificateConfig): Promise<KeyMaterial> {
   if (cert.keyType === 'rsa8192') throw new Error('key_type rsa8192 is not supported by acmecli (use rsa4096)');
-  const object = await generateAccountKey(cert.keyType);
-  const pem = exportAccountKey(accountKeyFromKeyObject(object, 'new key', 'pkcs8'), 'pkcs1').toString('utf8');
-  return { object, pem };
+  return newCertificateKey(cert.keyType, 'traditional');
 }
 
 async function existingKey(paths: DeployPaths, required: boolean): Promise<KeyMaterial | undefined> {

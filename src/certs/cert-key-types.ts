@@ -1,5 +1,7 @@
-import type { KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { KeyError, UsageError } from '../errors.js';
+import { privateKeyPem } from '../keys/convert.js';
+import { generatePrivateKey } from '../keys/generate.js';
 import { KEY_TYPES, type KeyTypeName } from '../keys/key-types.js';
 
 /**
@@ -24,6 +26,29 @@ export type CertKeyTypeSpec = (typeof CERT_KEY_TYPES)[CertKeyTypeName];
 export const CERT_KEY_TYPE_NAMES = Object.keys(CERT_KEY_TYPES) as CertKeyTypeName[];
 
 export const DEFAULT_CERT_KEY_TYPE: CertKeyTypeName = 'ec256';
+
+/**
+ * A new certificate private key: the object (for the CSR) and its PEM, PKCS#8 for
+ * lineages, or `traditional` (PKCS#1 RSA / SEC1 EC) where the Go client's files are
+ * mirrored (the agent, `manager request`).
+ */
+export async function newCertificateKey(type: CertKeyTypeName, form: 'pkcs8' | 'traditional'): Promise<{ object: KeyObject; pem: string }> {
+  const object = await generatePrivateKey(type);
+  return { object, pem: privateKeyPem(object, form) };
+}
+
+/**
+ * A certificate private key from its PEM file text (a lineage's key kept for reuse).
+ *
+ * @throws KeyError (code `KEY`) naming `source` when it is not a private key node can read.
+ */
+export function parseCertificateKey(pem: string, source: string): KeyObject {
+  try {
+    return createPrivateKey(pem);
+  } catch {
+    throw new KeyError(`${source} is not a private key that can be read; the file is damaged`);
+  }
+}
 
 /**
  * Reads a `--key-type` value for a certificate key.

@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { accountKeyFromKeyObject } from '../keys/account-key.js';
 import { KEY_OUTPUT_FORMATS, KEY_OUTPUT_FORMAT_NAMES, exportAccountKey, type KeyOutputFormatName } from '../keys/convert.js';
 import { writePrivateKeyFile } from '../keys/files.js';
-import { generateAccountKey } from '../keys/generate.js';
+import { generatePrivateKey } from '../keys/generate.js';
 import { KEY_TYPE_NAMES, type KeyTypeName } from '../keys/key-types.js';
 import { jwkThumbprint, jwkThumbprintInput } from '../keys/thumbprint.js';
 import type { CliContext } from '../cli/context.js';
@@ -60,7 +60,7 @@ export function addKeyCommands(program: Command, ctx: CliContext): void {
     .option('--force', 'replace FILE if it exists')
     .addHelpText('after', '\nExamples:\n  acmecli key generate ec256 -o account.pem\n  acmecli key generate rsa3072 -o rsa-account.pem')
     .action(async (type: KeyTypeName, options: { output: string; force?: boolean }) => {
-      const privateKey = await generateAccountKey(type);
+      const privateKey = await generatePrivateKey(type);
       const key = accountKeyFromKeyObject(privateKey, options.output, 'pkcs8');
       await writePrivateKeyFile(options.output, exportAccountKey(key, 'pem'), { force: Boolean(options.force) });
       const thumbprint = await jwkThumbprint(key.publicJwk);

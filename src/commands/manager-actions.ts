@@ -3,14 +3,11 @@ import { resolve } from 'node:path';
 import { deployFiles } from '../agent/deploy-files.js';
 import { checkAnswerIsFor, partitionManagerList } from '../agent/manager-entry.js';
 import { parseIdentifier } from '../certs/identifiers.js';
-import { parseCertKeyType } from '../certs/cert-key-types.js';
+import { newCertificateKey, parseCertKeyType } from '../certs/cert-key-types.js';
 import { createCsr } from '../certs/csr.js';
 import { checkIssuedCertificate } from '../certs/issued-certificate-check.js';
 import { parseRenewDays } from '../certs/renewal-time.js';
 import { UsageError } from '../errors.js';
-import { accountKeyFromKeyObject } from '../keys/account-key.js';
-import { exportAccountKey } from '../keys/convert.js';
-import { generateAccountKey } from '../keys/generate.js';
 import type { CertificateRef } from '../manager/types.js';
 import type { CliContext } from '../cli/context.js';
 import { managerClient, type ManagerConnectionOptions } from './manager-connection.js';
@@ -53,8 +50,7 @@ export async function requestAction(ctx: CliContext, options: ManagerConnectionO
   // The agent's file names (manager-contract.md §6.7): the name, else the domain, wildcards literal.
   const fileName = options.name ?? identifiers[0]!.value;
   if (/[/\\]|\.\./.test(fileName)) throw new UsageError(`--name ${JSON.stringify(fileName)} must not contain '/', '\\' or '..'`);
-  const key = await generateAccountKey(keyType);
-  const keyPem = exportAccountKey(accountKeyFromKeyObject(key, 'new key', 'pkcs8'), 'pkcs1').toString('utf8');
+  const { object: key, pem: keyPem } = await newCertificateKey(keyType, 'traditional');
   const csr = await createCsr(key, identifiers);
   const [domain, ...san] = identifiers.map((i) => i.value);
   const cert = await withClient(ctx, options, (c) => c.createCertificate({

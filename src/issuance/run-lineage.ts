@@ -7,10 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import { describeCertificate, chainIssuerNames, type CertificateInfo } from '../certs/certificate.js';
 import { checkIssuedCertificate } from '../certs/issued-certificate-check.js';
 import { createCsr, parseCsr } from '../certs/csr.js';
-import { accountKeyFromKeyObject, parseAccountKey } from '../keys/account-key.js';
-import { exportAccountKey } from '../keys/convert.js';
-import { generateAccountKey } from '../keys/generate.js';
-import type { KeyTypeName } from '../keys/key-types.js';
+import { newCertificateKey, parseCertificateKey, type CertKeyTypeName } from '../certs/cert-key-types.js';
 import { writeFileAtomic, writeFilesTogether } from '../state/atomic-write.js';
 import type { LineageRecord, LineageStore, LineageVersion } from '../state/lineage-store.js';
 import { AcmeProblemError } from '../acme/problem.js';
@@ -105,13 +102,13 @@ async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: n
     csrDer = Promise.resolve(csr.der);
     orderedKey = csr.publicKey;
   } else {
-    keyPem = await certificateKeyPem(ctx, record);
+    const key = await certificateKey(ctx, record);
+    keyPem = key.pem;
     // The key is on disk before the order exists: a crash after issuance must not lose it.
     await writeFileAtomic(files.key!, keyPem, { mode: 0o600, forceMode: true, dirMode: 0o700 });
-    const key = parseAccountKey(keyPem, files.key!);
-    orderedKey = key.privateKey;
+    orderedKey = key.object;
     // Signed while the order and challenges run (loading X.509 code takes a moment); awaited at finalize.
-    csrDer = createCsr(key.privateKey, config.identifiers).then((csr) => csr.der);
+    csrDer = createCsr(key.object, config.identifiers).then((csr) => csr.der);
     csrDer.catch(() => undefined); // a failure surfaces at finalize, not as an unhandled rejection
   }
 
@@ -206,16 +203,15 @@ async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: n
 }
 
 /** Reuses the current version's key when asked (and there is one), else makes a new one. */
-async function certificateKeyPem(ctx: IssueContext, record: LineageRecord): Promise<string> {
+async function certificateKey(ctx: IssueContext, record: LineageRecord): Promise<{ object: KeyObject; pem: string }> {
   const config = record.config;
   const current = record.versions.find((v) => v.number === record.current);
   if (config.reuseKey && current?.hasKey && current.revoked?.reason !== KEY_COMPROMISE) {
     const path = ctx.store.versionFiles(config.name, current.number, true).key!;
     const text = await readFile(path, 'utf8').catch(() => undefined);
-    if (text) return text;
+    if (text) return { object: parseCertificateKey(text, path), pem: text };
   }
-  const key = accountKeyFromKeyObject(await generateAccountKey(config.keyType as KeyTypeName), 'new certificate key', 'pkcs8');
-  return exportAccountKey(key, 'pem').toString('utf8');
+  return newCertificateKey(config.keyType as CertKeyTypeName, 'pkcs8');
 }
 
 /** The current version's files, as they must appear in the output folder. */

@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type JsonWebKey, type KeyObject } from 'node:crypto';
+import type { JwsAlgorithm } from '../acme/jws.js';
 import { KeyError } from '../errors.js';
 import {
   KEY_TYPES,
@@ -6,7 +7,6 @@ import {
   RSA_BITS,
   SUPPORTED_KEYS_TEXT,
   keyTypeForCurve,
-  type JwsAlg,
   type KeyTypeSpec,
   type Kty,
 } from './key-types.js';
@@ -19,7 +19,7 @@ export interface AccountKey {
   privateKey: KeyObject;
   /** Public members only, exactly the RFC 7638 set: RSA {e,kty,n}, EC {crv,kty,x,y}, OKP {crv,kty,x}. */
   publicJwk: JsonWebKey;
-  jwsAlg: JwsAlg;
+  jwsAlg: JwsAlgorithm;
   /** For people: 'EC P-256', 'RSA 3072', 'Ed25519'. */
   description: string;
   sourceFormat: KeySourceFormat;
@@ -140,7 +140,7 @@ export function accountKeyFromKeyObject(privateKey: KeyObject, source: string, s
   throw new KeyError(unsupported(source, UNSUPPORTED_KEY_NAMES[keyType] ?? `a ${keyType}`));
 }
 
-function build(privateKey: KeyObject, kty: Kty, description: string, jwsAlg: JwsAlg, sourceFormat: KeySourceFormat): AccountKey {
+function build(privateKey: KeyObject, kty: Kty, description: string, jwsAlg: JwsAlgorithm, sourceFormat: KeySourceFormat): AccountKey {
   const full = createPublicKey(privateKey).export({ format: 'jwk' });
   const publicJwk: JsonWebKey = {};
   for (const member of PUBLIC_JWK_MEMBERS[kty]) publicJwk[member] = full[member];

@@ -1,13 +1,29 @@
+import type { KeyObject } from 'node:crypto';
 import { KeyError } from '../errors.js';
 import type { AccountKey } from './account-key.js';
 import type { Kty } from './key-types.js';
 
 /** The "traditional" (pre-PKCS#8) DER type for each key type; Ed25519 was born after them and has none. */
-const TRADITIONAL_TYPE: Record<Kty, 'pkcs1' | 'sec1' | undefined> = {
-  RSA: 'pkcs1',
-  EC: 'sec1',
-  OKP: undefined,
+const TRADITIONAL_TYPE: Partial<Record<string, 'pkcs1' | 'sec1'>> = {
+  rsa: 'pkcs1',
+  ec: 'sec1',
 };
+
+/**
+ * A private key (account or certificate) as PEM text: PKCS#8 (`BEGIN PRIVATE KEY`), or the
+ * traditional form (`RSA PRIVATE KEY` PKCS#1, `EC PRIVATE KEY` SEC1) the Go client writes.
+ *
+ * @throws KeyError (code `KEY`) for a traditional Ed25519 key, which has no such form.
+ */
+export function privateKeyPem(key: KeyObject, form: 'pkcs8' | 'traditional', description = String(key.asymmetricKeyType)): string {
+  return exportPrivateKey(key, form, 'pem', description).toString('utf8');
+}
+
+function exportPrivateKey(key: KeyObject, form: 'pkcs8' | 'traditional', encoding: 'pem' | 'der', description: string): Buffer {
+  const type = form === 'pkcs8' ? 'pkcs8' : TRADITIONAL_TYPE[key.asymmetricKeyType ?? ''];
+  if (type === undefined) throw new KeyError(`${description} keys have no PKCS#1 form; use pkcs8 or der8`);
+  return encoding === 'pem' ? Buffer.from(key.export({ format: 'pem', type })) : key.export({ format: 'der', type });
+}
 
 /**
  * certbot's `private_key.json` member order, which is josepy's: `fields_to_partial_json`
@@ -64,17 +80,11 @@ export function exportAccountKey(key: AccountKey, format: KeyOutputFormatName, o
 }
 
 function pkcs8(key: AccountKey, encoding: 'pem' | 'der'): Buffer {
-  return encoding === 'pem'
-    ? Buffer.from(key.privateKey.export({ format: 'pem', type: 'pkcs8' }))
-    : key.privateKey.export({ format: 'der', type: 'pkcs8' });
+  return exportPrivateKey(key.privateKey, 'pkcs8', encoding, key.description);
 }
 
 function traditional(key: AccountKey, encoding: 'pem' | 'der'): Buffer {
-  const type = TRADITIONAL_TYPE[ktyOf(key)];
-  if (type === undefined) throw new KeyError(`${key.description} keys have no PKCS#1 form; use pkcs8 or der8`);
-  return encoding === 'pem'
-    ? Buffer.from(key.privateKey.export({ format: 'pem', type }))
-    : key.privateKey.export({ format: 'der', type });
+  return exportPrivateKey(key.privateKey, 'traditional', encoding, key.description);
 }
 
 /**

@@ -5,13 +5,14 @@ import { KEY_TYPES, type KeyTypeName, type KeyTypeSpec } from './key-types.js';
 const generateKeyPairAsync = promisify(generateKeyPair);
 
 /**
- * Makes a new account private key of the given type. Asynchronous because RSA
- * 4096 takes seconds and must not freeze a spinner.
+ * Makes a new private key of the given type, for an account or (through
+ * certs/cert-key-types.ts newCertificateKey) a certificate. Asynchronous because
+ * RSA 4096 takes seconds and must not freeze a spinner.
  *
  * @example
- *   const key = accountKeyFromKeyObject(await generateAccountKey('ec256'), 'new key', 'pkcs8');
+ *   const key = accountKeyFromKeyObject(await generatePrivateKey('ec256'), 'new key', 'pkcs8');
  */
-export async function generateAccountKey(type: KeyTypeName): Promise<KeyObject> {
+export async function generatePrivateKey(type: KeyTypeName): Promise<KeyObject> {
   const spec: KeyTypeSpec = KEY_TYPES[type];
   switch (spec.kty) {
     case 'RSA':

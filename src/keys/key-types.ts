@@ -1,12 +1,14 @@
+import type { JwsAlgorithm } from '../acme/jws.js';
+
 /**
  * The account key types acmecli makes and accepts. Every other module in
  * `src/keys` (generation, parsing limits, descriptions, CLI choices) reads this
  * table, so adding a type is one line here.
  */
 export type KeyTypeSpec =
-  | { readonly kty: 'EC'; readonly curve: 'P-256' | 'P-384' | 'P-521'; readonly jwsAlg: 'ES256' | 'ES384' | 'ES512' }
-  | { readonly kty: 'OKP'; readonly curve: 'Ed25519'; readonly jwsAlg: 'EdDSA' }
-  | { readonly kty: 'RSA'; readonly bits: number; readonly jwsAlg: 'RS256' };
+  | { readonly kty: 'EC'; readonly curve: 'P-256' | 'P-384' | 'P-521'; readonly jwsAlg: Extract<JwsAlgorithm, 'ES256' | 'ES384' | 'ES512'> }
+  | { readonly kty: 'OKP'; readonly curve: 'Ed25519'; readonly jwsAlg: Extract<JwsAlgorithm, 'EdDSA'> }
+  | { readonly kty: 'RSA'; readonly bits: number; readonly jwsAlg: Extract<JwsAlgorithm, 'RS256'> };
 
 export const KEY_TYPES = {
   ec256: { kty: 'EC', curve: 'P-256', jwsAlg: 'ES256' },
@@ -20,9 +22,6 @@ export const KEY_TYPES = {
 
 /** A key type name: the `--key-type` choices, `--help` and the tests all come from here. */
 export type KeyTypeName = keyof typeof KEY_TYPES;
-
-/** The JWS `alg` values an account key can sign with (RFC 8555 §6.2: no `none`, no MAC). */
-export type JwsAlg = (typeof KEY_TYPES)[KeyTypeName]['jwsAlg'];
 
 /** JWK `kty` values acmecli accepts. */
 export type Kty = (typeof KEY_TYPES)[KeyTypeName]['kty'];

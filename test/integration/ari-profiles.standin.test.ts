@@ -11,7 +11,7 @@ import { AcmeProblemError } from '../../src/acme/problem.js';
 import { signRequest } from '../../src/acme/jws.js';
 import { createHttpTransport } from '../../src/net/transport.js';
 import { accountKeyFromKeyObject } from '../../src/keys/account-key.js';
-import { generateAccountKey } from '../../src/keys/generate.js';
+import { generatePrivateKey } from '../../src/keys/generate.js';
 import { describeCertificate } from '../../src/certs/certificate.js';
 import { ariCertId, startAcmeStandin, type AcmeStandin, type RenewalWindow } from '../support/acme-standin.js';
 import { makeTempHome } from '../support/cli.js';
@@ -113,7 +113,7 @@ describe('ACME profiles (draft-ietf-acme-profiles)', () => {
     const transport = createHttpTransport({ userAgent: 'acmecli-test', extraCaPem: readFileSync(standin.caFile, 'utf8') });
     try {
       const client = new AcmeClient({ directoryUrl: standin.directoryUrl, send: transport.send });
-      const key = accountKeyFromKeyObject(await generateAccountKey('ec256'), 'test key', 'pkcs8');
+      const key = accountKeyFromKeyObject(await generatePrivateKey('ec256'), 'test key', 'pkcs8');
       const account = await createAccount(client, key, { termsOfServiceAgreed: true });
       const refused = await createOrder(client, { url: account.url, key }, { identifiers: [{ type: 'dns', value: 'x.example.org' }], profile: 'nonesuch' }).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(AcmeProblemError);
@@ -225,7 +225,7 @@ describe('the stand-in keeps RFC 8555 §6', () => {
 
   test('nonces are single-use, the url and signature are checked, unknown kids are refused', async () => {
     const directory = (await raw('GET', standin.directoryUrl)).body as Record<string, string>;
-    const key = accountKeyFromKeyObject(await generateAccountKey('ec256'), 'test key', 'pkcs8');
+    const key = accountKeyFromKeyObject(await generatePrivateKey('ec256'), 'test key', 'pkcs8');
     const nonce = (await raw('HEAD', directory.newNonce!)).nonce;
     const payload = { termsOfServiceAgreed: true };
     const jws = await signRequest(key, { jwk: key.publicJwk }, directory.newAccount!, nonce, payload);

@@ -6,7 +6,7 @@ import { AcmeClient, type RetryEvent } from '../../src/acme/client.js';
 import { createAccount, fetchAccount, updateAccountContacts } from '../../src/acme/account.js';
 import { createHttpTransport } from '../../src/net/transport.js';
 import { accountKeyFromKeyObject } from '../../src/keys/account-key.js';
-import { generateAccountKey } from '../../src/keys/generate.js';
+import { generatePrivateKey } from '../../src/keys/generate.js';
 import { readFileSync } from 'node:fs';
 import { startPebble, type PebbleInstance } from '../support/pebble.js';
 import { runMain } from '../support/in-process.js';
@@ -86,7 +86,7 @@ describe('badNonce recovery (RFC 8555 §6.5) against Pebble rejecting half of al
       events: { onRetry: (e) => retries.push(e) },
     });
     try {
-      const key = accountKeyFromKeyObject(await generateAccountKey('ec256'), 'test', 'pkcs8');
+      const key = accountKeyFromKeyObject(await generatePrivateKey('ec256'), 'test', 'pkcs8');
       const created = await createAccount(client, key, { termsOfServiceAgreed: true });
       const ref = { url: created.url, key };
       for (let i = 0; i < 12; i++) {

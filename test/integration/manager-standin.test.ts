@@ -4,7 +4,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { splitPemChain } from '../../src/certs/certificate.js';
 import { createCsr } from '../../src/certs/csr.js';
-import { generateAccountKey } from '../../src/keys/generate.js';
+import { generatePrivateKey } from '../../src/keys/generate.js';
 import { startManagerStandin, type ManagerStandin } from '../support/manager-standin.js';
 import { getCertStatusBySerial, startPebble, type PebbleInstance } from '../support/pebble.js';
 import { startVaultStandin, type VaultStandin } from '../support/vault-standin.js';
@@ -40,7 +40,7 @@ const DAY_MS = 86_400_000;
 
 /** A new EC key and the base64(PEM) CSR the Go client would send: CN = domain, SAN = the rest (§6.7). */
 async function makeCsr(domain: string, san: string[] = []): Promise<{ key: KeyObject; csr: string }> {
-  const key = await generateAccountKey('ec256');
+  const key = await generatePrivateKey('ec256');
   const { pem } = await createCsr(key, [domain, ...san].map((value) => ({ type: 'dns' as const, value })));
   return { key, csr: Buffer.from(pem).toString('base64') };
 }

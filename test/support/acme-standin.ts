@@ -40,7 +40,7 @@ import { createOrder, finalizeOrder, orderFailure, pollOrderUntilSettled } from 
 import { AcmeProblemError } from '../../src/acme/problem.js';
 import { createHttpTransport } from '../../src/net/transport.js';
 import { accountKeyFromKeyObject } from '../../src/keys/account-key.js';
-import { generateAccountKey } from '../../src/keys/generate.js';
+import { generatePrivateKey } from '../../src/keys/generate.js';
 import type { PebbleInstance } from './pebble.js';
 
 export interface RenewalWindow {
@@ -501,7 +501,7 @@ function makePebbleIssuer(pebble: PebbleInstance) {
   const connect = async () => {
     const transport = createHttpTransport({ userAgent: 'acmecli-test-standin', extraCaPem: await readFile(pebble.caFile, 'utf8') });
     const client = new AcmeClient({ directoryUrl: pebble.directoryUrl, send: transport.send });
-    const key = accountKeyFromKeyObject(await generateAccountKey('ec256'), 'stand-in account key', 'pkcs8');
+    const key = accountKeyFromKeyObject(await generatePrivateKey('ec256'), 'stand-in account key', 'pkcs8');
     const created = await createAccount(client, key, { termsOfServiceAgreed: true });
     return { client, account: { url: created.url, key }, close: transport.close };
   };

@@ -33,7 +33,7 @@ import { findPemBlocks } from '../../src/certs/pem.js';
 import { x509 } from '../../src/certs/x509.js';
 import { obtainCertificate } from '../../src/issuance/obtain.js';
 import { accountKeyFromKeyObject } from '../../src/keys/account-key.js';
-import { generateAccountKey } from '../../src/keys/generate.js';
+import { generatePrivateKey } from '../../src/keys/generate.js';
 import { jwkThumbprint } from '../../src/keys/thumbprint.js';
 import { createHttpStatelessSolver } from '../../src/solvers/http-stateless.js';
 import { createCsr } from '../../src/certs/csr.js';
@@ -489,7 +489,7 @@ function makePebbleIssuer(pebble: PebbleInstance) {
   const connect = async () => {
     const transport = createHttpTransport({ userAgent: 'acmecli-test-manager-standin', extraCaPem: await readFile(pebble.caFile, 'utf8') });
     const client = new AcmeClient({ directoryUrl: pebble.directoryUrl, send: transport.send });
-    const key = accountKeyFromKeyObject(await generateAccountKey('ec256'), 'manager stand-in account key', 'pkcs8');
+    const key = accountKeyFromKeyObject(await generatePrivateKey('ec256'), 'manager stand-in account key', 'pkcs8');
     const created = await createAccount(client, key, { termsOfServiceAgreed: true });
     return { client, account: { url: created.url, key }, thumbprint: await jwkThumbprint(key.publicJwk), close: transport.close };
   };
@@ -639,7 +639,7 @@ export async function startManagerStandin(options: ManagerStandinOptions): Promi
     const forged = (leafPem: string): Issued => ({ chainPem: leafPem + ca.certPem, certificateUrl: 'https://rogue.invalid/cert' });
     switch (misissue) {
       case 'other-key': {
-        const stranger = await createCsr(await generateAccountKey('ec256'), csr.identifiers);
+        const stranger = await createCsr(await generatePrivateKey('ec256'), csr.identifiers);
         return issuer.issue(stranger.pem, issueOptions);
       }
       case 'other-names':

@@ -1,6 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { expect, test } from 'vitest';
-import { CERT_KEY_TYPES, CERT_KEY_TYPE_NAMES, DEFAULT_CERT_KEY_TYPE, certKeyTypeOf, parseCertKeyType } from '../../../src/certs/cert-key-types.js';
+import { CERT_KEY_TYPES, CERT_KEY_TYPE_NAMES, DEFAULT_CERT_KEY_TYPE, certKeyTypeOf, newCertificateKey, parseCertKeyType, parseCertificateKey } from '../../../src/certs/cert-key-types.js';
 import { KeyError, UsageError } from '../../../src/errors.js';
 import { KEY_TYPES } from '../../../src/keys/key-types.js';
 
@@ -30,4 +30,20 @@ test('certKeyTypeOf names a key, and refuses P-521, Ed25519 and odd RSA sizes', 
   );
   expect(() => certKeyTypeOf(generateKeyPairSync('ed25519').privateKey, 'key.pem')).toThrow(/key.pem is an ed25519 key; a certificate key must be one of/);
   expect(() => certKeyTypeOf(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey, 'key.pem')).toThrow(/an RSA 1024-bit key/);
+});
+
+test.each([
+  ['ec256', 'traditional', 'EC PRIVATE KEY'],
+  ['ec384', 'pkcs8', 'PRIVATE KEY'],
+  ['rsa2048', 'traditional', 'RSA PRIVATE KEY'],
+] as const)('newCertificateKey(%s, %s): a PEM %s that holds the very key returned as an object', async (type, form, label) => {
+  const key = await newCertificateKey(type, form);
+  expect(key.pem.startsWith(`-----BEGIN ${label}-----\n`)).toBe(true);
+  expect(certKeyTypeOf(key.object, 'new key')).toBe(type);
+  expect(createPrivateKey(key.pem).export({ format: 'jwk' })).toEqual(key.object.export({ format: 'jwk' }));
+  expect(parseCertificateKey(key.pem, 'x.key').export({ format: 'jwk' })).toEqual(key.object.export({ format: 'jwk' }));
+});
+
+test('parseCertificateKey: a damaged key file is a KeyError naming it', () => {
+  expect(() => parseCertificateKey('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n', '/l/v1.key')).toThrow(new KeyError('/l/v1.key is not a private key that can be read; the file is damaged'));
 });

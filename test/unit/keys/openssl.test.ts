@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, test, expect } from 'vitest';
 import { accountKeyFromKeyObject, parseAccountKey, type AccountKey } from '../../../src/keys/account-key.js';
 import { exportAccountKey, type KeyOutputFormatName } from '../../../src/keys/convert.js';
-import { generateAccountKey } from '../../../src/keys/generate.js';
+import { generatePrivateKey } from '../../../src/keys/generate.js';
 import { KEY_TYPE_NAMES, type KeyTypeName } from '../../../src/keys/key-types.js';
 import { makeTempDir, openssl } from './support.js';
 
@@ -89,7 +89,7 @@ test('parses binary DER written by openssl: PKCS#8, PKCS#1 and SEC1', () => {
 const ours = new Map<KeyTypeName, AccountKey>();
 beforeAll(async () => {
   for (const type of ['rsa2048', 'ec256', 'ec521', 'ed25519'] as const) {
-    ours.set(type, accountKeyFromKeyObject(await generateAccountKey(type), type, 'pkcs8'));
+    ours.set(type, accountKeyFromKeyObject(await generatePrivateKey(type), type, 'pkcs8'));
   }
 }, 60_000);
 

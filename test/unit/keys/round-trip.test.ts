@@ -1,14 +1,14 @@
 import { beforeAll, test, expect } from 'vitest';
 import { accountKeyFromKeyObject, parseAccountKey, type AccountKey } from '../../../src/keys/account-key.js';
 import { KEY_OUTPUT_FORMAT_NAMES, KEY_OUTPUT_FORMATS, exportAccountKey } from '../../../src/keys/convert.js';
-import { generateAccountKey } from '../../../src/keys/generate.js';
+import { generatePrivateKey } from '../../../src/keys/generate.js';
 import { KEY_TYPES, KEY_TYPE_NAMES, type KeyTypeName } from '../../../src/keys/key-types.js';
 
 const keys = new Map<KeyTypeName, AccountKey>();
 
 beforeAll(async () => {
   await Promise.all(
-    KEY_TYPE_NAMES.map(async (type) => keys.set(type, accountKeyFromKeyObject(await generateAccountKey(type), `new ${type}`, 'pkcs8'))),
+    KEY_TYPE_NAMES.map(async (type) => keys.set(type, accountKeyFromKeyObject(await generatePrivateKey(type), `new ${type}`, 'pkcs8'))),
   );
 }, 120_000);
 

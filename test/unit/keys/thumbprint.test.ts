@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { test, expect } from 'vitest';
 import { accountKeyFromKeyObject } from '../../../src/keys/account-key.js';
-import { generateAccountKey } from '../../../src/keys/generate.js';
+import { generatePrivateKey } from '../../../src/keys/generate.js';
 import { KEY_TYPE_NAMES } from '../../../src/keys/key-types.js';
 import { jwkThumbprint, jwkThumbprintInput } from '../../../src/keys/thumbprint.js';
 import { base64url, openssl } from './support.js';
@@ -26,7 +26,7 @@ test('RFC 7638 §3.1 canonical input keeps only e, kty, n in order without white
 
 test('thumbprint of every key type equals openssl dgst -sha256 over a hand-built RFC 7638 JSON', async () => {
   for (const type of KEY_TYPE_NAMES.filter((name) => name !== 'rsa4096' && name !== 'rsa3072')) {
-    const privateKey = await generateAccountKey(type);
+    const privateKey = await generatePrivateKey(type);
     const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
     const byHand =
       jwk.kty === 'RSA'
