@@ -2,7 +2,7 @@ import { createHash, createPublicKey, X509Certificate as NodeX509Certificate, ty
 import { BadResponseError } from '../errors.js';
 import { certificateSerialContent } from './der.js';
 import { normaliseIpAddress } from './identifiers.js';
-import { encodePem, findPemBlocks } from './pem.js';
+import { encodePem, findPemBlocks } from '../keys/pem.js';
 import { x509 } from './x509.js';
 
 /** What `cert show`, renewal and ARI need from a certificate. Hex is lowercase without colons. */

@@ -3,7 +3,7 @@ import { KeyError, UsageError, isAcmecliError } from '../errors.js';
 import { CERT_KEY_TYPES, certKeyTypeOf, type CertKeyTypeName, type CertKeyTypeSpec } from './cert-key-types.js';
 import { concatBytes, encodeTlv } from './der.js';
 import { ipAddressBytes, normaliseIpAddress, parseIdentifier, type Identifier } from './identifiers.js';
-import { encodePem, findPemBlocks } from './pem.js';
+import { encodePem, findPemBlocks } from '../keys/pem.js';
 import { nodeCrypto, x509 } from './x509.js';
 
 const SUBJECT_ALT_NAME_OID = '2.5.29.17';

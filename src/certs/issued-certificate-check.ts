@@ -4,7 +4,7 @@ import { X509Certificate as NodeX509Certificate, createPublicKey, type KeyObject
 import { BadResponseError } from '../errors.js';
 import { printableLine as printable } from '../printable.js';
 import { readTlv } from './der.js';
-import { encodePem } from './pem.js';
+import { encodePem } from '../keys/pem.js';
 import { formatIpAddress, normaliseIpAddress, type Identifier } from './identifiers.js';
 import { x509 } from './x509.js';
 

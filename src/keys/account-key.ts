@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { JwsAlgorithm } from '../acme/jws.js';
 import { KeyError } from '../errors.js';
+import { findPemBlocks, type FoundPemBlock } from './pem.js';
 import {
   KEY_TYPES,
   PUBLIC_JWK_MEMBERS,
@@ -147,17 +148,11 @@ function build(privateKey: KeyObject, kty: Kty, description: string, jwsAlg: Jws
   return { privateKey, publicJwk, jwsAlg, description, sourceFormat };
 }
 
-interface PemBlock {
-  label: string;
-  isEncrypted: boolean;
-  der: Buffer;
-}
-
 function parsePem(text: string, source: string): AccountKey {
   const blocks = readPemBlocks(text, source);
   const privateBlocks = blocks.filter((block) => PEM_LABELS[block.label]?.kind === 'private');
   // RFC 1421 headers: `openssl genrsa -aes256` (traditional format) writes "Proc-Type: 4,ENCRYPTED".
-  if (privateBlocks.some((block) => block.isEncrypted)) throw new KeyError(REFUSALS.encrypted(source));
+  if (privateBlocks.some((block) => block.headers.some((header) => /^Proc-Type:\s*4,\s*ENCRYPTED/i.test(header)))) throw new KeyError(REFUSALS.encrypted(source));
   if (privateBlocks.length > 1) throw new KeyError(`${source} holds ${privateBlocks.length} private keys; keep only the account key in it`);
   const [block] = privateBlocks;
   if (block === undefined) {
@@ -170,32 +165,19 @@ function parsePem(text: string, source: string): AccountKey {
   }
   const label = PEM_LABELS[block.label];
   if (label?.kind !== 'private') throw new KeyError(REFUSALS.garbage(source));
+  // Undefined der: a body that is not base64 (a secret must not be echoed: only the label is named).
+  if (block.der === undefined) throw new KeyError(`${source} has a damaged "${block.label}" block (characters that are not base64)`);
   let privateKey: KeyObject;
   try {
-    privateKey = createPrivateKey({ key: block.der, format: 'der', type: label.derType });
+    privateKey = createPrivateKey({ key: Buffer.from(block.der), format: 'der', type: label.derType });
   } catch {
     throw new KeyError(`${source} has a "${block.label}" block that cannot be read; the file is damaged or mislabelled`);
   }
   return accountKeyFromKeyObject(privateKey, source, label.derType);
 }
 
-function readPemBlocks(text: string, source: string): PemBlock[] {
-  const blocks: PemBlock[] = [];
-  const pattern = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-  for (const match of text.matchAll(pattern)) {
-    const label = match[1] ?? '';
-    const lines = (match[2] ?? '').split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
-    const headers = lines.filter((line) => /^[A-Za-z-]+:/.test(line));
-    const body = lines.filter((line) => !/^[A-Za-z-]+:/.test(line)).join('');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) {
-      throw new KeyError(`${source} has a damaged "${label}" block (characters that are not base64)`);
-    }
-    blocks.push({
-      label,
-      isEncrypted: headers.some((header) => /^Proc-Type:\s*4,\s*ENCRYPTED/i.test(header)),
-      der: Buffer.from(body, 'base64'),
-    });
-  }
+function readPemBlocks(text: string, source: string): FoundPemBlock[] {
+  const blocks = findPemBlocks(text);
   if (blocks.length === 0) throw new KeyError(`${source} has a PEM BEGIN line with no matching END line; is it truncated?`);
   return blocks;
 }

@@ -6,6 +6,7 @@ import type { ChallengeSolver, ChallengeTask } from '../acme/solver.js';
 import type { Identifier } from '../acme/types.js';
 import { nodeCrypto, x509 } from '../certs/x509.js';
 import { UsageError } from '../errors.js';
+import { encodePem } from '../keys/pem.js';
 import { scanClientHello } from './client-hello.js';
 import { boundPort, listenOn, parseListenAddress, type ListenAddress } from './listen-address.js';
 
@@ -183,6 +184,6 @@ export async function createTlsAlpnCertificate(identifier: Identifier, keyAuthor
     nodeCrypto,
   );
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const privateKeyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/.{1,64}/g, '$&\n')}-----END PRIVATE KEY-----\n`;
+  const privateKeyPem = encodePem('PRIVATE KEY', pkcs8);
   return { certificatePem: certificate.toString('pem'), privateKeyPem };
 }

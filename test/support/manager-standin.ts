@@ -29,7 +29,7 @@ import type { ChallengeSolver } from '../../src/acme/solver.js';
 import { createHttpTransport } from '../../src/net/transport.js';
 import { describeCertificate, splitPemChain } from '../../src/certs/certificate.js';
 import { parseCsr } from '../../src/certs/csr.js';
-import { findPemBlocks } from '../../src/certs/pem.js';
+import { findPemBlocks } from '../../src/keys/pem.js';
 import { x509 } from '../../src/certs/x509.js';
 import { obtainCertificate } from '../../src/issuance/obtain.js';
 import { accountKeyFromKeyObject } from '../../src/keys/account-key.js';
