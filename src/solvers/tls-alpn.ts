@@ -1,9 +1,10 @@
 import { createHash, randomBytes, webcrypto } from 'node:crypto';
-import { createServer as createNetServer, isIP, type Socket } from 'node:net';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type SecureContext } from 'node:tls';
 
 import type { ChallengeSolver, ChallengeTask } from '../acme/solver.js';
 import type { Identifier } from '../acme/types.js';
+import { ipAddressBytes } from '../certs/identifiers.js';
 import { nodeCrypto, x509 } from '../certs/x509.js';
 import { UsageError } from '../errors.js';
 import { encodePem } from '../keys/pem.js';
@@ -136,25 +137,10 @@ export function createTlsAlpnSolver(options: TlsAlpnOptions = {}): TlsAlpnSolver
  */
 export function tlsAlpnServerName(identifier: Identifier): string {
   if (identifier.type === 'dns') return identifier.value.toLowerCase().replace(/\.$/, '');
-  const family = isIP(identifier.value);
-  if (family === 4) return `${identifier.value.split('.').reverse().join('.')}.in-addr.arpa`;
-  if (family === 6) return `${[...expandIpv6(identifier.value)].reverse().join('.')}.ip6.arpa`;
+  const bytes = ipAddressBytes(identifier.value);
+  if (bytes?.length === 4) return `${[...bytes].reverse().join('.')}.in-addr.arpa`;
+  if (bytes?.length === 16) return `${[...Buffer.from(bytes).toString('hex')].reverse().join('.')}.ip6.arpa`;
   throw new UsageError(`'${identifier.value}' is not an IP address`);
-}
-
-/** The 32 hex digits of an IPv6 address, most significant first. */
-function expandIpv6(text: string): string {
-  let address = text.toLowerCase().replace(/%.*$/, '');
-  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
-  if (v4) {
-    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
-    address = address.slice(0, v4.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = '', tail] = address.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  return groups.map((g) => g.padStart(4, '0')).join('');
 }
 
 /**
