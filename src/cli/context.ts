@@ -1,16 +1,15 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AcmeClient } from '../acme/client.js';
 import { findAccountByKey, type AccountRef } from '../acme/account.js';
 import { createHttpTransport, type HttpSend } from '../net/transport.js';
 import { KNOWN_DIRECTORIES, DEFAULT_DIRECTORY_KEYWORD } from '../acme/known-directories.js';
 import type { Account, Directory } from '../acme/types.js';
-import { IoError, KeyError, StateError, UsageError } from '../errors.js';
+import { KeyError, StateError, UsageError } from '../errors.js';
 import type { AccountKey } from '../keys/account-key.js';
 import { readAccountKeyFile } from '../keys/files.js';
 import { jwkThumbprint } from '../keys/thumbprint.js';
 import { AccountCache } from '../state/account-cache.js';
-import { describeFsError } from '../state/atomic-write.js';
+import { readNamedText } from '../state/read-file.js';
 import { describeStateHomeRule, locateStateHome, type StateHome } from '../state/home.js';
 import { unwritableFolderReason } from '../state/writable-folder.js';
 import type { CliIO } from './io.js';
@@ -251,12 +250,7 @@ function parseTimeoutSeconds(value: string | undefined): number {
 
 async function readCaFile(path: string | undefined): Promise<string | undefined> {
   if (!path) return undefined;
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new IoError(`cannot read --ca-file ${path}: ${describeFsError(err)}`, { cause: err });
-  }
+  const text = await readNamedText(path, { what: '--ca-file' });
   if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new KeyError(`--ca-file ${path} holds no PEM certificate`);
   return text;
 }

@@ -1,6 +1,7 @@
 // The work behind `acmecli cert …`, loaded only when a cert command runs: it brings X.509 parsing and the issuance flow.
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { readNamedFile, readNamedText } from '../state/read-file.js';
 import { isAbsolute, resolve } from 'node:path';
 import { splitCommandLine } from '../process/command-line.js';
 import { withoutSecrets } from '../process/run-command.js';
@@ -171,7 +172,7 @@ export async function revokeAction(ctx: CliContext, target: string, options: { r
     owner = { record, version: current };
     file = store.versionFiles(record.config.name, current.number, current.hasKey).certificate;
   }
-  const leaf = splitPemChain(await readText(file))[0];
+  const leaf = splitPemChain(await readNamedText(file))[0];
   if (!leaf) throw new UsageError(`${file} holds no PEM certificate`);
   const info = describeCertificate(leaf, file);
   owner ??= await store.findBySha256(info.sha256Fingerprint);
@@ -268,7 +269,7 @@ export async function showAction(ctx: CliContext, file: string): Promise<void> {
     if (!record || !currentVersion(record)) throw new UsageError(`${file}: no such file, and no lineage of that name (see acmecli cert list)`);
     return showLineage(ctx, record);
   }
-  const chain = splitPemChain(await readText(file));
+  const chain = splitPemChain(await readNamedText(file));
   if (chain.length === 0) throw new UsageError(`${file} holds no PEM certificate`);
   const info = describeCertificate(chain[0]!, file);
   const result = {
@@ -332,7 +333,7 @@ function showLineage(ctx: CliContext, record: LineageRecord): void {
 }
 
 export async function ariAction(ctx: CliContext, file: string): Promise<void> {
-  const leaf = splitPemChain(await readText(file))[0];
+  const leaf = splitPemChain(await readNamedText(file))[0];
   if (!leaf) throw new UsageError(`${file} holds no PEM certificate`);
   const info = describeCertificate(leaf, file);
   if (!info.ariCertId) throw new UsageError(`${file} has no Authority Key Identifier, so it has no ARI CertID`);
@@ -418,7 +419,7 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
   let csrFile: string | undefined;
   if (options.csr) {
     csrFile = resolve(ctx.io.cwd, options.csr);
-    const csr = await parseCsr(await readFile(csrFile).catch((err: unknown) => { throw new IoError(`cannot read ${options.csr}: ${describeFsError(err)}`); }), options.csr);
+    const csr = await parseCsr(await readNamedFile(csrFile), options.csr);
     if (!identifiers) identifiers = csr.identifiers;
     else if (!identifiersEqual(identifiers, csr.identifiers)) {
       throw new UsageError(`the CSR ${options.csr} is for ${csr.identifiers.map((i) => i.value).join(', ')}, not ${identifiers.map((i) => i.value).join(', ')}`);
@@ -695,13 +696,7 @@ function positiveNumber(text: string, flag: string): number {
   return n;
 }
 
-async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    throw new IoError(`cannot read ${file}: ${describeFsError(err)}`, { cause: err });
-  }
-}
+
 
 /** A hook given as ./hook.sh must still be found when cron runs `cert renew` from another folder. */
 function absoluteProgram(commandLine: string, cwd: string): string {

@@ -1,11 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { createHttpTransport } from '../net/transport.js';
-import { IoError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { ManagerClient } from '../manager/client.js';
 import { parseBearerToken } from '../manager/token.js';
-import { describeFsError } from '../state/atomic-write.js';
-import { readableByOthersWarning } from '../state/readable-by-others.js';
+import { readNamedText } from '../state/read-file.js';
 import { proxyFromEnvironment, type CliContext } from '../cli/context.js';
 import { USER_AGENT } from '../cli/version.js';
 
@@ -44,10 +42,8 @@ export async function resolveManagerConnection(ctx: CliContext, options: Manager
   if (!/\/api\/v1$/.test(url)) throw new UsageError(`the manager URL must end in /api/v1 (e.g. https://manager.example:8989/api/v1), not ${url}`);
   let tokenText = env.ACME_MANAGER_TOKEN;
   if (options.tokenFile) {
-    tokenText = await readText(options.tokenFile, '--token-file');
     // The token is as good as a password to the manager: the same warning as for an account key.
-    const warning = readableByOthersWarning(options.tokenFile, (await stat(options.tokenFile)).mode);
-    if (warning !== undefined) ctx.output.warn(warning);
+    tokenText = await readNamedText(options.tokenFile, { what: '--token-file', onReadableByOthers: (warning) => ctx.output.warn(warning) });
   }
   if (!tokenText?.trim()) throw new UsageError('no manager token: set ACME_MANAGER_TOKEN or pass --token-file FILE');
   let token: string;
@@ -58,10 +54,10 @@ export async function resolveManagerConnection(ctx: CliContext, options: Manager
     if (options.tokenFile && err instanceof UsageError) throw new UsageError(`${options.tokenFile} does not hold an ACME Manager token (base64 of id:secret)`);
     throw err;
   }
-  const extraCaPem = options.managerCaFile ? await readText(options.managerCaFile, '--manager-ca-file') : undefined;
+  const extraCaPem = options.managerCaFile ? await readNamedText(options.managerCaFile, { what: '--manager-ca-file' }) : undefined;
   if ((options.clientCert === undefined) !== (options.clientKey === undefined)) throw new UsageError('--client-cert and --client-key go together');
   const clientCertificate = options.clientCert && options.clientKey
-    ? { certPem: await readText(options.clientCert, '--client-cert'), keyPem: await readText(options.clientKey, '--client-key') }
+    ? { certPem: await readNamedText(options.clientCert, { what: '--client-cert' }), keyPem: await readNamedText(options.clientKey, { what: '--client-key' }) }
     : undefined;
   if (options.insecureSkipVerify) ctx.output.warn('TLS certificate checks of the manager are off (--insecure-skip-verify)');
   const host = new URL(url).hostname;
@@ -93,10 +89,4 @@ export async function managerClient(ctx: CliContext, options: ManagerConnectionO
   return { client: new ManagerClient({ baseUrl: connection.url, token: connection.token, send: transport.send }), close: transport.close };
 }
 
-async function readText(path: string, flag: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new IoError(`cannot read ${flag} ${path}: ${describeFsError(err)}`, { cause: err });
-  }
-}
+

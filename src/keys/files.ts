@@ -1,7 +1,7 @@
-import { lstat, readFile, stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { IoError, KeyError } from '../errors.js';
-import { describeFsError, writeFileAtomic } from '../state/atomic-write.js';
-import { readableByOthersWarning } from '../state/readable-by-others.js';
+import { writeFileAtomic } from '../state/atomic-write.js';
+import { readNamedFile } from '../state/read-file.js';
 import { parseAccountKey, type AccountKey } from './account-key.js';
 
 /** Larger than any key acmecli reads (an RSA 4096 JWK is about 3 KiB); refuse before reading it all. */
@@ -15,24 +15,14 @@ const MAX_KEY_FILE_BYTES = 1024 * 1024;
  * @throws KeyError (code `KEY`) when it is not a usable private key.
  */
 export async function readAccountKeyFile(path: string, onWarning: (message: string) => void): Promise<AccountKey> {
-  let mode: number;
-  try {
-    const st = await stat(path);
-    if (st.isDirectory()) throw new IoError(`cannot read key ${path}: it is a folder, not a key file`);
-    if (st.size > MAX_KEY_FILE_BYTES) throw new KeyError(`${path} is ${st.size} bytes, too large to be a private key`);
-    mode = st.mode & 0o777;
-  } catch (err) {
-    if (err instanceof IoError || err instanceof KeyError) throw err;
-    throw new IoError(`cannot read key ${path}: ${describeFsError(err)}`, { cause: err });
-  }
-  let data: Buffer;
-  try {
-    data = await readFile(path);
-  } catch (err) {
-    throw new IoError(`cannot read key ${path}: ${describeFsError(err)}`, { cause: err });
-  }
+  let warning: string | undefined;
+  const data = await readNamedFile(path, {
+    what: 'key',
+    onReadableByOthers: (w) => (warning = w),
+    tooLarge: { maxBytes: MAX_KEY_FILE_BYTES, error: (size) => new KeyError(`${path} is ${size} bytes, too large to be a private key`) },
+  });
   const key = parseAccountKey(data, path);
-  const warning = readableByOthersWarning(path, mode);
+  // Only for a key that is one: a file that is not gets the error alone.
   if (warning !== undefined) onWarning(warning);
   return key;
 }

@@ -1,8 +1,7 @@
 // The one part of src/agent/config that touches the filesystem.
 import { realpathSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { IoError } from '../../errors.js';
+import { readNamedText } from '../../state/read-file.js';
 import { parseClientConfig } from './parse.js';
 import type { ClientConfig } from './schema.js';
 
@@ -15,15 +14,7 @@ import type { ClientConfig } from './schema.js';
  * @throws IoError (code `IO`) when the file cannot be read; ClientConfigError (code `USAGE`) when it is not valid.
  */
 export async function loadClientConfig(path: string): Promise<ClientConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? (err as Error).message);
-    throw new IoError(`cannot read the client configuration ${path}: ${reason}`, { cause: err });
-  }
-  return parseClientConfig(text, path);
+  return parseClientConfig(await readNamedText(path, { what: 'the client configuration' }), path);
 }
 
 /**

@@ -111,7 +111,7 @@ describe('loadClientConfig', () => {
 
   test('a missing file is one IO error line', async () => {
     const path = join(root, 'missing.yml');
-    await expect(loadClientConfig(path)).rejects.toMatchObject({ code: 'IO', message: `cannot read the client configuration ${path}: no such file` });
+    await expect(loadClientConfig(path)).rejects.toMatchObject({ code: 'IO', message: `cannot read the client configuration ${path}: no such file or folder` });
   });
 
   test('a folder is one IO error line', async () => {

@@ -70,7 +70,7 @@ test('readAccountKeyFile gives a one-line IO error for a missing file and for a 
   mkdirSync(folder);
   await expect(readAccountKeyFile(folder, () => undefined)).rejects.toMatchObject({
     code: 'IO',
-    message: `cannot read key ${folder}: it is a folder, not a key file`,
+    message: `cannot read key ${folder}: it is a folder`,
   });
 });
 

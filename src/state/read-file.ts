@@ -1,0 +1,39 @@
+import { readFile, stat } from 'node:fs/promises';
+import { IoError } from '../errors.js';
+import { describeFsError } from './atomic-write.js';
+import { readableByOthersWarning } from './readable-by-others.js';
+
+export interface ReadNamedFileOptions {
+  /** What names the file in the message, before its path: `--ca-file`, `key`, `the client configuration`. */
+  what?: string;
+  /** A secret (a key, a token): called with the warning when other users can read the file, as ssh does. */
+  onReadableByOthers?: (warning: string) => void;
+  /** Checked before reading, so a huge file is refused without being read: the error to throw for its size. */
+  tooLarge?: { maxBytes: number; error: (size: number) => Error };
+}
+
+/**
+ * A file the user named (a key, a token, `--ca-file`, a CSR, a certificate to show, the agent's
+ * configuration): its bytes, or one IoError `cannot read WHAT PATH: reason` (`it is a folder`
+ * for a folder). The one "read a file or throw IoError" of the tree.
+ */
+export async function readNamedFile(path: string, options: ReadNamedFileOptions = {}): Promise<Buffer> {
+  const name = options.what ? `${options.what} ${path}` : path;
+  const cannotRead = (err: unknown): Error => new IoError(`cannot read ${name}: ${describeFsError(err)}`, { cause: err });
+  const st = await stat(path).catch((err: unknown) => {
+    throw cannotRead(err);
+  });
+  if (st.isDirectory()) throw new IoError(`cannot read ${name}: it is a folder`);
+  if (options.tooLarge && st.size > options.tooLarge.maxBytes) throw options.tooLarge.error(st.size);
+  const data = await readFile(path).catch((err: unknown) => {
+    throw cannotRead(err);
+  });
+  const warning = options.onReadableByOthers ? readableByOthersWarning(path, st.mode) : undefined;
+  if (warning !== undefined) options.onReadableByOthers?.(warning);
+  return data;
+}
+
+/** readNamedFile as UTF-8 text. */
+export async function readNamedText(path: string, options: ReadNamedFileOptions = {}): Promise<string> {
+  return (await readNamedFile(path, options)).toString('utf8');
+}
