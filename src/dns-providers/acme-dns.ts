@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 
 import { DnsError, UsageError } from '../errors.js';
+import { readCapped } from '../net/read-capped.js';
 import { describeFsError, writeFileAtomic } from '../state/atomic-write.js';
 import type { DnsLookups, DnsProvider, TxtRecordTarget } from './provider.js';
 import { canonicalName } from './wire.js';
@@ -118,8 +119,14 @@ export function createAcmeDnsProvider(options: AcmeDnsOptions): DnsProvider {
     } catch (err) {
       throw new DnsError(`acme-dns ${url.origin}${url.pathname}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
     }
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.length > MAX_RESPONSE_BYTES) throw new DnsError(`acme-dns ${url.origin}${url.pathname}: the answer is larger than ${MAX_RESPONSE_BYTES} bytes`);
+    const tooLarge = () => new DnsError(`acme-dns ${url.origin}${url.pathname}: the answer is larger than ${MAX_RESPONSE_BYTES} bytes`);
+    let bytes: Uint8Array;
+    try {
+      bytes = response.body === null ? new Uint8Array() : await readCapped(response.body, MAX_RESPONSE_BYTES, tooLarge);
+    } catch (err) {
+      if (err instanceof DnsError) throw err;
+      throw new DnsError(`acme-dns ${url.origin}${url.pathname}: reading the answer failed: ${(err as Error).message}`);
+    }
     let json: unknown;
     try {
       json = JSON.parse(new TextDecoder().decode(bytes));

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { rootCertificates } from 'node:tls';
 import { startDeadline } from './deadline.js';
+import { readCapped } from './read-capped.js';
 import { AbortedError, BadResponseError, NetworkError, TimeoutError, TlsError, UsageError } from '../errors.js';
 
 export interface HttpRequest {
@@ -82,7 +83,7 @@ export function createHttpTransport(options: TransportOptions): { send: HttpSend
         signal: deadline.signal,
         maxRedirections: 0,
       } as Parameters<typeof undici.request>[1]);
-      const body = await readCapped(res.body, maxBodyBytes, req.url);
+      const body = await readCapped(res.body, maxBodyBytes, () => new BadResponseError(`the answer from ${req.url} is larger than ${Math.round(maxBodyBytes / 1024)} KiB; refusing it`));
       return { status: res.statusCode, headers: res.headers as HttpResponse['headers'], body };
     } catch (err) {
       if (deadline.timedOut && !signal?.aborted) throw new TimeoutError(`no answer from ${url.host} within ${Math.round(timeoutMs / 1000)} s (${req.method} ${req.url})`, { cause: err });
@@ -107,20 +108,6 @@ function parseUrl(raw: string, allowHttp: boolean): URL {
   if (url.protocol === 'http:' && allowHttp) return url;
   // RFC 8555 §6.1: "Each ACME function is accomplished by the client sending a sequence of HTTPS requests".
   throw new UsageError(`refusing ${url.protocol}// URL ${raw}: ACME requires https (RFC 8555 §6.1); pass --allow-http for a local test server`);
-}
-
-async function readCapped(body: AsyncIterable<Uint8Array> & { destroy?: (err?: Error) => unknown }, maxBytes: number, url: string): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.byteLength;
-    if (total > maxBytes) {
-      body.destroy?.();
-      throw new BadResponseError(`the answer from ${url} is larger than ${Math.round(maxBytes / 1024)} KiB; refusing it`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 const TLS_ERROR_CODES = new Set([

@@ -18,6 +18,13 @@ export interface AcmeDnsStandIn {
   url: string;
   /** Requests seen, for assertions: method, path, the X-Api-User header. */
   requests: Array<{ method: string; path: string; user?: string }>;
+  /**
+   * A hostile acme-dns: while set, /register answers 201 with a body of this many
+   * bytes (a JSON string that never closes), written as fast as the client reads it.
+   */
+  hugeAnswerBytes: number | undefined;
+  /** How many bytes of the huge answers were written before the client stopped reading (closed). */
+  hugeBytesWritten: number;
   stop(): Promise<void>;
 }
 
@@ -48,6 +55,7 @@ export async function startAcmeDnsStandIn(lab: DnsLab): Promise<AcmeDnsStandIn> 
         res.end(JSON.stringify(body));
       };
       if (req.method !== 'POST') return reply(405, { error: 'method_not_allowed' });
+      if (req.url === '/register' && standIn.hugeAnswerBytes !== undefined) return sendHuge(res, standIn.hugeAnswerBytes);
       if (req.url === '/register') {
         const subdomain = randomUUID();
         const account: Account = { username: randomUUID(), password: randomBytes(30).toString('base64url').slice(0, 40), subdomain, fulldomain: `${subdomain}.${TARGET_ZONE}`, values: [] };
@@ -76,11 +84,30 @@ export async function startAcmeDnsStandIn(lab: DnsLab): Promise<AcmeDnsStandIn> 
       return reply(404, { error: 'not_found' });
     });
   });
+  const sendHuge = (res: http.ServerResponse, bytes: number): void => {
+    res.writeHead(201, { 'content-type': 'application/json' });
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    let left = bytes;
+    const pump = (): void => {
+      while (left > 0 && !res.destroyed) {
+        const n = Math.min(left, chunk.length);
+        left -= n;
+        standIn.hugeBytesWritten += n;
+        if (!res.write(chunk.subarray(0, n))) return void res.once('drain', pump);
+      }
+      if (!res.destroyed) res.end();
+    };
+    res.on('close', () => { left = 0; });
+    pump();
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address() as { port: number };
-  return {
+  const standIn: AcmeDnsStandIn = {
     url: `http://127.0.0.1:${address.port}`,
     requests,
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
+    hugeAnswerBytes: undefined,
+    hugeBytesWritten: 0,
+    stop: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
+  return standIn;
 }

@@ -77,4 +77,20 @@ describe('cert issue --dns acme-dns', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/ACME_DNS_STORAGE_PATH entry "bad\.acmedns\.example\.test": fulldomain "x;rm -rf\.auth\.test" is not a DNS name/);
   });
+
+  test('a huge register answer is refused at 64 KiB: read as a stream, never whole', async () => {
+    const hugeName = `huge.${name}`;
+    acmeDns.hugeAnswerBytes = 256 * 1024 * 1024;
+    acmeDns.hugeBytesWritten = 0;
+    try {
+      const r = await issue(['-d', hugeName, '--dns', 'acme-dns', '--dns-resolver', lab.primary, '--out', path.join(work, 'huge')], { ACME_DNS_API_BASE: acmeDns.url, ACME_DNS_STORAGE_PATH: path.join(work, 'huge.json') });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`acme-dns ${acmeDns.url}/register: the answer is larger than 65536 bytes`);
+      // The client dropped the connection at the cap: what crossed is the cap plus what the
+      // sockets' buffers held, nowhere near the 256 MiB a whole read would have taken in.
+      expect(acmeDns.hugeBytesWritten).toBeLessThan(32 * 1024 * 1024);
+    } finally {
+      acmeDns.hugeAnswerBytes = undefined;
+    }
+  }, 120_000);
 });
