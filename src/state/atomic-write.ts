@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Stats } from 'node:fs';
-import { chmod, chown, link, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { link, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { IoError } from '../errors.js';
 
@@ -115,14 +115,22 @@ export function inheritedModeAndOwner(existing: Pick<Stats, 'mode' | 'uid' | 'gi
 /**
  * Writes `file` to a temporary name beside it, fsynced, with its final mode and
  * owner (see inheritedModeAndOwner). Returns the temporary path.
+ *
+ * The temporary file is created exclusively (O_CREAT|O_EXCL|O_NOFOLLOW: a name
+ * or symlink already there fails the open) and its mode and owner are set on the
+ * open descriptor (fchmod, fchown), never by path: whoever can rename files in
+ * the folder may swap the temporary name for a symlink once we close it, and a
+ * chmod by path would then change whatever the symlink points at (a root 0600 key).
  */
 async function stageFile(file: FileToWrite): Promise<string> {
   const existing = await lstat(file.path).catch(() => undefined); // lstat: a symlink is not the file it points at
   const { mode, owner } = inheritedModeAndOwner(existing, file, process.getuid?.());
   const temporary = join(dirname(file.path), `.${basename(file.path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temporary, 'wx', mode);
+  const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   try {
     await handle.writeFile(file.data);
+    await handle.chmod(mode); // open() applied the umask; the mode is exactly what was asked
+    if (owner && (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.())) await handle.chown(owner.uid, owner.gid).catch(() => undefined);
     await handle.sync();
   } catch (err) {
     await handle.close().catch(() => undefined);
@@ -130,7 +138,5 @@ async function stageFile(file: FileToWrite): Promise<string> {
     throw err;
   }
   await handle.close();
-  await chmod(temporary, mode); // open() applied the umask; the mode is exactly what was asked
-  if (owner && (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.())) await chown(temporary, owner.uid, owner.gid).catch(() => undefined);
   return temporary;
 }
