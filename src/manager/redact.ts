@@ -22,11 +22,26 @@ export function bearerTokenSecrets(token: string): string[] {
 }
 
 /**
+ * A secret as a peer may echo it back: as is, and its UTF-8 bytes in hex (either
+ * case), base64 and base64url. A body that says `secret (hex): 6b3f…` gives the
+ * secret away as surely as one that quotes it, so each encoding is a secret too.
+ * (A run of an encoding cut at another byte boundary, or base64 of the secret
+ * inside a longer text, encodes differently and is not found: only the secret's
+ * own encodings are.)
+ */
+export function encodingsOf(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  const hex = bytes.toString('hex');
+  return [...new Set([secret, hex, hex.toUpperCase(), bytes.toString('base64'), bytes.toString('base64url')])];
+}
+
+/**
  * Replaces with `<redacted>` every run of `text` of MIN_SECRET_RUN characters or
  * more that also occurs in one of `secrets` (a secret shorter than that is
  * replaced wherever it occurs whole). So a body that echoes the token, the
  * decoded `id:secret`, or a piece of the secret cut at any point, says nothing
- * of it. Runs of the same secret that touch are replaced together.
+ * of it. Runs of the same secret that touch are replaced together. Each
+ * secret's hex, base64 and base64url encodings (encodingsOf) are secrets too.
  */
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
   return createRedactor(secrets)(text);
@@ -38,7 +53,7 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
  * strings per cycle).
  */
 export function createRedactor(secrets: readonly (string | undefined)[]): (text: string) => string {
-  const usable = secrets.filter((s): s is string => typeof s === 'string' && s !== '');
+  const usable = secrets.filter((s): s is string => typeof s === 'string' && s !== '').flatMap(encodingsOf);
   const short = usable.filter((s) => s.length < MIN_SECRET_RUN);
   const windows = new Set<string>();
   for (const secret of usable) {

@@ -207,6 +207,27 @@ describe('the token never leaks through what the manager sends back', () => {
     }
   });
 
+  test('a 401 that echoes the secret in hex, base64 and base64url, whole and in pieces: not on stderr, in the log or the state file', async () => {
+    hostile.reset();
+    const h = host('fern');
+    h.write(`  - domain: a.fern.example\n    issuer: pebble\n`);
+    const secret = Buffer.from(h.token, 'base64').toString('utf8').split(':')[1]!;
+    const encodings = (['hex', 'base64', 'base64url'] as const).map((e) => Buffer.from(secret, 'utf8').toString(e));
+    hostile.intercept(() => ({
+      status: 401,
+      headers: { 'content-type': 'application/json' },
+      body: `${JSON.stringify({ error: `invalid token; ${encodings.map((e) => `${e} [${e.slice(3, 11)}] [${e.slice(-9)}]`).join(' ')} ${encodings[0]!.toUpperCase()}` })}\n`,
+    }));
+    const r = await h.once(['--log-format', 'json']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('invalid token');
+    const state = readdirSync(path.join(h.home, 'agent')).filter((f) => f.endsWith('.json')).map((f) => readFileSync(path.join(h.home, 'agent', f), 'utf8')).join('\n');
+    expect(state).toContain('invalid token');
+    for (const [where, text] of [['stdout (the log)', r.stdout], ['stderr', r.stderr], ['state', state]] as const) {
+      for (const encoded of [...encodings, encodings[0]!.toUpperCase()]) expect(leaksPieceOf(text, encoded), `${where}: ${encoded}`).toBeUndefined();
+    }
+  });
+
   test('a 200 text page that holds the token: not in the error, nor in --json', async () => {
     hostile.reset();
     const token = upstream.createToken({ username: 'gus', scope: ['read'] });

@@ -24,3 +24,24 @@ test.each([
 test('a secret shorter than 8 characters is replaced wherever it appears whole', () => {
   expect(redactSecrets('login s3cr3t failed; s3cr3t again', ['s3cr3t', undefined, ''])).toBe('login <redacted> failed; <redacted> again');
 });
+
+const HEX = Buffer.from(SECRET).toString('hex');
+const B64 = Buffer.from(SECRET).toString('base64');
+const B64URL = Buffer.from(SECRET).toString('base64url');
+
+test.each([
+  ['the secret in hex', `secret (hex) ${HEX}.`, 'secret (hex) <redacted>.'],
+  ['the secret in upper-case hex', `0x${HEX.toUpperCase()}`, '0x<redacted>'],
+  ['the secret in base64', `b64=${B64};`, 'b64=<redacted>;'],
+  ['the secret in base64url', `[${B64URL}]`, '[<redacted>]'],
+  ['8 characters from the middle of the hex', `x${HEX.slice(21, 29)}y`, 'x<redacted>y'],
+  ['8 characters from the middle of the base64', `x${B64.slice(13, 21)}y`, 'x<redacted>y'],
+  ['7 characters of the hex: too short to mean anything', `x${HEX.slice(21, 28)}y`, `x${HEX.slice(21, 28)}y`],
+])('encoded: %s', (_what, text, expected) => {
+  expect(redactSecrets(text, bearerTokenSecrets(TOKEN))).toBe(expected);
+});
+
+test('the encodings of a Vault secret id are redacted like the id itself', () => {
+  const secretId = '0e7c6b38-3b4f-4f7e-8e62-1b4c29c1f3a7';
+  expect(redactSecrets(`id ${Buffer.from(secretId).toString('hex')} / ${Buffer.from(secretId).toString('base64')}`, [undefined, secretId])).toBe('id <redacted> / <redacted>');
+});
