@@ -35,6 +35,15 @@ export function printableLine(text: string): string {
 }
 
 /**
+ * One line of a table or a summary for a terminal: as printableLine, but tabs are
+ * kept (they separate the columns). A newline in a CA's text cannot start a line
+ * of its own that reads like ours.
+ */
+export function printableRow(text: string): string {
+  return printableText(text).replace(/\n/g, '\\n');
+}
+
+/**
  * JSON.stringify, with the characters it leaves raw but a terminal obeys (DEL, C1,
  * bidi) written as `\uXXXX`: the same JSON value, safe to print.
  */

@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { MIN_SPINNER_COLUMNS, Spinner } from './spinner.js';
 import type { CliIO } from './io.js';
-import { printableJson, printableLine, printableText } from '../printable.js';
+import { printableJson, printableLine, printableRow, printableText } from '../printable.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -38,13 +38,20 @@ export class Output {
     this.colour = new Chalk({ level: colourAllowed ? 1 : 0 });
   }
 
-  /** The command's result: `data` as JSON with --json, else the text `render` makes of it. */
-  result<T>(data: T, render: (data: T) => string): void {
+  /**
+   * The command's result: `data` as JSON with --json, else the text `render` makes
+   * of it. A render that returns lines has each escaped on its own (printableRow)
+   * before they are joined, so a newline inside a CA's or a manager's text cannot
+   * make a line of its own; render functions that put outside text in several
+   * lines return lines, not text they joined.
+   */
+  result<T>(data: T, render: (data: T) => string | readonly string[]): void {
     this.#hasResult = true;
     // --json was asked for by a program: it gets its document even with -q.
     if (this.json) this.#io.writeStdout(`${printableJson(data, 2)}\n`);
     else {
-      const text = printableText(render(data));
+      const rendered = render(data);
+      const text = typeof rendered === 'string' ? printableText(rendered) : rendered.map(printableRow).join('\n');
       if (text) this.#stdout(text.endsWith('\n') ? text : `${text}\n`);
     }
   }

@@ -46,8 +46,8 @@ export function addAccountCommands(program: Command, ctx: CliContext): void {
         `Key:         ${r.keyType} (${r.jwsAlg})`,
         `CA:          ${r.directoryUrl}`,
         ...(r.createdAt ? [`Created:     ${r.createdAt}`] : []),
-        ...(options.details ? ['', 'Account object:', JSON.stringify(details, null, 2), '', 'Public key (JWK):', JSON.stringify(key.publicJwk, null, 2)] : []),
-      ].join('\n'));
+        ...(options.details ? ['', 'Account object:', ...JSON.stringify(details, null, 2).split('\n'), '', 'Public key (JWK):', ...JSON.stringify(key.publicJwk, null, 2).split('\n')] : []),
+      ]);
     });
 
   group.command('create')
@@ -91,7 +91,7 @@ Examples:
         `Status:      ${r.status}`,
         `Contact:     ${r.contact.length ? r.contact.join(', ') : '(none)'}`,
         `Thumbprint:  ${r.thumbprint}`,
-      ].join('\n'));
+      ]);
     });
 
   group.command('update')
@@ -133,7 +133,7 @@ Examples:
           ? [`The dns-persist-01 records of ${r.republish.join(', ')} hash the old thumbprint (draft 02): republish them with`,
               `  acmecli -k ${r.newKeyFile} dns publish ${r.republish.join(' ')} --dns rfc2136   (or print them: dns records)`]
           : ['If you published draft-02 dns-persist-01 records (they hash the thumbprint), republish them: acmecli -k NEWKEY dns publish ZONE... --dns rfc2136']),
-      ].join('\n'));
+      ]);
     });
 
   group.command('deactivate')

@@ -91,5 +91,5 @@ export async function agentStatusAction(ctx: CliContext, options: { config: stri
     '',
     ['CERTIFICATE', 'EXPIRES', 'DAYS', 'SERIAL', 'MATCHES MANAGER', 'PROBLEM'].join('\t'),
     ...s.certificates.map((c) => [c.id, c.notAfter ?? '(not deployed)', c.daysLeft ?? '-', c.serial ?? '-', c.matchesManager === null ? '-' : c.matchesManager ? 'yes' : 'NO', c.lastError ?? (c.keyPresent || !c.deployed ? '' : 'key missing')].join('\t')),
-  ].join('\n'));
+  ]);
 }

@@ -44,6 +44,7 @@ import { isCaSideFailure } from '../issuance/ca-fallback.js';
 import { lineageCaConfigs } from '../issuance/lineage-runner.js';
 import { VERSION } from '../cli/version.js';
 import type { EabAlgorithm } from '../acme/jws.js';
+import { printableLine } from '../printable.js';
 
 export interface IssueOptions {
   domain?: string[];
@@ -221,7 +222,7 @@ export async function revokeAction(ctx: CliContext, target: string, options: { r
     ...(r.lineage && r.lineageStatus === 'revoked'
       ? [`Lineage ${r.lineage} is now marked revoked: the next \`acmecli cert renew\` replaces it${r.reason === KEY_COMPROMISE ? ' with a new key' : ''} (or \`acmecli cert delete ${r.lineage}\`).`]
       : r.lineage ? [`It was an older version of lineage ${r.lineage}; its current certificate is unchanged.`] : []),
-  ].join('\n'));
+  ]);
 }
 
 /**
@@ -259,7 +260,7 @@ export async function deleteAction(ctx: CliContext, name: string, options: { rem
     `Deleted lineage ${r.name} (${r.versions} version${r.versions === 1 ? '' : 's'} and their keys); cert renew will not touch it again.`,
     ...(r.removedFiles.length ? ['Removed:', ...r.removedFiles.map((f) => `  ${f}`)] : []),
     ...(r.keptFiles.length ? ['Left in place (--remove-files removes them):', ...r.keptFiles.map((f) => `  ${f}`)] : []),
-  ].join('\n'));
+  ]);
 }
 
 export async function showAction(ctx: CliContext, file: string): Promise<void> {
@@ -295,7 +296,7 @@ export async function showAction(ctx: CliContext, file: string): Promise<void> {
     `SHA-256:      ${r.sha256Fingerprint}`,
     `ARI CertID:   ${r.ariCertId ?? '(no Authority Key Identifier)'}`,
     `Chain:        ${r.chainLength} certificate${r.chainLength === 1 ? '' : 's'}`,
-  ].join('\n'));
+  ]);
 }
 
 function showLineage(ctx: CliContext, record: LineageRecord): void {
@@ -328,7 +329,7 @@ function showLineage(ctx: CliContext, record: LineageRecord): void {
       ...(s.preHook ? [line('Pre-hook', s.preHook)] : []),
       ...(s.postHook ? [line('Post-hook', s.postHook)] : []),
       line('Renew window', `${s.renewDays} days before expiry (when the CA offers no ARI)`),
-    ].join('\n');
+    ];
   });
 }
 
@@ -356,7 +357,7 @@ export async function ariAction(ctx: CliContext, file: string): Promise<void> {
     `Renew between ${r.windowStart} and ${r.windowEnd}`,
     ...(r.explanationURL ? [`Why:          ${r.explanationURL}`] : []),
     ...(r.retryAfterSeconds !== null ? [`Ask again in: ${r.retryAfterSeconds} s`] : []),
-  ].join('\n'));
+  ]);
 }
 
 export async function listAction(ctx: CliContext, options: { expiring?: string } = {}): Promise<void> {
@@ -402,10 +403,14 @@ function lineageSummary(record: LineageRecord, now: Date) {
   };
 }
 
-/** Columns padded to their widest cell, for people; programs use --json. The last column is not padded. */
-function alignColumns(rows: string[][]): string {
+/**
+ * Columns padded to their widest cell, for people; programs use --json. The last column is not padded.
+ * Cells are escaped first (a CA's message may hold a newline), so the widths are those printed.
+ */
+function alignColumns(table: string[][]): string[] {
+  const rows = table.map((row) => row.map(printableLine));
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd()).join('\n');
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd());
 }
 
 /**
@@ -639,9 +644,9 @@ function printOutcomes(ctx: CliContext, outcomes: LineageOutcome[], command: 'is
   ctx.output.result(summary, (s) => {
     if (command === 'issue' && s.lineages.length === 1) {
       const o = s.lineages[0]!;
-      if (o.status !== 'issued') return o.message;
+      if (o.status !== 'issued') return [o.message];
       const f = o.files;
-      if (!f) return o.message;
+      if (!f) return [o.message];
       return [
         o.message,
         `  full chain:  ${f.fullchain}`,
@@ -651,13 +656,13 @@ function printOutcomes(ctx: CliContext, outcomes: LineageOutcome[], command: 'is
         ...(f.haproxy ? [`  HAProxy:     ${f.haproxy} (full chain and key, 0600)`] : []),
         ...(f.key ? ['Web server configuration (the full chain, never the certificate alone):'] : []),
         ...webServerLines({ certificate: f.certificate, fullchain: f.fullchain, ...(f.key ? { key: f.key } : {}), ...(f.haproxy ? { combined: f.haproxy } : {}) }).map((l) => `  ${l}`),
-      ].join('\n');
+      ];
     }
     const lines = s.lineages.filter((o) => o.status !== 'not-due' || ctx.output.verbose).map((o) => `${o.status.padEnd(11)} ${o.message}`);
     // Cron mails whatever is printed: a run where nothing was due prints nothing (unless --verbose).
     if (lines.length === 0 && !ctx.output.verbose) return '';
     lines.push(`renew: ${Object.entries(s.counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'no lineages'}`);
-    return lines.join('\n');
+    return lines;
   });
   if (failed.length > 0) {
     // Exit 1: the summary above says which lineage failed and why; this line repeats the gist for cron mail.

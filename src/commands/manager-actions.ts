@@ -11,10 +11,11 @@ import { UsageError } from '../errors.js';
 import type { CertificateRef } from '../manager/types.js';
 import type { CliContext } from '../cli/context.js';
 import { managerClient, type ManagerConnectionOptions } from './manager-connection.js';
+import { printableLine } from '../printable.js';
 
 export async function whoamiAction(ctx: CliContext, options: ManagerConnectionOptions): Promise<void> {
   const self = await withClient(ctx, options, (c) => c.whoami());
-  ctx.output.result({ username: self.username, scope: self.scope, expires: self.expires }, (r) => `Owner:   ${r.username}\nScopes:  ${r.scope.join(', ')}\nExpires: ${r.expires}`);
+  ctx.output.result({ username: self.username, scope: self.scope, expires: self.expires }, (r) => [`Owner:   ${r.username}`, `Scopes:  ${r.scope.join(', ')}`, `Expires: ${r.expires}`]);
 }
 
 export async function listAction(ctx: CliContext, options: ManagerConnectionOptions): Promise<void> {
@@ -24,8 +25,8 @@ export async function listAction(ctx: CliContext, options: ManagerConnectionOpti
   const list = listed.usable;
   ctx.output.result({ certificates: list }, (r) => r.certificates.length === 0 ? 'No certificates.' : [
     ['NAME', 'ISSUER', 'DOMAIN', 'SAN', 'EXPIRES', 'RENEWAL'].join('\t'),
-    ...r.certificates.map((c) => [c.name || '-', c.issuer, c.domain, c.san || '-', c.expires ?? '-', c.renewal_date ?? '-'].join('\t')),
-  ].join('\n'));
+    ...r.certificates.map((c) => [c.name || '-', c.issuer, c.domain, c.san || '-', c.expires ?? '-', c.renewal_date ?? '-'].map(printableLine).join('\t')),
+  ]);
 }
 
 export async function showAction(ctx: CliContext, ref: string, options: ManagerConnectionOptions): Promise<void> {
@@ -36,7 +37,7 @@ export async function showAction(ctx: CliContext, ref: string, options: ManagerC
     `Domain:      ${c.domain}`, `Issuer:      ${c.issuer}`, ...(c.name ? [`Name:        ${c.name}`] : []),
     `SAN:         ${c.san || '-'}`, `Expires:     ${c.expires ?? '-'}`, `Renewal:     ${c.renewal_date ?? '-'}`,
     `Serial:      ${c.serial ?? '-'}`, `Fingerprint: ${c.fingerprint ?? '-'}`, `Key type:    ${c.key_type ?? '-'}`, `Labels:      ${c.labels || '-'}`,
-  ].join('\n'));
+  ]);
 }
 
 export async function requestAction(ctx: CliContext, options: ManagerConnectionOptions & { domain?: string[]; issuer: string; name?: string; keyType: string; bundle?: boolean; renewalDays?: string; days?: string; labels?: string; profile?: string; out: string }): Promise<void> {

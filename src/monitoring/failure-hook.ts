@@ -33,7 +33,7 @@ export async function runFailureHook(run: FailureHookRun): Promise<string | unde
       ACMECLI_LINEAGE: run.lineage,
       ACMECLI_DOMAINS: run.domains.join(' '),
       ACMECLI_RESULT: run.result,
-      ACMECLI_ERROR_TYPE: error?.type ?? '',
+      ACMECLI_ERROR_TYPE: printableLine(error?.type ?? ''),
       ACMECLI_ERROR_DETAIL: printableLine(error?.detail ?? ''),
       ACMECLI_ATTEMPTS: String(run.result === 'failed' ? run.health.consecutiveFailures : 0),
       ACMECLI_DAYS_LEFT: run.daysLeft === undefined ? '' : String(Math.floor(run.daysLeft)),
