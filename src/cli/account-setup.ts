@@ -33,8 +33,7 @@ export interface AccountSetup {
  * newAccount, and the URL cached so later runs need no look-up.
  */
 export async function setUpAccount(ctx: CliContext, setup: AccountSetup): Promise<AccountResult & { thumbprint: string }> {
-  const directory = await setup.client.directory();
-  await ctx.cache.saveDirectory(setup.directoryUrl, directory).catch(() => undefined);
+  const directory = await ctx.directoryOf(setup.client);
   if (directory.meta?.externalAccountRequired && !setup.eab) {
     throw new UsageError(`${setup.directoryUrl} requires External Account Binding: pass --eab-kid and --eab-hmac-key from the CA`);
   }

@@ -174,11 +174,20 @@ export class CliContext {
     return client;
   }
 
-  /** The directory, fetched from the CA and remembered for offline commands. */
+  /** The directory of the CA of the global options: see directoryOf. */
   async directory(): Promise<Directory> {
-    const client = await this.client();
+    return this.directoryOf(await this.client());
+  }
+
+  /**
+   * A client's directory (fetched once per client), kept in the state folder for offline
+   * commands (dns records) and later runs (ARI without a request). The one place it is
+   * cached: a cache that cannot be written costs only a round trip later, so it is said
+   * with --verbose and never fails the command.
+   */
+  async directoryOf(client: AcmeClient): Promise<Directory> {
     const directory = await client.directory();
-    await this.cache.saveDirectory(this.directoryUrl, directory).catch((err: unknown) => this.output.debug(`cannot cache the directory: ${String(err)}`));
+    await this.cache.saveDirectory(client.directoryUrl, directory).catch((err: unknown) => this.output.debug(`cannot cache the directory of ${client.directoryUrl}: ${String(err)}`));
     return directory;
   }
 
@@ -197,7 +206,7 @@ export class CliContext {
       const cached = await this.cache.findAccount(directoryUrl, thumbprint);
       if (cached) return { url: cached.accountUrl, key, thumbprint, source: 'cache' };
     }
-    await this.cache.saveDirectory(directoryUrl, await client.directory()).catch(() => undefined);
+    await this.directoryOf(client);
     const found = await findAccountByKey(client, key);
     await this.cache.saveAccount(directoryUrl, thumbprint, found.url).catch((err: unknown) => this.output.warn(`cannot cache the account URL: ${(err as Error).message}`));
     return { url: found.url, key, thumbprint, source: 'server', account: found.account };

@@ -569,9 +569,8 @@ async function runnerDeps(ctx: CliContext, creation: AccountCreation) {
       }
       const { account, thumbprint } = await pending;
       // The order needs the directory anyway; keeping it lets later renew runs see renewalInfo (ARI) without a request.
-      const directory = await client.directory();
+      const directory = await ctx.directoryOf(client);
       ariByDirectory.set(config.directoryUrl, Promise.resolve(Boolean(directory.renewalInfo)));
-      await ctx.cache.saveDirectory(config.directoryUrl, directory).catch(() => undefined);
       return { client, account, thumbprint };
     },
     // Asked once per CA per run, not once per lineage: the answer is a cached file.
