@@ -6,6 +6,7 @@ import type { HttpSend } from '../net/transport.js';
 import { backoffDelayMs } from '../net/retry.js';
 import { ManagerClient } from '../manager/client.js';
 import { ManagerError } from '../manager/manager-error.js';
+import { parseBearerToken } from '../manager/token.js';
 import { VaultClient } from '../manager/vault.js';
 import { listenOn, parseListenAddress } from '../solvers/listen-address.js';
 import { removeOrphanFiles } from './cleanup.js';
@@ -163,7 +164,8 @@ export class Agent {
     const state = this.#state;
     const manager = this.#managerFor(config);
     // The owner is learnt once per token (GET /token/self) and kept on disk: a cycle in sync is then one request.
-    const tokenId = tokenIdOf(this.#options.token);
+    // The id half of the token (never the secret), to notice a token change; the token was checked at start.
+    const tokenId = parseBearerToken(this.#options.token).id;
     if (!state.owner || state.ownerTokenId !== tokenId) {
       try {
         state.owner = (await manager.whoami()).username;
@@ -296,12 +298,6 @@ export class Agent {
     const address = this.#metricsServer?.address();
     return typeof address === 'object' && address ? address.port : undefined;
   }
-}
-
-/** The id half of a bearer token (never the secret), to notice a token change. */
-function tokenIdOf(token: string): string {
-  const decoded = Buffer.from(token.trim(), 'base64').toString('utf8');
-  return decoded.slice(0, Math.max(0, decoded.indexOf(':')));
 }
 
 /** 401/403: the manager answered, and said no. Not an outage to wait out: cron should hear exit 1, not 3. */
