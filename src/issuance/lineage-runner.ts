@@ -13,7 +13,7 @@ import { runFailureHook } from '../monitoring/failure-hook.js';
 import { runDeployHook } from './deploy-hook.js';
 import type { IssuanceStep } from './obtain.js';
 import { currentVersion, decideRenewal, recordAriAnswer } from './renewal-decision.js';
-import { currentOutputsStamp, issueNextVersion, outputsAreCurrent, repairOutputs, type CaAttempt } from './run-lineage.js';
+import { currentOutputsStamp, issueNextVersion, outputsAreCurrent, repairOutputs, type CaAttempt } from './next-version.js';
 import { outputPaths } from './output-files.js';
 import { changedSettings, dnsCheckSettings, needsNewCertificate } from './lineage-settings.js';
 import type { SolverRegistry } from './solver-registry.js';
