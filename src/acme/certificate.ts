@@ -25,7 +25,6 @@ export const REVOCATION_REASONS = {
   superseded: 4,
   cessationOfOperation: 5,
 } as const;
-export type RevocationReason = keyof typeof REVOCATION_REASONS;
 
 /**
  * RFC 8555 §7.6 revokeCert. `signer` is the account (kid) or the certificate's

@@ -155,24 +155,6 @@ export function chainIssuerNames(chainPem: string): ChainIssuerNames {
   return { issuerCommonNames, topIssuerCommonName: issuerCommonNames[issuerCommonNames.length - 1] };
 }
 
-/**
- * Picks the chain for `--preferred-chain NAME` among the default chain and the
- * alternates (RFC 8555 §7.4.2 `Link: rel="alternate"`): the first whose topmost
- * certificate was issued by exactly NAME (case-sensitive), else the first chain
- * with `isMatch: false` so the caller can warn. This is certbot's rule
- * (`find_chain_with_issuer`, since certbot issue #8577 made it topmost-only) and
- * lego's (`hasPreferredChain`); an intermediate's name in the middle of a chain
- * does not count, or the default chain, which also passes through it, would win.
- *
- * @throws BadResponseError (code `BAD_RESPONSE`) when there is no chain, or one cannot be parsed.
- */
-export function selectPreferredChain(chains: readonly string[], preferredIssuer: string): { chain: string; index: number; isMatch: boolean } {
-  const [first] = chains;
-  if (first === undefined) throw new BadResponseError('the CA sent no certificate chain');
-  const index = chains.findIndex((chain) => chainIssuerNames(chain).topIssuerCommonName === preferredIssuer);
-  return index < 0 ? { chain: first, index: 0, isMatch: false } : { chain: chains[index] ?? first, index, isMatch: true };
-}
-
 function certificateDer(pemOrDer: string | Uint8Array, source: string): Uint8Array {
   const text = typeof pemOrDer === 'string' ? pemOrDer : Buffer.from(pemOrDer).toString('latin1');
   if (typeof pemOrDer !== 'string' && !text.includes('-----BEGIN ')) return pemOrDer;

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { CERT_KEY_TYPE_NAMES } from '../certs/cert-key-types.js';
+import { CERT_KEY_TYPE_NAMES, DEFAULT_CERT_KEY_TYPE } from '../certs/cert-key-types.js';
 import type { CliContext } from '../cli/context.js';
 import { addManagerConnectionOptions, type ManagerConnectionOptions } from './manager-connection.js';
 
@@ -29,7 +29,7 @@ export function addManagerCommands(program: Command, ctx: CliContext): void {
     .option('-d, --domain <name>', 'the domain first, then SANs (repeat)', (v: string, p: string[] | undefined) => [...(p ?? []), v])
     .requiredOption('--issuer <issuer>', "one of the manager's issuers")
     .option('--name <name>', 'a logical name (then the identity, and the file name)')
-    .addOption(new Option('--key-type <type>', 'key type').choices(CERT_KEY_TYPE_NAMES).default('ec256'))
+    .addOption(new Option('--key-type <type>', 'key type').choices(CERT_KEY_TYPE_NAMES).default(DEFAULT_CERT_KEY_TYPE))
     .option('--bundle', 'full chain in the .crt, no .ca.crt')
     .option('--renewal-days <days>', 'when the manager renews: N or MIN-MAX days before expiry')
     .option('--days <n>', 'requested lifetime (notAfter; not every CA accepts it)')

@@ -311,18 +311,6 @@ export function readRdataName(message: DecodedMessage, rr: ResourceRecord): stri
   return name;
 }
 
-/** RFC 1035 §3.3.13: the SOA's MNAME, and SERIAL for messages. */
-export function readSoa(message: DecodedMessage, rr: ResourceRecord): { mname: string; serial: number } {
-  const start = message.rdataOffsets.get(rr);
-  if (start === undefined) throw new DnsFormatError('record is not from this message');
-  const r = new WireReader(message.raw, start);
-  const mname = r.name();
-  r.name();
-  const serial = r.u32();
-  if (r.pos + 16 > start + rr.data.length) throw new DnsFormatError('SOA record too short');
-  return { mname, serial };
-}
-
 export function readAddress(rr: ResourceRecord): string | undefined {
   if (rr.type === RR_TYPE.A && rr.data.length === 4) return [...rr.data].join('.');
   if (rr.type === RR_TYPE.AAAA && rr.data.length === 16) {

@@ -19,8 +19,6 @@ export const CAA_VALIDATION_METHODS = {
   'onion-csr-01': { reference: 'RFC 9799' },
 } as const satisfies Record<string, { reference: string }>;
 
-export type CaaValidationMethod = keyof typeof CAA_VALIDATION_METHODS;
-
 export interface CaaRecordsOptions {
   /** The name the records go on, e.g. `example.org`; covers its subdomains too (RFC 8659 §3). */
   zone: string;

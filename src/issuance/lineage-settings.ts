@@ -1,3 +1,4 @@
+import { DEFAULT_CERT_KEY_TYPE } from '../certs/cert-key-types.js';
 import { DEFAULT_PROPAGATION_TIMEOUT_MS, type DnsCheckSettings } from '../dns-providers/propagation.js';
 import type { LineageConfig } from '../state/lineage-store.js';
 
@@ -14,7 +15,7 @@ export type GivenSettings = { [K in keyof LineageConfig]?: LineageConfig[K] | un
 
 /** The defaults of a new lineage, for the settings `cert issue` may leave out. */
 export const SETTING_DEFAULTS = {
-  keyType: 'ec256',
+  keyType: DEFAULT_CERT_KEY_TYPE,
   reuseKey: false,
   solvers: [],
   challengeTypes: [],

@@ -3,7 +3,7 @@ import type { AcmeClient } from '../acme/client.js';
 import {
   deactivateAuthorization, fetchAuthorization, pollAuthorizationUntilSettled, respondToChallenge, type AuthorizationRef,
 } from '../acme/authorization.js';
-import { downloadCertificate, type DownloadedChain } from '../acme/certificate.js';
+import { downloadCertificate } from '../acme/certificate.js';
 import { createOrder, finalizeOrder, orderFailure, pollOrderUntilReady, pollOrderUntilSettled, type OrderRef } from '../acme/order.js';
 import { AcmeProblemError } from '../acme/problem.js';
 import type { ChallengeSolver, ChallengeTask, ChallengeType } from '../acme/solver.js';
@@ -11,6 +11,7 @@ import type { Challenge, Identifier } from '../acme/types.js';
 import { AcmecliError, BadResponseError, UsageError } from '../errors.js';
 import { challengeTask, isKnownChallengeType, typesAllowedFor } from './challenge-tasks.js';
 import { checkChallengeTokens, checkOrderIdentifiers, requestedIdentifierOf } from './ca-answers.js';
+import { choosePreferredChain } from './preferred-chain.js';
 
 export type IssuanceStep = 'order' | 'authorization' | 'challenge' | 'validation' | 'valid' | 'finalize' | 'download' | 'done';
 
@@ -104,7 +105,12 @@ export async function obtainCertificate(req: ObtainRequest): Promise<ObtainResul
   }
 
   step(all, 'download');
-  const chain = await chooseChain(req, await downloadCertificate(req.client, req.account, order.order.certificate));
+  const chain = await choosePreferredChain(await downloadCertificate(req.client, req.account, order.order.certificate), {
+    preferred: req.preferredChain,
+    topIssuerName: req.topIssuerName,
+    download: (url) => downloadCertificate(req.client, req.account, url),
+    onWarning: req.events?.onWarning,
+  });
   step(all, 'done');
   return {
     orderUrl: created.url,
@@ -190,35 +196,6 @@ function validationFailure(name: string, type: string, settled: AuthorizationRef
   const err = new AcmeProblemError(problem, { method: 'POST', url });
   err.message = `${type} for ${name} failed: ${err.message}`;
   return err;
-}
-
-const MAX_ALTERNATE_CHAINS = 5;
-
-async function chooseChain(req: ObtainRequest, first: DownloadedChain): Promise<{ pem: string; issuer?: string }> {
-  const issuerOf = (pem: string) => req.topIssuerName?.(pem);
-  const firstIssuer = issuerOf(first.pem);
-  if (!req.preferredChain || firstIssuer === req.preferredChain) return { pem: first.pem, ...(firstIssuer ? { issuer: firstIssuer } : {}) };
-  // Let's Encrypt offers one alternate; a CA listing hundreds would have us download each of them.
-  const alternates = [...new Set(first.alternates)];
-  if (alternates.length > MAX_ALTERNATE_CHAINS) {
-    req.events?.onWarning?.(`the CA offers ${alternates.length} alternate chains; looking at the first ${MAX_ALTERNATE_CHAINS} only`);
-  }
-  for (const url of alternates.slice(0, MAX_ALTERNATE_CHAINS)) {
-    let alternate: DownloadedChain;
-    try {
-      alternate = await downloadCertificate(req.client, req.account, url);
-    } catch (err) {
-      // The certificate is issued and the default chain is good: an alternate the CA cannot serve is not worth losing it.
-      if (!(err instanceof AcmecliError) || err.code === 'ABORTED') throw err;
-      req.events?.onWarning?.(`alternate chain ${url} could not be fetched (${err.message}); kept the default chain${firstIssuer ? ` (${firstIssuer})` : ''}`);
-      continue;
-    }
-    const issuer = issuerOf(alternate.pem);
-    if (issuer === req.preferredChain) return { pem: alternate.pem, issuer };
-  }
-  // certbot and lego fall back to the default chain when none matches; so do we, and say so.
-  req.events?.onWarning?.(`no chain from the CA ends at an issuer named "${req.preferredChain}"; kept the default chain${firstIssuer ? ` (${firstIssuer})` : ''}`);
-  return { pem: first.pem, ...(firstIssuer ? { issuer: firstIssuer } : {}) };
 }
 
 async function endQuietly(solver: ChallengeSolver, task: ChallengeTask, outcome: 'done' | 'failed'): Promise<void> {

@@ -86,10 +86,3 @@ export interface UpdateCertificateParams extends CertificateParams {
 /** Which certificate: by name for named ones, else by issuer and domain. */
 export type CertificateRef = { name: string } | { issuer: string; domain: string };
 
-/** What the agent keeps in Vault per certificate (manager-contract.md §6.8). */
-export interface CertificateBackup {
-  cert: string;
-  key: string;
-  /** Omitted when empty. */
-  ca_issuer?: string;
-}

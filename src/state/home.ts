@@ -22,10 +22,6 @@ export function locateStateHome(env: Readonly<Record<string, string | undefined>
   return { path: join(env.HOME || homedir(), '.local', 'state', 'acmecli'), from: 'HOME' };
 }
 
-export function resolveStateHome(env: Readonly<Record<string, string | undefined>>, isRoot?: boolean): string {
-  return locateStateHome(env, isRoot).path;
-}
-
 /** "ACMECLI_HOME", "$XDG_STATE_HOME/acmecli", …: the rule, in words a user can act on. */
 export function describeStateHomeRule(home: StateHome): string {
   switch (home.from) {

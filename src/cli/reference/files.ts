@@ -7,7 +7,7 @@ import { buildProgram } from '../main.js';
 import { COMPLETION_INSTALL_PATHS, COMPLETION_SHELLS, renderCompletion } from './completion.js';
 import { renderAcmecliManPage, renderClientConfigManPage } from './man.js';
 import { CLI_REFERENCE_PATH, renderCliReference } from './markdown.js';
-import { describeCommand, type CommandDoc } from './model.js';
+import { describeCommand } from './model.js';
 
 /** Help is wrapped at 80 columns, as `--help` prints it when stdout is not a terminal. */
 export const REFERENCE_HELP_WIDTH = 80;
@@ -29,10 +29,6 @@ function silentIO(): CliIO {
 /** The program acmecli runs, built without running anything. */
 export function referenceProgram(): Command {
   return buildProgram(new CliContext(silentIO()));
-}
-
-export function describeProgram(): CommandDoc {
-  return describeCommand(referenceProgram());
 }
 
 /** What `acmecli PATH --help` prints on a pipe, without running a command. */

@@ -6,7 +6,6 @@ import {
   certificateMatchesKey,
   chainIssuerNames,
   describeCertificate,
-  selectPreferredChain,
   splitPemChain,
 } from '../../../src/certs/certificate.js';
 import { BadResponseError } from '../../../src/errors.js';
@@ -176,21 +175,7 @@ describe('preferred chain: the issuer CN of the topmost certificate (certbot, le
     expect(chainIssuerNames(await alternate).topIssuerCommonName).toBe('ISRG Root X1');
   });
 
-  test('"ISRG Root X1" picks the alternate although the default chain also passes through it', async () => {
-    const chains = [await defaultChain, await alternate];
-    expect(selectPreferredChain(chains, 'ISRG Root X1')).toEqual({ chain: chains[1], index: 1, isMatch: true });
-    expect(selectPreferredChain(chains, 'DST Root CA X3')).toEqual({ chain: chains[0], index: 0, isMatch: true });
-  });
-
-  test('no match (an intermediate name, different case): the default chain, flagged', async () => {
-    const chains = [await defaultChain, await alternate];
-    for (const name of ['R3', 'isrg root x1', 'ISRG Root X2']) {
-      expect(selectPreferredChain(chains, name)).toEqual({ chain: chains[0], index: 0, isMatch: false });
-    }
-  });
-
-  test('no chains, or an empty chain, is a BadResponseError', () => {
-    expect(() => selectPreferredChain([], 'ISRG Root X1')).toThrow(BadResponseError);
+  test('an empty chain is a BadResponseError', () => {
     expect(() => chainIssuerNames('')).toThrow(BadResponseError);
   });
 });

@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from 'vitest';
 import { CERTIFICATE_FIELDS, COMMON_FIELDS, VAULT_FIELDS } from '../../../src/agent/config/schema.js';
-import { describeProgram, generateReferenceFiles } from '../../../src/cli/reference/files.js';
+import { generateReferenceFiles, referenceProgram } from '../../../src/cli/reference/files.js';
 import { CLI_REFERENCE_PATH } from '../../../src/cli/reference/markdown.js';
-import { flattenCommands } from '../../../src/cli/reference/model.js';
+import { describeCommand, flattenCommands } from '../../../src/cli/reference/model.js';
 import { repoRoot } from '../../support/cli.js';
 import { runMain } from '../../support/in-process.js';
 
 const generated = generateReferenceFiles('9.9.9');
-const commands = flattenCommands(describeProgram());
+const commands = flattenCommands(describeCommand(referenceProgram()));
 const committed = readFileSync(path.join(repoRoot, CLI_REFERENCE_PATH), 'utf8');
 
 test('the command tree has every command group, and leaves under them', () => {
