@@ -37,7 +37,7 @@ import { assertOutputFolderWritable } from '../state/writable-folder.js';
 import { outputPaths, webServerLines } from '../issuance/output-files.js';
 import { describeSettings, mergeSettings, type GivenSettings } from '../issuance/lineage-settings.js';
 import type { CliContext } from '../cli/context.js';
-import { eabFromOptions, setUpAccount } from '../cli/account-setup.js';
+import { eabFromOptions, FALLBACK_EAB_NAMES, setUpAccount } from '../cli/account-setup.js';
 import { resolveDirectoryUrl } from '../cli/context.js';
 import type { ExternalAccountBinding } from '../acme/jws.js';
 import { isCaSideFailure } from '../issuance/ca-fallback.js';
@@ -93,8 +93,13 @@ export async function issueAction(ctx: CliContext, options: IssueOptions, solver
   const eabByDirectory = new Map<string, ExternalAccountBinding>();
   const primaryEab = eabFromOptions(options, ctx.io.env.ACMECLI_EAB_HMAC_KEY);
   if (primaryEab) eabByDirectory.set(config.directoryUrl, primaryEab);
+  // One variable holds one key: it cannot tell two fallbacks apart, so a second one needs its key on the command line.
+  const envFallbackKey = ctx.io.env.ACMECLI_FALLBACK_EAB_HMAC_KEY || undefined;
+  if (envFallbackKey && fallbackOrder.filter((spec) => spec.eabKid && !spec.eabHmacKey).length > 1) {
+    throw new UsageError('ACMECLI_FALLBACK_EAB_HMAC_KEY serves one --fallback-eab-kid without --fallback-eab-hmac-key, not several: give the others their key');
+  }
   for (const spec of fallbackOrder) {
-    const eab = eabFromOptions({ eabKid: spec.eabKid, eabHmacKey: spec.eabHmacKey, eabAlg: options.eabAlg }, undefined);
+    const eab = eabFromOptions({ eabKid: spec.eabKid, eabHmacKey: spec.eabHmacKey, eabAlg: options.eabAlg }, envFallbackKey, FALLBACK_EAB_NAMES);
     if (eab) eabByDirectory.set(resolveDirectoryUrl(spec.url, Boolean(ctx.globals.allowHttp)), eab);
   }
   const deps = await runnerDeps(ctx, { email: options.email ?? [], agreeTos: Boolean(options.agreeTos), eabByDirectory });

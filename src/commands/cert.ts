@@ -75,7 +75,7 @@ export function addCertCommands(program: Command, ctx: CliContext): void {
       lastFallback('--fallback-eab-kid').eabKid = value;
       return value;
     }))
-    .addOption(new Option('--fallback-eab-hmac-key <key>', 'EAB HMAC key for the --fallback-acme-url just before it').argParser((value) => {
+    .addOption(new Option('--fallback-eab-hmac-key <key>', 'EAB HMAC key for the --fallback-acme-url just before it (or env ACMECLI_FALLBACK_EAB_HMAC_KEY, kept out of ps)').argParser((value) => {
       lastFallback('--fallback-eab-hmac-key').eabHmacKey = value;
       return value;
     }))

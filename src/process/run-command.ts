@@ -200,7 +200,7 @@ export async function runUserCommand(commandLine: string, options: { env: Readon
 }
 
 /** Secrets acmecli reads from its environment; no program it starts inherits them. */
-const SECRET_VARIABLES = ['ACMECLI_EAB_HMAC_KEY', 'ACME_MANAGER_TOKEN', 'RFC2136_TSIG_SECRET'];
+const SECRET_VARIABLES = ['ACMECLI_EAB_HMAC_KEY', 'ACMECLI_FALLBACK_EAB_HMAC_KEY', 'ACME_MANAGER_TOKEN', 'RFC2136_TSIG_SECRET'];
 
 export function withoutSecrets(env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
   const copy: Record<string, string | undefined> = { ...env };

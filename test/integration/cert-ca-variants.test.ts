@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chainIssuerNames, describeCertificate } from '../../src/certs/certificate.js';
@@ -36,6 +37,32 @@ describe('a CA requiring External Account Binding: cert issue creates the accoun
     expect(r.json<IssueJson>().lineages[0]?.status).toBe('issued');
     expect(r.stderr).not.toContain(macKey);
   });
+
+  test('a fallback CA needing EAB takes its HMAC key from ACMECLI_FALLBACK_EAB_HMAC_KEY, which no hook inherits', async () => {
+    const dir = tempDir('eab-fallback');
+    const key = await newKey(dir);
+    // The primary is down: a port nothing listens on.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const downPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const seen = path.join(dir, 'hook-env.json');
+    const hook = path.join(dir, 'failure-hook.sh');
+    writeFileSync(hook, `#!/usr/bin/env node\nrequire('fs').writeFileSync(${JSON.stringify(seen)}, JSON.stringify({ result: process.env.ACMECLI_RESULT ?? null, key: process.env.ACMECLI_FALLBACK_EAB_HMAC_KEY ?? null }));\n`);
+    chmodSync(hook, 0o755);
+    const args = ['-a', `https://127.0.0.1:${downPort}/dir`, '--ca-file', pebble.caFile, '-k', key, 'cert', 'issue', '-d', 'eab-fallback.example.com',
+      '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', path.join(dir, 'out'), '--agree-tos', '--failure-hook', hook,
+      '--fallback-acme-url', pebble.directoryUrl, '--fallback-eab-kid', 'kid-1', '--json'];
+    const env = { ACMECLI_HOME: path.join(dir, 'home') };
+    const withoutKey = await runMain(args, { env });
+    expect(withoutKey.code).toBe(2);
+    expect(withoutKey.stderr).toMatch(/--fallback-eab-kid needs --fallback-eab-hmac-key \(or ACMECLI_FALLBACK_EAB_HMAC_KEY\)/);
+    const r = await runMain(args, { env: { ...env, ACMECLI_FALLBACK_EAB_HMAC_KEY: macKey } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json<IssueJson>().lineages[0]?.status).toBe('issued');
+    expect(r.stderr + r.stdout).not.toContain(macKey);
+    expect(JSON.parse(readFileSync(seen, 'utf8'))).toEqual({ result: 'fallback', key: null });
+  }, 120_000);
 });
 
 describe('authorizations that need no work', () => {
