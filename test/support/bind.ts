@@ -61,7 +61,7 @@ export interface DnsLab {
 
 const HOST = '127.0.0.1';
 
-function zoneFile(zone: string, extra: string[]): string {
+function zoneFile(_zone: string, extra: string[]): string {
   // Refresh an hour: the secondary only transfers when catchUp() asks it to.
   return [`$TTL 60`, `@ IN SOA ns1.${NAMES_ZONE}. hostmaster.${NAMES_ZONE}. 1 3600 600 86400 1`, `@ IN NS ns1.${NAMES_ZONE}.`, ...extra, ''].join('\n');
 }

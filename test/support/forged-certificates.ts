@@ -4,7 +4,7 @@
  * tests of the issued-certificate check and by the manager stand-in's
  * `setMisissue` knob. Real X.509, signed and verifiable; never trusted anywhere.
  */
-import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject, type webcrypto } from 'node:crypto';
 import { nodeCrypto, x509 } from '../../src/certs/x509.js';
 
 export interface TestCa {
@@ -20,8 +20,8 @@ function spkiOf(key: KeyObject): Uint8Array {
   return new Uint8Array((key.type === 'public' ? key : createPublicKey(key)).export({ type: 'spki', format: 'der' }));
 }
 
-function signingKey(key: KeyObject): CryptoKey {
-  return key.toCryptoKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']) as CryptoKey;
+function signingKey(key: KeyObject): webcrypto.CryptoKey {
+  return key.toCryptoKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']) as webcrypto.CryptoKey;
 }
 
 function serial(): string {

@@ -5,7 +5,7 @@ import { decodeEabKey, signExternalAccountBinding, signRequest, type SigningKey 
 import { accountKeyFromKeyObject } from '../../../src/keys/account-key.js';
 
 function keyOf(type: 'ec' | 'rsa' | 'ed25519', options: Record<string, unknown> = {}): SigningKey {
-  const { privateKey } = generateKeyPairSync(type as 'ec', options as never);
+  const { privateKey } = generateKeyPairSync(type as 'ec', options as { namedCurve: string });
   return accountKeyFromKeyObject(privateKey, 'test', 'pkcs8') as SigningKey;
 }
 

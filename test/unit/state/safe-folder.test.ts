@@ -58,7 +58,7 @@ test('a symlink to a folder of our own is fine, and new state folders are made 0
   for (const folder of [nested, path.join(nested, 'lineages')]) expect(statSync(folder).mode & 0o777).toBe(0o700);
 });
 
-const dir = (mode: number, uid = 1000, gid = 1000) => ({ isDirectory: () => true, mode: 0o040000 | mode, uid, gid });
+const dir = (mode: number, uid = 1000, gid = 1000) => ({ isDirectory: (): boolean => true, mode: 0o040000 | mode, uid, gid });
 const plain = { isSymbolicLink: () => false };
 const link = { isSymbolicLink: () => true };
 test.each([
@@ -71,7 +71,7 @@ test.each([
   ['another user\'s', plain, dir(0o700, 33, 33), 'is owned by another user (uid 33)'],
   ['a symlink to another user\'s folder', link, dir(0o755, 33, 33), 'is a symlink to a folder owned by another user (uid 33)'],
   ['a symlink to our own folder', link, dir(0o700), undefined],
-  ['a file', plain, { ...dir(0o600), isDirectory: () => false }, 'is not a folder'],
+  ['a file', plain, { ...dir(0o600), isDirectory: (): boolean => false }, 'is not a folder'],
 ] as const)('untrustedFolderReason: %s', (_what, l, target, expected) => {
   expect(untrustedFolderReason(l, target, { uid: 1000, gid: 1000 })).toBe(expected);
 });
