@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { domainToASCII } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 import type { Identifier } from '../acme/types.js';
 import { UsageError } from '../errors.js';
 import { truncatedEcho } from '../printable.js';
@@ -64,7 +64,8 @@ export function parseIdentifier(name: string): Identifier {
   if (lower.includes('_')) throw invalid('underscores are not allowed in DNS names');
   if (lower.includes(',')) throw invalid('give one name per -d');
   if (/[^\x00-\x7f]/.test(lower)) {
-    const ascii = domainToASCII(lower);
+    // domainToASCII maps the other full stops (。．｡) to '.', so a name ending in one suggests itself without the dot.
+    const ascii = domainToASCII(lower).replace(/\.$/, '');
     throw invalid(ascii === '' ? 'it is not ASCII' : `internationalised names are written in their ASCII form: ${ascii}`);
   }
   if (lower.length > MAX_NAME_LENGTH) throw invalid(`it is longer than ${MAX_NAME_LENGTH} characters`);
@@ -81,6 +82,7 @@ export function parseIdentifier(name: string): Identifier {
     if (!LDH_LABEL.test(label)) {
       throw invalid(`the label "${label}" may hold only letters, digits and hyphens, and cannot start or end with a hyphen`);
     }
+    if (label.startsWith('xn--') && !isPunycodeLabel(label)) throw invalid(`the label "${label}" starts with xn-- but is not valid punycode (RFC 5891 §5.4)`);
   }
   if (base.length < 2) {
     throw invalid(isWildcard ? 'a wildcard needs a name of at least two labels under it' : 'a DNS name needs at least two labels, as in example.com');
@@ -88,6 +90,27 @@ export function parseIdentifier(name: string): Identifier {
   // An all-numeric last label is a mistyped IPv4 address ("10.0.0.256"), never a top-level domain.
   if (/^[0-9]+$/.test(base[base.length - 1] ?? '')) throw invalid('it is neither a valid IPv4 address nor a DNS name');
   return { type: 'dns', value: lower };
+}
+
+/**
+ * An A-label (RFC 5890 §2.3.2.1): `xn--` and punycode that decodes to a name with a non-ASCII
+ * character and encodes back to the same label. `xn--a` does not decode; `xn--zz-` decodes to the
+ * ASCII `zz`, whose own form is `zz`. A CA refuses both, after the challenges are paid for.
+ */
+function isPunycodeLabel(label: string): boolean {
+  const unicode = domainToUnicode(label);
+  return unicode !== '' && /[^\x00-\x7f]/.test(unicode) && domainToASCII(unicode) === label;
+}
+
+/**
+ * The lineage name `cert issue` gives a certificate without --name: its first name, with `*.` written
+ * `_wildcard.` and an IPv6 address's colons as hyphens. An address that starts with `::` starts with a
+ * `0` group instead (`::ffff:7f00:1` → `0--ffff-7f00-1`, the same address), since a name cannot start
+ * with a hyphen.
+ */
+export function defaultLineageName(identifier: Identifier): string {
+  if (identifier.type === 'ip') return identifier.value.replace(/^:/, '0:').replace(/:/g, '-');
+  return identifier.value.replace(/^\*\./, '_wildcard.');
 }
 
 /** Whether two identifier lists name the same set (order and repeats do not matter; case does not either). */

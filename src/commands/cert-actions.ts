@@ -16,7 +16,7 @@ import { CHALLENGE_TYPES, type ChallengeType } from '../acme/solver.js';
 import type { Identifier } from '../acme/types.js';
 import { parseCertKeyType } from '../certs/cert-key-types.js';
 import { certificateMatchesKey, describeCertificate, splitPemChain } from '../certs/certificate.js';
-import { identifiersEqual, parseIdentifiers } from '../certs/identifiers.js';
+import { defaultLineageName, identifiersEqual, parseIdentifiers } from '../certs/identifiers.js';
 import { parseCsr } from '../certs/csr.js';
 import { ariWindowProblem, parseRenewDays, parseRenewalInfo } from '../certs/renewal-time.js';
 import { CheckStatusError, IoError, LineageFailedError, NetworkError, StoppedBySignalError, UsageError } from '../errors.js';
@@ -436,8 +436,8 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
     }
     if (options.reuseKey) throw new UsageError('--reuse-key has no meaning with --csr: the key is yours');
   }
-  const first = identifiers?.[0]?.value;
-  const nameGiven = options.name ?? (first ? first.replace(/^\*\./, '_wildcard.').replace(/:/g, '-') : undefined);
+  const first = identifiers?.[0];
+  const nameGiven = options.name ?? (first ? defaultLineageName(first) : undefined);
   if (!nameGiven) throw new UsageError('name at least one identifier with -d (or an existing lineage with --name to change its settings)');
   const name = checkLineageName(nameGiven);
   const storedRecord = await new LineageStore(ctx.stateHome).read(name);

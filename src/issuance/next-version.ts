@@ -131,6 +131,9 @@ async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: n
       ...(replaces ? { replaces } : {}),
       ...(config.preferredChain ? { preferredChain: config.preferredChain } : {}),
       topIssuerName: (pem) => chainIssuerNames(pem).topIssuerCommonName,
+      checkChain: (pem) => void checkIssuedCertificate({ certificate: pem }, {
+        key: orderedKey, identifiers: config.identifiers, now: now(), from: 'the CA', askedIn: 'the order',
+      }),
       events: {
         ...ctx.events,
         onOrderCreated: (url) => {

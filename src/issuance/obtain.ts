@@ -40,6 +40,11 @@ export interface ObtainRequest {
   preferredChain?: string;
   /** Reads the top issuer CN of a PEM chain (src/certs), injected to keep this flow free of X.509 parsing. */
   topIssuerName?: (chainPem: string) => string | undefined;
+  /**
+   * The check the chain kept must pass (key, names, dates: src/certs), injected like topIssuerName; it throws
+   * when a chain fails. A preferred alternate that fails it is passed over for the default chain.
+   */
+  checkChain?: (chainPem: string) => void;
   events?: ObtainEvents;
   signal?: AbortSignal;
 }
@@ -108,6 +113,7 @@ export async function obtainCertificate(req: ObtainRequest): Promise<ObtainResul
   const chain = await choosePreferredChain(await downloadCertificate(req.client, req.account, order.order.certificate), {
     preferred: req.preferredChain,
     topIssuerName: req.topIssuerName,
+    check: req.checkChain,
     download: (url) => downloadCertificate(req.client, req.account, url),
     onWarning: req.events?.onWarning,
   });

@@ -11,6 +11,8 @@ export interface ChainChoiceOptions {
   topIssuerName?: ((chainPem: string) => string | undefined) | undefined;
   /** Downloads an alternate chain (RFC 8555 §7.4.2 Link rel="alternate"). */
   download: (url: string) => Promise<DownloadedChain>;
+  /** Throws when a chain fails the certificate check (wrong key, names or dates); the default chain is checked by the caller. */
+  check?: ((chainPem: string) => void) | undefined;
   onWarning?: ((message: string) => void) | undefined;
 }
 
@@ -21,8 +23,8 @@ export interface ChainChoiceOptions {
  * default chain, with a warning. This is certbot's rule (`find_chain_with_issuer`, topmost-only
  * since certbot issue #8577) and lego's (`hasPreferredChain`): an intermediate's name in the middle
  * of a chain does not count, or the default chain, which also passes through it, would win.
- * An alternate that cannot be fetched is a warning: the certificate is issued and the default
- * chain is good. Only an abort stops the search.
+ * An alternate that cannot be fetched, or whose certificates fail `check`, is a warning: the
+ * certificate is issued and the default chain is good. Only an abort stops the search.
  */
 export async function choosePreferredChain(first: DownloadedChain, options: ChainChoiceOptions): Promise<{ pem: string; issuer?: string }> {
   const issuerOf = (pem: string) => options.topIssuerName?.(pem);
@@ -33,6 +35,7 @@ export async function choosePreferredChain(first: DownloadedChain, options: Chai
   if (alternates.length > MAX_ALTERNATE_CHAINS) {
     options.onWarning?.(`the CA offers ${alternates.length} alternate chains; looking at the first ${MAX_ALTERNATE_CHAINS} only`);
   }
+  let refusedPreferred = false;
   for (const url of alternates.slice(0, MAX_ALTERNATE_CHAINS)) {
     let alternate: DownloadedChain;
     try {
@@ -43,9 +46,26 @@ export async function choosePreferredChain(first: DownloadedChain, options: Chai
       continue;
     }
     const issuer = issuerOf(alternate.pem);
-    if (issuer === options.preferred) return { pem: alternate.pem, issuer };
+    if (issuer !== options.preferred) continue;
+    // The alternate is the CA's text like the default chain: one that fails the check (another leaf, an
+    // expired or foreign certificate) is not kept for its name, and the default chain still is good.
+    const problem = checkProblem(options.check, alternate.pem);
+    if (problem === undefined) return { pem: alternate.pem, issuer };
+    options.onWarning?.(`alternate chain ${url} ends at "${options.preferred}" but fails the certificate check (${problem}); kept the default chain${firstIssuer ? ` (${firstIssuer})` : ''}`);
+    refusedPreferred = true;
   }
   // certbot and lego fall back to the default chain when none matches; so do we, and say so.
-  options.onWarning?.(`no chain from the CA ends at an issuer named "${options.preferred}"; kept the default chain${firstIssuer ? ` (${firstIssuer})` : ''}`);
+  if (!refusedPreferred) options.onWarning?.(`no chain from the CA ends at an issuer named "${options.preferred}"; kept the default chain${firstIssuer ? ` (${firstIssuer})` : ''}`);
   return keepFirst;
+}
+
+function checkProblem(check: ((chainPem: string) => void) | undefined, pem: string): string | undefined {
+  if (!check) return undefined;
+  try {
+    check(pem);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof AcmecliError)) throw err;
+    return err.message;
+  }
 }

@@ -5,6 +5,8 @@ import { startPebble, type PebbleInstance } from '../support/pebble.js';
 import { startHostileAcmeProxy, type HostileAcmeProxy } from '../support/hostile-acme-proxy.js';
 import { runMain } from '../support/in-process.js';
 import { tempDir } from '../support/cert-fixtures.js';
+import { issueLeaf, makeTestCa } from '../support/forged-certificates.js';
+import { generateKeyPairSync } from 'node:crypto';
 
 // Issue 8, "The CA steers the client": a CA (here Pebble behind a proxy that lies) must not be able to
 // make acmecli busy-loop, hand solvers names or tokens it never asked for, or sign requests for other hosts.
@@ -116,6 +118,25 @@ describe('--preferred-chain when an alternate cannot be had', () => {
     expect(r.json<{ lineages: { status: string }[] }>().lineages[0]?.status).toBe('issued');
     expect(r.stderr).toMatch(new RegExp(`warning: .*alternate chain ${proxy.origin}${alternatePath} .*kept the default chain`));
     expect(proxy.requests.some((q) => q.path === alternatePath && q.method === 'POST')).toBe(true);
+  });
+
+  test('a preferred alternate that fails the certificate check (another key, other names): the default chain is kept, with a warning', async () => {
+    const forgedRoot = await makeTestCa('Forged Preferred Root');
+    const forgedLeaf = await issueLeaf(forgedRoot, { key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, dnsNames: ['elsewhere.example'] });
+    proxy.answer('/forged-alternate', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/pem-certificate-chain' });
+      res.end(forgedLeaf);
+    });
+    proxy.rewrite('certificate', (ex) => {
+      if (ex.path !== '/forged-alternate') ex.headers.link = [`<${proxy.origin}/forged-alternate>;rel="alternate"`];
+    });
+    const r = await issue(['--preferred-chain', 'Forged Preferred Root']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json<{ lineages: { status: string }[] }>().lineages[0]?.status).toBe('issued');
+    expect(r.stderr).toMatch(new RegExp(`warning: s${n}\\.example\\.com: alternate chain ${proxy.origin}/forged-alternate ends at "Forged Preferred Root" but fails the certificate check \\(refused the certificate from the CA: .*\\); kept the default chain`));
+    expect(r.stderr).not.toMatch(/no chain from the CA ends at/);
+    const kept = readFileSync(path.join(work, `out${n}`, `s${n}.example.com.crt`), 'utf8');
+    expect(kept).not.toContain(forgedLeaf.trim());
   });
 
   test('a CA offering a hundred alternates: only the first five are fetched', async () => {

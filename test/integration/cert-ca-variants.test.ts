@@ -99,6 +99,17 @@ describe('a CA whose validations always pass (PEBBLE_VA_ALWAYS_VALID)', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.json<IssueJson>().lineages[0]?.status).toBe('issued');
   });
+
+  test('an IPv4-mapped IPv6 address without --name gets a lineage name that starts with a digit', async () => {
+    const dir = tempDir('mapped');
+    const key = await newKey(dir);
+    const r = await runMain(['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, '-k', key, 'cert', 'issue', '-d', '::ffff:127.0.0.1', '--http-stateless', '--out', path.join(dir, 'out'), '--agree-tos'], { env: { ACMECLI_HOME: path.join(dir, 'home') } });
+    // The name is made and the order is placed (once refused as --name "--ffff-7f00-1", exit 2). Pebble (Go's
+    // netip) then answers for 127.0.0.1, which is not the name asked for, so the order is refused: exit 1.
+    expect(r.stderr).not.toMatch(/--name/);
+    expect(r.stderr).toMatch(/^acmecli: 0--ffff-7f00-1: the CA's order \S+ is for "127\.0\.0\.1", not the names requested \(::ffff:7f00:1\); refusing it$/m);
+    expect(r.code).toBe(1);
+  });
 });
 
 describe('alternate chains (RFC 8555 §7.4.2, PEBBLE_ALTERNATE_ROOTS)', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { formatIpAddress, identifiersEqual, ipAddressBytes, normaliseIpAddress, parseIdentifiers } from '../../../src/certs/identifiers.js';
+import { defaultLineageName, formatIpAddress, identifiersEqual, ipAddressBytes, normaliseIpAddress, parseIdentifiers } from '../../../src/certs/identifiers.js';
 import { UsageError } from '../../../src/errors.js';
+import { checkLineageName } from '../../../src/state/lineage-store.js';
 
 describe('parseIdentifiers accepts', () => {
   test.each([
@@ -69,6 +70,11 @@ describe('parseIdentifiers refuses, with one line naming the value', () => {
     ['[2001:db8::1]', /without brackets/],
     ['fe80::1%eth0', /zone index/],
     ['12345::1', /not a valid IPv6 address/],
+    ['a.example\u3002', /ASCII form: a\.example$/],
+    ['a.example\uff0e', /ASCII form: a\.example$/],
+    ['xn--a.example', /xn-- but is not valid punycode/],
+    ['xn--abc.example', /xn-- but is not valid punycode/],
+    ['www.xn--ab.example', /xn-- but is not valid punycode/],
   ])('%j', (name, reason) => {
     let error: unknown;
     try {
@@ -138,5 +144,21 @@ describe('IP address text (RFC 5952 §4, as RFC 8738 §3 asks)', () => {
     expect(formatIpAddress(new Uint8Array(5))).toBeUndefined();
     expect(normaliseIpAddress('example.com')).toBeUndefined();
     expect(normaliseIpAddress('fe80::1%eth0')).toBeUndefined();
+  });
+});
+
+describe('the default lineage name of a first -d', () => {
+  test.each([
+    ['example.com', 'example.com'],
+    ['*.example.com', '_wildcard.example.com'],
+    ['xn--bcher-kva.example', 'xn--bcher-kva.example'],
+    ['192.0.2.1', '192.0.2.1'],
+    ['2001:db8::1', '2001-db8--1'],
+    ['::ffff:127.0.0.1', '0--ffff-7f00-1'],
+    ['::1', '0--1'],
+  ])('%s → %s, a name checkLineageName accepts', (given, expected) => {
+    const name = defaultLineageName(parseIdentifiers([given])[0]!);
+    expect(name).toBe(expected);
+    expect(checkLineageName(name)).toBe(name);
   });
 });
