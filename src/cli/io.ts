@@ -17,6 +17,8 @@ export interface CliIO {
   /** Asks a question on the terminal; only called when isStdinTty. */
   ask(question: string): Promise<string>;
   cwd: string;
+  /** The clock of lineage runs (renewal decisions, issued-certificate checks); the system clock unless a test sets one. */
+  now?: () => Date;
 }
 
 export function processIO(): CliIO {

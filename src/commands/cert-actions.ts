@@ -560,7 +560,7 @@ async function runnerDeps(ctx: CliContext, creation: AccountCreation) {
     store,
     registry,
     env: withoutSecrets(ctx.io.env),
-    now: () => new Date(),
+    now: ctx.io.now ?? (() => new Date()),
     version: VERSION,
     connect: async (config, options) => {
       const client = await ctx.clientFor(config.directoryUrl, config.caFile);

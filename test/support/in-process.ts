@@ -16,6 +16,8 @@ export interface InProcessOptions {
   onContext?: (ctx: CliContext) => void;
   /** Each piece of stderr as it is written, for a test that must act while the command runs. */
   onStderr?: (text: string) => void;
+  /** The clock of lineage runs, so a test moves time instead of sleeping. */
+  now?: () => Date;
 }
 
 export interface InProcessResult {
@@ -51,6 +53,7 @@ export async function runMain(args: string[], options: InProcessOptions = {}): P
       return answer;
     },
     cwd: process.cwd(),
+    ...(options.now ? { now: options.now } : {}),
   };
   const code = await main(args, io, options.onContext ? { onContext: options.onContext } : {});
   const stdoutBytes = Buffer.concat(out);
