@@ -12,7 +12,7 @@ import { errorFacts, healthAfterFailure, healthAfterSuccess } from '../monitorin
 import { runFailureHook } from '../monitoring/failure-hook.js';
 import { runDeployHook } from './deploy-hook.js';
 import type { IssuanceStep } from './obtain.js';
-import { currentVersion, decideRenewal, recordAriAnswer } from './renewal-decision.js';
+import { currentVersion, decideRenewal, decideRun, recordAriAnswer, type RunFacts } from './renewal-decision.js';
 import { currentOutputsStamp, issueNextVersion, outputsAreCurrent, repairOutputs, type CaAttempt } from './next-version.js';
 import { outputPaths } from './output-files.js';
 import { changedSettings, dnsCheckSettings, needsNewCertificate } from './lineage-settings.js';
@@ -193,11 +193,11 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string, seen: { 
   let repaired = record ? await repairOutputs(deps.store, record) : false;
   if (repaired) deps.onInfo?.(`${name}: output files did not match version ${record?.current}; restored them`);
 
-  let basis: LineageOutcome['basis'];
   let saved: string[] = [];
+  let needsNew = false;
   if (mode.kind === 'issue') {
     const stored = record && currentVersion(record) ? record.config : undefined;
-    const changed = stored !== undefined && needsNewCertificate(stored, mode.config);
+    needsNew = stored !== undefined && needsNewCertificate(stored, mode.config);
     saved = changedSettings(stored, mode.config);
     if (record) {
       record.config = mode.config;
@@ -207,36 +207,32 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string, seen: { 
       record = { config: mode.config, createdAt: now.toISOString(), acmecliVersion: deps.version, versions: [] };
     }
     seen.record = record;
-    if (!currentVersion(record)) basis = 'new';
-    else if (changed) basis = 'changed';
-    else if (mode.force) basis = 'forced';
-    else {
-      const decision = decideRenewal(record, now, false);
-      if (!decision.isDue) {
-        await deps.store.write(record);
-        if (repaired || record.deployPending === record.current) await deployCurrent(deps, record);
-        const what = saved.length ? `saved ${saved.join(', ')}; ` : '';
-        return { name, status: 'not-due', message: `${name} is not due until ${decision.renewAt.toISOString()}; ${what}nothing issued (--force to issue now)`, renewAt: decision.renewAt.toISOString(), basis: decision.basis, repaired, ...(saved.length ? { savedSettings: saved } : {}) };
-      }
-      basis = decision.basis === 'no-certificate' ? 'new' : decision.basis;
-    }
-  } else {
-    if (!record || !currentVersion(record)) throw new StateError(`no lineage named ${name} (see acmecli cert list)`);
-    if (mode.dryRun) return await dryRunOrder(deps, record);
-    if (mode.force) basis = 'forced';
-    else {
-      let decision = decideRenewal(record, now, await deps.ariSupported(issuingCaConfig(record)));
-      if (decision.shouldCheckAri) {
-        await checkAri(deps, record, now);
-        decision = decideRenewal(record, now, true);
-      }
-      if (!decision.isDue) {
-        if (repaired || record.deployPending === record.current) await deployCurrent(deps, record);
-        return { name, status: 'not-due', message: `${name}: not due until ${decision.renewAt.toISOString()} (${decision.basis === 'ari' ? 'the CA\'s renewal window' : 'renewal window'})`, renewAt: decision.renewAt.toISOString(), basis: decision.basis, repaired };
-      }
-      basis = decision.basis;
-    }
+  } else if (!record || !currentVersion(record)) {
+    throw new StateError(`no lineage named ${name} (see acmecli cert list)`);
   }
+  const facts: RunFacts = {
+    kind: mode.kind, record, now, force: mode.force, dryRun: isDryRun(mode), needsNewCertificate: needsNew,
+    ariSupported: mode.kind === 'renew' && !mode.force && !isDryRun(mode) && (await deps.ariSupported(issuingCaConfig(record))), ariAsked: false,
+  };
+  let decided = decideRun(facts);
+  if (decided.action === 'ask-ari') {
+    await checkAri(deps, record, now);
+    decided = decideRun({ ...facts, ariAsked: true });
+  }
+  if (decided.action === 'dry-run') return await dryRunOrder(deps, record);
+  if (decided.action === 'not-due') {
+    const decision = decided.decision;
+    if (mode.kind === 'issue') await deps.store.write(record);
+    if (repaired || record.deployPending === record.current) await deployCurrent(deps, record);
+    const renewAt = decision.renewAt.toISOString();
+    if (mode.kind === 'issue') {
+      const what = saved.length ? `saved ${saved.join(', ')}; ` : '';
+      return { name, status: 'not-due', message: `${name} is not due until ${renewAt}; ${what}nothing issued (--force to issue now)`, renewAt, basis: decision.basis, repaired, ...(saved.length ? { savedSettings: saved } : {}) };
+    }
+    return { name, status: 'not-due', message: `${name}: not due until ${renewAt} (${decision.basis === 'ari' ? 'the CA\'s renewal window' : 'renewal window'})`, renewAt, basis: decision.basis, repaired };
+  }
+  if (decided.action !== 'issue') throw new Error(`unexpected run decision ${decided.action}`);
+  const basis: LineageOutcome['basis'] = decided.basis;
 
   await deps.beforeIssue?.(record.config);
   // The output folder may have become read-only since the last run: say so before the CA issues what we could not deploy.

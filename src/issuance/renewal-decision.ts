@@ -58,6 +58,57 @@ export function recordAriAnswer(record: LineageRecord, certId: string, window: {
   };
 }
 
+/** Why a run issues: what the outcome's `basis` says. */
+export type IssueBasis = 'new' | 'changed' | 'forced' | 'ari' | 'window' | 'revoked';
+
+/** What a locked run does with a lineage, before any network but the ARI question. */
+export type RunDecision =
+  | { action: 'issue'; basis: IssueBasis }
+  | { action: 'not-due'; decision: RenewalDecision }
+  /** `cert renew`: ask the CA's renewalInfo (RFC 9773), record the answer, then decide again with `ariAsked`. */
+  | { action: 'ask-ari' }
+  | { action: 'dry-run' };
+
+export interface RunFacts {
+  /** `cert issue` (new or changed settings) or `cert renew`. */
+  kind: 'issue' | 'renew';
+  /** As it will be issued from: for `cert issue`, with the new settings. */
+  record: LineageRecord;
+  now: Date;
+  force: boolean;
+  dryRun: boolean;
+  /** `cert issue` only: the settings changed in a way only a new certificate shows (names, key type…). */
+  needsNewCertificate: boolean;
+  /** The lineage's CA offers renewalInfo (as last seen). */
+  ariSupported: boolean;
+  /** The CA was asked this run: decide with what it said. */
+  ariAsked: boolean;
+}
+
+/**
+ * The decision of a run under the lineage's lock, pure: `cert issue` issues a new lineage, one whose
+ * settings need a new certificate, or with --force, and otherwise only when due (ARI is not asked:
+ * the person is there to see it); `cert renew` runs the dry run, issues with --force, else asks ARI
+ * when its stored answer is missing or stale, then issues when due.
+ */
+export function decideRun(facts: RunFacts): RunDecision {
+  const { record, now } = facts;
+  if (facts.kind === 'issue') {
+    if (!currentVersion(record)) return { action: 'issue', basis: 'new' };
+    if (facts.needsNewCertificate) return { action: 'issue', basis: 'changed' };
+    if (facts.force) return { action: 'issue', basis: 'forced' };
+    const decision = decideRenewal(record, now, false);
+    if (!decision.isDue) return { action: 'not-due', decision };
+    return { action: 'issue', basis: decision.basis === 'no-certificate' ? 'new' : decision.basis };
+  }
+  if (facts.dryRun) return { action: 'dry-run' };
+  if (facts.force) return { action: 'issue', basis: 'forced' };
+  const decision = decideRenewal(record, now, facts.ariSupported || facts.ariAsked);
+  if (decision.shouldCheckAri && !facts.ariAsked) return { action: 'ask-ari' };
+  if (!decision.isDue) return { action: 'not-due', decision };
+  return { action: 'issue', basis: decision.basis === 'no-certificate' ? 'new' : decision.basis };
+}
+
 export function currentVersion(record: LineageRecord): LineageVersion | undefined {
   return record.versions.find((v) => v.number === record.current);
 }
