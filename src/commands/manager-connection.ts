@@ -73,6 +73,7 @@ export async function resolveManagerConnection(ctx: CliContext, options: Manager
       userAgent: USER_AGENT,
       allowHttp: true,
       timeoutMs,
+      maxBodyBytes: MANAGER_MAX_BODY_BYTES,
       caFileOption: '--manager-ca-file',
       ...(extraCaPem ? { extraCaPem } : {}),
       ...(clientCertificate ? { clientCertificate } : {}),
@@ -81,6 +82,14 @@ export async function resolveManagerConnection(ctx: CliContext, options: Manager
     }),
   };
 }
+
+/**
+ * The largest answer taken from the manager. Its certificate list holds ~900 bytes per
+ * certificate (the CSR is most of it): a fleet of 5,000 is ~4.5 MB, over the 4 MiB an ACME
+ * answer may be. 32 MiB is ~35,000 certificates, and still a bound on what a hostile manager
+ * can make the agent hold.
+ */
+export const MANAGER_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 /** A manager client for one-shot commands; the transport is closed with the context. */
 export async function managerClient(ctx: CliContext, options: ManagerConnectionOptions): Promise<{ client: ManagerClient; close: () => Promise<void> }> {

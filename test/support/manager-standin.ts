@@ -130,6 +130,12 @@ export interface ManagerStandin {
   setMisissue(kind: Misissue | undefined): void;
   /** Forgets every pending-deletion mark (the leader's hourly reap, §4). */
   reapPendingDeletions(): void;
+  /**
+   * Stores copies of one of the owner's certificates under other domains (same files and fields,
+   * `issuer/domain` identities): a list as long as a fleet's without an ACME order for each.
+   * The copies' certificates name the original's domain, so only list-level tests may use them.
+   */
+  copyCertificate(owner: string, nameOrIssuerDomain: string, domains: string[]): void;
   requests: LoggedRequest[];
   /** The owner's live certificates, keyed `name` or `issuer/domain` (copies). */
   certificates(owner: string): Map<string, StoredCertificate>;
@@ -1027,6 +1033,11 @@ export async function startManagerStandin(options: ManagerStandinOptions): Promi
       misissue = kind;
     },
     reapPendingDeletions: () => pendingDeletion.clear(),
+    copyCertificate(owner, nameOrIssuerDomain, domains) {
+      const record = store.get(`${owner}/${nameOrIssuerDomain}`);
+      if (!record) throw new Error(`no certificate ${owner}/${nameOrIssuerDomain}`);
+      for (const domain of domains) store.set(`${owner}/${record.issuer}/${domain}`, { ...record, domain, name: '' });
+    },
     requests,
     certificates(owner) {
       const prefix = `${owner}/`;
