@@ -7,7 +7,7 @@ import { domainProblem, pathComponentProblem } from './config/values.js';
 
 /** Fields that, when present, must be text: a number or object there would break comparisons later. */
 /** pathComponentProblem's rule, said without quoting the value again (it may hold control characters). */
-const FILE_NAME_RULE = 'must not contain "/", "\\", ".." or control characters: it becomes a file name';
+const FILE_NAME_RULE = 'must not contain "/", "\\", ".." or control characters (nor format characters such as bidi marks, nor line separators), be ".", or start or end with white space: it becomes a file name';
 
 const TEXT_FIELDS = ['name', 'san', 'renewal_days', 'dns_challenge', 'http_challenge', 'expires', 'fingerprint', 'csr', 'labels', 'encryption', 'serial', 'key_type', 'profile'] as const;
 
@@ -97,8 +97,8 @@ export function checkAnswerIsFor(asked: CertificateRef | { name?: string | undef
   }
 }
 
-/** JSON quoting: control characters (newline, ESC) come out as escapes, never raw. */
+/** JSON quoting: control and format characters (newline, ESC, C1, bidi, soft hyphen) come out as escapes, never raw. */
 function shown(value: string): string {
   const quoted = JSON.stringify(value.length > 120 ? `${value.slice(0, 119)}…` : value);
-  return quoted.replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return quoted.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, (c) => [...Array(c.length).keys()].map((i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
 }

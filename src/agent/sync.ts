@@ -10,8 +10,8 @@ import { ManagerError } from '../manager/manager-error.js';
 import type { CertMap, ManagerCertificate, UpdateCertificateParams } from '../manager/types.js';
 import { backupPath, type VaultClient } from '../manager/vault.js';
 import type { CertificateConfig, ClientConfig } from './config/schema.js';
-import { certificateId, certificatePaths } from './config/paths.js';
-import { checkAnswerIsFor, partitionManagerList } from './manager-entry.js';
+import { certificateId, certificatePaths, separateClashingFiles } from './config/paths.js';
+import { checkAnswerIsFor, describeEntry, partitionManagerList } from './manager-entry.js';
 import { deployFiles, fingerprintOf, readLocalFiles, removeFiles, type DeployModes, type DeployPaths, type LocalFiles } from './deploy-files.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
@@ -93,6 +93,15 @@ export async function runSyncCycle(given: SyncDeps): Promise<CycleResult> {
   const plans: Planned[] = [];
   const keep = new Set<ManagerCertificate>();
   if (deps.pullOnly) {
+    // Two entries whose files are one file: neither is written, or the second would overwrite the first.
+    const { distinct, clashing } = separateClashingFiles(deps.config.common, serverList.map((s) => ({ ...s, name: s.name ?? '' })));
+    for (const { entry, file, other } of clashing) {
+      const message = `refused the manager's certificate ${describeEntry(entry)}: its file ${JSON.stringify(file)} is also a file of ${JSON.stringify(other)}; neither is written`;
+      result.errors.push(message);
+      (deps.state.certificates[certificateId(entry)] ??= {}).lastError = message;
+      deps.log.error(message, { domain: entry.domain, issuer: entry.issuer, name: entry.name, owner: deps.owner });
+    }
+    serverList = serverList.filter((s) => distinct.some((d) => d.issuer === s.issuer && d.domain === s.domain && d.name === (s.name ?? '')));
     await mapLimited(serverList, CHECK_CONCURRENCY, (server) => guarded(deps, result, server, async () => void (await syncDeployed(deps, result, server, undefined))));
   } else {
     const checked: (Planned | undefined)[] = new Array(deps.config.certificates.length);

@@ -123,6 +123,49 @@ describe('names from the manager are checked before anything is written or delet
     expect(hostile.requests.filter((q) => /victim|evil|pwned|up\.example/.test(q.path))).toEqual([]);
   });
 
+  test('pull-only: names and issuers with C1 controls, bidi and other format characters, line separators, edge spaces or "." are refused', async () => {
+    hostile.reset();
+    const full = host('dee');
+    full.write(`  - domain: web.dee.example\n    issuer: pebble\n    name: web\n`);
+    expect((await full.once()).code).toBe(0);
+    const replica = host('dee', { pullOnly: true, scope: ['read'] });
+    mkdirSync(replica.certDir, { recursive: true });
+    const hostileNames = ['web\u009b1m', 'web\u202etxt', 'web\u200f', 'web\u2066x', 'web\u2028x', 'web\u00adx', ' web', 'web '];
+    // Each with its key beside it, as an operator would have copied it: only the name check stops the write.
+    for (const name of ['web', ...hostileNames]) copyFileSync(path.join(full.certDir, 'web.key'), path.join(replica.certDir, `${name}.key`));
+    replica.write('');
+    for (const name of hostileNames) hostile.addEntry({ entry: { name }, copyOf: 'web' });
+    hostile.addEntry({ entry: { name: '', issuer: '.', domain: 'dot.dee.example' }, copyOf: 'web' });
+    hostile.addEntry({ entry: { name: '', issuer: ' pebble', domain: 'space.dee.example' }, copyOf: 'web' });
+    const r = await replica.once();
+    expect(r.code, r.stdout).toBe(1);
+    const refusals = r.stdout.split('\n').filter((l) => l.includes("refused the manager's certificate"));
+    expect(refusals).toHaveLength(hostileNames.length + 2);
+    // Only the honest certificate was deployed; the keys are the ones put there.
+    expect(readdirSync(replica.certDir).filter((f) => !f.endsWith('.key')).sort()).toEqual(['web.ca.crt', 'web.crt']);
+    expect(r.stdout + r.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200f\u202e\u2066\u2028]/);
+    // Nothing was asked of the manager for a refused identity.
+    expect(hostile.requests.filter((q) => q.method === 'GET' && /certificate\/(?!metadata)/.test(q.path) && !q.path.endsWith('/web'))).toEqual([]);
+  });
+
+  test('pull-only: an entry named web.ca, whose certificate file is web\'s CA file, is refused with web: nothing is overwritten', async () => {
+    hostile.reset();
+    const full = host('eve');
+    full.write(`  - domain: web.eve.example\n    issuer: pebble\n    name: web\n`);
+    expect((await full.once()).code).toBe(0);
+    const replica = host('eve', { pullOnly: true, scope: ['read'] });
+    mkdirSync(replica.certDir, { recursive: true });
+    for (const name of ['web', 'web.ca']) copyFileSync(path.join(full.certDir, 'web.key'), path.join(replica.certDir, `${name}.key`));
+    replica.write('');
+    hostile.addEntry({ entry: { name: 'web.ca' }, copyOf: 'web' });
+    const r = await replica.once();
+    expect(r.code, r.stdout).toBe(1);
+    const refusals = r.stdout.split('\n').filter((l) => l.includes("refused the manager's certificate"));
+    expect(refusals).toHaveLength(2);
+    expect(refusals.join('\n')).toContain(`web.ca.crt\\" is also a file of \\"web`);
+    expect(readdirSync(replica.certDir).sort()).toEqual(['web.ca.key', 'web.key']);
+  });
+
   test('a symbolic link inside certificate_dir that leads out of it is not written through', async () => {
     hostile.reset();
     const h = host('cal');

@@ -23,6 +23,35 @@ export function certificatePaths(common: PathSettings, cert: CertificateIdentity
   return { cert: base + common.certificateFileExt, key: base + common.certificateKeyFileExt, ca: base + common.certificateCaFileExt };
 }
 
+/**
+ * The certificates whose files would be the same file as another one's (pull-only mode deploys what
+ * the manager lists, so the manager chooses the names): an entry named `X.ca` writes its certificate
+ * at `X.ca.crt`, which is entry `X`'s CA file. Each such certificate is named with the identity of
+ * the other one, so neither is written over the other; the others are returned as they came.
+ */
+export function separateClashingFiles<T extends CertificateIdentity>(common: PathSettings, entries: readonly T[]): { distinct: T[]; clashing: { entry: T; file: string; other: string }[] } {
+  const owners = new Map<string, T[]>();
+  for (const entry of entries) {
+    // One entry listed twice is one certificate, not a clash.
+    for (const file of new Set(Object.values(certificatePaths(common, entry)))) {
+      const list = owners.get(file) ?? [];
+      if (!list.some((e) => certificateId(e) === certificateId(entry))) list.push(entry);
+      owners.set(file, list);
+    }
+  }
+  const clashing: { entry: T; file: string; other: string }[] = [];
+  const refused = new Set<T>();
+  for (const [file, list] of owners) {
+    if (list.length < 2) continue;
+    for (const entry of list) {
+      if (refused.has(entry)) continue;
+      refused.add(entry);
+      clashing.push({ entry, file, other: certificateId(list.find((e) => e !== entry)!) });
+    }
+  }
+  return { distinct: entries.filter((e) => !refused.has(e)), clashing };
+}
+
 /** The identity the manager keys a certificate by: its name, else `issuer/domain`. Also the cleanup's key. */
 export function certificateId(cert: CertificateIdentity): string {
   return cert.name === '' ? `${cert.issuer}/${cert.domain}` : cert.name;

@@ -81,15 +81,26 @@ export function checkLabels(labels: string): { problem?: string; ignored: string
 
 /**
  * `name` and `issuer` become file names (manager-contract.md §6.7): no `/`, `\` or `..`,
- * which the manager refuses for `name` too. Control characters would make
- * unreadable file names.
+ * which the manager refuses for `name` too, and not `.` (an issuer `.` is certificate_dir
+ * itself). Control and format characters would make unreadable or look-alike file names, and
+ * white space at either end a name that reads like another.
  */
 export function pathComponentProblem(value: string): string | undefined {
+  // Checked first: the messages below quote the value, which must not carry a control character to the terminal.
+  if (UNSEEN_CHARACTERS.test(value)) return 'must not contain control characters, format characters (bidi marks, zero-width characters) or line separators: it is used as a file name';
   if (value.includes('/') || value.includes('\\')) return `"${value}" must not contain "/" or "\\": it is used as a file name`;
   if (value.includes('..')) return `"${value}" must not contain "..": it is used as a file name`;
-  if (/[\x00-\x1f\x7f]/.test(value)) return 'must not contain control characters: it is used as a file name';
+  if (value === '.') return '"." is the folder itself, not a file name';
+  if (value.trim() !== value) return `"${value}" must not start or end with white space: it is used as a file name`;
   return undefined;
 }
+
+/**
+ * C0 and C1 controls, DEL, Unicode format characters (category Cf: bidi marks, embeddings, overrides and
+ * isolates, zero-width spaces and joiners, the soft hyphen) and the line and paragraph separators: in a
+ * file name they make it look like another one (`\u202e` turns `gpj.exe` round) or break a log line.
+ */
+const UNSEEN_CHARACTERS = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 
 /** A file extension is appended to a path: a separator in it would make folders. */
 export function extensionProblem(ext: string): string | undefined {

@@ -13,10 +13,21 @@ test.each([
 });
 
 test.each([
-  ['a name that climbs out of the folder', { ...ok, name: '../../victim/important' }, 'name "../../victim/important" must not contain "/", "\\", ".." or control characters: it becomes a file name'],
+  ['a name that climbs out of the folder', { ...ok, name: '../../victim/important' }, 'name "../../victim/important" must not contain "/", "\\", ".." or control characters (nor format characters such as bidi marks, nor line separators), be ".", or start or end with white space: it becomes a file name'],
   ['a name with a newline and ESC', { ...ok, name: 'a\n\u001b[2J' }, 'name "a\\n\\u001b[2J" must not contain'],
   ['an issuer of ".."', { ...ok, issuer: '..' }, 'issuer ".." must not contain'],
   ['an issuer with a slash', { ...ok, issuer: 'le/../..' }, 'issuer "le/../.." must not contain'],
+  ['a name with a C1 control (CSI)', { ...ok, name: 'web\u009b1m' }, 'name "web\\u009b1m" must not contain'],
+  ['a name with a right-to-left override', { ...ok, name: 'gpj\u202eexe' }, 'name "gpj\\u202eexe" must not contain'],
+  ['a name with a right-to-left mark', { ...ok, name: 'web\u200f' }, 'name "web\\u200f" must not contain'],
+  ['a name with a bidi isolate', { ...ok, name: 'web\u2066' }, 'name "web\\u2066" must not contain'],
+  ['a name with a zero-width space', { ...ok, name: 'we\u200bb' }, 'name "we\\u200bb" must not contain'],
+  ['a name with a line separator', { ...ok, name: 'web\u2028x' }, 'name "web\\u2028x" must not contain'],
+  ['a paragraph separator in the issuer', { ...ok, issuer: 'le\u2029' }, 'issuer "le\\u2029" must not contain'],
+  ['an issuer with a leading space', { ...ok, issuer: ' pebble' }, 'issuer " pebble" must not contain'],
+  ['a name with a trailing space', { ...ok, name: 'web ' }, 'name "web " must not contain'],
+  ['an issuer of "." (certificate_dir itself)', { ...ok, issuer: '.' }, 'issuer "." must not contain'],
+  ['a name of "."', { ...ok, name: '.' }, 'name "." must not contain'],
   ['a domain that is a path', { ...ok, domain: '../../etc/passwd' }, 'domain "../../etc/passwd" is not a valid domain name'],
   ['a domain with an OSC sequence', { ...ok, domain: 'x.example\u001b]0;t\u0007' }, 'domain "x.example\\u001b]0;t\\u0007" is not a valid domain name'],
   ['no issuer', { domain: 'a.example' }, 'it has no issuer'],
