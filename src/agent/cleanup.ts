@@ -1,7 +1,8 @@
-import { lstat, readdir, rm } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { ManagerCertificate } from '../manager/types.js';
-import { checkInsideFolder } from '../state/inside-folder.js';
+import { removeInsideFolder } from '../state/inside-folder.js';
+import { assertOwnFolders } from '../state/safe-folder.js';
 import { certificateId } from './config/paths.js';
 import type { ClientConfig } from './config/schema.js';
 
@@ -23,15 +24,15 @@ export async function removeOrphanFiles(config: ClientConfig, serverList: readon
   // Longest first: `.ca.crt` must be tried before `.crt`.
   const extensions = [config.common.certificateCaFileExt, config.common.certificateFileExt, config.common.certificateKeyFileExt].sort((a, b) => b.length - a.length);
   const removed: string[] = [];
+  // Before the walk: a certificate_dir another user can change is not ours to clean (their files, their links).
+  await assertOwnFolders(dir, 'certificate_dir');
   for (const path of await regularFilesUnder(dir)) {
     const ext = extensions.find((e) => path.endsWith(e));
     if (!ext) continue;
     const id = relative(dir, path).slice(0, -ext.length);
     if (known.has(id)) continue;
-    // The folder may have changed since it was read: the same check as every other delete.
-    await checkInsideFolder(dir, path);
-    await rm(path, { force: true });
-    removed.push(path);
+    // The folder may have changed since it was read: the same check as every other delete, right before it.
+    if (await removeInsideFolder(dir, path)) removed.push(path);
   }
   return removed;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { writeFilesTogether, type FileToWrite } from '../state/atomic-write.js';
-import { checkInsideFolder } from '../state/inside-folder.js';
+import { checkInsideFolder, removeInsideFolder } from '../state/inside-folder.js';
 
 export interface DeployPaths {
   cert: string;
@@ -26,7 +26,13 @@ export function fingerprintOf(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-export async function readLocalFiles(paths: DeployPaths): Promise<LocalFiles> {
+/**
+ * The deployed files as they are. Each path is checked (checkInsideFolder) before
+ * it is read: a symlink planted at NAME.crt that leads out of `folder` is refused,
+ * never read through (its content would decide a re-issue).
+ */
+export async function readLocalFiles(folder: string, paths: DeployPaths): Promise<LocalFiles> {
+  for (const path of [paths.cert, paths.key, paths.ca]) await checkInsideFolder(folder, path);
   const read = (path: string) => readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     throw err;
@@ -59,12 +65,7 @@ export async function removeFiles(folder: string, paths: DeployPaths): Promise<s
   const removed: string[] = [];
   for (const path of [paths.key, paths.cert, paths.ca]) await checkInsideFolder(folder, path);
   for (const path of [paths.key, paths.cert, paths.ca]) {
-    try {
-      await rm(path);
-      removed.push(path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
+    if (await removeInsideFolder(folder, path)) removed.push(path);
   }
   return removed;
 }

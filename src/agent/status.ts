@@ -41,7 +41,7 @@ export async function agentStatus(config: ClientConfig, state: AgentState, now: 
   const certificates: CertificateStatus[] = [];
   for (const [id, identity] of ids) {
     const paths = certificatePaths(config.common, identity);
-    const local = await readLocalFiles(paths).catch(() => ({}) as { cert?: string; key?: string });
+    const local = await readLocalFiles(config.common.certificateDir || '.', paths).catch(() => ({}) as { cert?: string; key?: string });
     const remembered = state.certificates[id];
     let info: { notAfter: Date; serialHex: string } | undefined;
     try {

@@ -240,7 +240,7 @@ async function syncDeployed(deps: SyncDeps, result: CycleResult, server: Manager
   const identity = { name: server.name ?? '', issuer: server.issuer, domain: server.domain };
   const paths = certificatePaths(common, identity);
   const labels = { domain: server.domain, issuer: server.issuer, name: server.name ?? '' };
-  const local = await readLocalFiles(paths);
+  const local = await readLocalFiles(certificateFolder(deps), paths);
   const update: LocalFiles = {};
   let downloaded: CertMap | undefined;
   const download = async () => {
@@ -407,7 +407,7 @@ async function applyPlans(deps: SyncDeps, result: CycleResult, plans: Planned[])
 async function create(deps: SyncDeps, result: CycleResult, cert: CertificateConfig): Promise<void> {
   const common = deps.config.common;
   const paths = certificatePaths(common, cert);
-  const key = common.certificateKeyFileNoGenerate ? (await existingKey(paths, true))! : (await pendingKeyToReuse(deps, cert)) ?? (await newKey(cert));
+  const key = common.certificateKeyFileNoGenerate ? (await existingKey(certificateFolder(deps), paths, true))! : (await pendingKeyToReuse(deps, cert)) ?? (await newKey(cert));
   const csr = await csrFor(cert, key.object);
   await savePendingKey(deps, cert, key.pem);
   const response = await deps.manager.createCertificate({ ...requestOf(cert), csr });
@@ -421,7 +421,7 @@ async function create(deps: SyncDeps, result: CycleResult, cert: CertificateConf
 async function reissue(deps: SyncDeps, result: CycleResult, cert: CertificateConfig, wantNewKey: boolean, why: string): Promise<void> {
   const paths = certificatePaths(deps.config.common, cert);
   // A SAN change keeps the key, as the Go client does: the existing key file signs the new CSR.
-  const existing = wantNewKey ? undefined : await existingKey(paths, false);
+  const existing = wantNewKey ? undefined : await existingKey(certificateFolder(deps), paths, false);
   const key = existing ?? (await pendingKeyToReuse(deps, cert)) ?? (await newKey(cert));
   const csr = await csrFor(cert, key.object);
   await savePendingKey(deps, cert, key.pem);
@@ -559,8 +559,8 @@ async function newKey(cert: CertificateConfig): Promise<KeyMaterial> {
   return newCertificateKey(cert.keyType, 'traditional');
 }
 
-async function existingKey(paths: DeployPaths, required: boolean): Promise<KeyMaterial | undefined> {
-  const { key } = await readLocalFiles(paths);
+async function existingKey(folder: string, paths: DeployPaths, required: boolean): Promise<KeyMaterial | undefined> {
+  const { key } = await readLocalFiles(folder, paths);
   if (!key) {
     if (required) throw new Error(`certificate_keyfile_no_generate is set but ${paths.key} does not exist`);
     return undefined;
@@ -678,7 +678,7 @@ async function alarmOnExpiry(deps: SyncDeps, now: Date): Promise<void> {
 async function deployedCertificate(deps: SyncDeps, entry: CertificateState): Promise<{ notAfter: Date; serialHex: string } | undefined> {
   if (!entry.issuer || !entry.domain) return undefined;
   const identity = { name: entry.name ?? '', issuer: entry.issuer, domain: entry.domain };
-  const cert = deps.seenCertificates?.get(certificateId(identity)) ?? (await readLocalFiles(certificatePaths(deps.config.common, identity))).cert;
+  const cert = deps.seenCertificates?.get(certificateId(identity)) ?? (await readLocalFiles(certificateFolder(deps), certificatePaths(deps.config.common, identity))).cert;
   if (!cert) return undefined;
   // Parsed once per certificate text, then remembered by its hash: an in-sync cycle parses nothing.
   const fingerprint = fingerprintOf(cert);

@@ -2,6 +2,8 @@
 import { parseGoDuration } from '../agent/config/durations.js';
 import { loadClientConfig, realPath } from '../agent/config/load.js';
 import { checkCertificateDir } from '../agent/config/paths.js';
+import { ClientConfigError, type ClientConfig } from '../agent/config/schema.js';
+import { assertOwnFolders } from '../state/safe-folder.js';
 import { Agent } from '../agent/daemon.js';
 import { createLogger, type LogFormat, type LogLevel } from '../agent/logger.js';
 import { agentStatePath, readAgentState } from '../agent/state.js';
@@ -33,7 +35,10 @@ export async function runAgentAction(ctx: CliContext, options: AgentRunOptions):
   if (options.once && options.metricsListen) ctx.output.warn('--metrics-listen is ignored with --once (nothing stays up to be scraped)');
   const config = await loadClientConfig(options.config);
   if (options.checkConfig) {
-    if (config.common.certificateDeploy || options.pullOnly) checkCertificateDir(config, options.config, realPath);
+    if (config.common.certificateDeploy || options.pullOnly || options.cleanup) {
+      checkCertificateDir(config, options.config, realPath);
+      await checkCertificateDirOwner(config);
+    }
     for (const warning of config.warnings) ctx.output.warn(warning);
     ctx.output.result({ config: options.config, valid: true, certificates: config.certificates.length, warnings: config.warnings }, () => 'config file is valid');
     return;
@@ -76,6 +81,15 @@ export async function runAgentAction(ctx: CliContext, options: AgentRunOptions):
     process.off('SIGINT', stop);
     process.off('SIGHUP', wake);
     process.off('SIGUSR1', wake);
+  }
+}
+
+/** `--check-config` says what the first sync would refuse: a certificate_dir another user controls (assertOwnFolders). */
+async function checkCertificateDirOwner(config: ClientConfig): Promise<void> {
+  try {
+    await assertOwnFolders(config.common.certificateDir || '.', 'certificate_dir');
+  } catch (err) {
+    throw new ClientConfigError({ file: config.file, line: config.lines.get('common.certificate_dir'), keyPath: 'common.certificate_dir' }, (err as Error).message);
   }
 }
 

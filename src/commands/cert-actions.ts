@@ -34,6 +34,7 @@ import { describeFsError } from '../state/atomic-write.js';
 import { LineageStore, checkLineageName, type LineageConfig, type LineageRecord, type LineageVersion, type SolverSpec } from '../state/lineage-store.js';
 import { describeStateHomeRule } from '../state/home.js';
 import { assertOutputFolderWritable } from '../state/writable-folder.js';
+import { assertOwnFolders } from '../state/safe-folder.js';
 import { outputPaths, webServerLines } from '../issuance/output-files.js';
 import { describeSettings, mergeSettings, type GivenSettings } from '../issuance/lineage-settings.js';
 import type { CliContext } from '../cli/context.js';
@@ -245,6 +246,8 @@ export async function deleteAction(ctx: CliContext, name: string, options: { rem
   try {
     record = await store.read(name);
     if (!record) throw new UsageError(`no lineage named ${name}`);
+    // Before anything is deleted: files in a folder another user controls may be links we must not follow (nor remove for them).
+    if (options.removeFiles) await assertOwnFolders(record.config.outDir, 'the --out folder');
     await store.remove(name);
   } finally {
     await unlock();

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeFilesTogether, type FileToWrite } from '../state/atomic-write.js';
+import { assertOwnFolders } from '../state/safe-folder.js';
 
 /**
  * What `cert issue` writes in --out: the ACME Manager layout (NAME.crt, NAME.key,
@@ -50,8 +51,12 @@ function contents(paths: OutputPaths, files: CertificateFiles, bundle: boolean):
   return list;
 }
 
-/** Writes the certificate, key and CA files together (see writeFilesTogether); the folder is made 0700. */
+/**
+ * Writes the certificate, key and CA files together (see writeFilesTogether); the folder is made 0700.
+ * Checked again right before the write (the order may have taken minutes): a folder another user controls is refused.
+ */
 export async function writeOutputs(paths: OutputPaths, files: CertificateFiles, bundle: boolean): Promise<void> {
+  await assertOwnFolders(dirname(paths.certificate), 'the --out folder');
   await writeFilesTogether(contents(paths, files, bundle), 0o700);
 }
 

@@ -1,6 +1,7 @@
-import { lstat, realpath } from 'node:fs/promises';
+import { lstat, realpath, unlink } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { IoError } from '../errors.js';
+import { assertOwnFolders } from './safe-folder.js';
 
 /**
  * The one check before the agent (and `manager request`) writes or deletes a
@@ -14,19 +15,22 @@ import { IoError } from '../errors.js';
  * they will be created inside the folder. A link that points nowhere is refused,
  * since what it would become is not known.
  *
- * The check and the write are two steps; someone who can change the folder
- * between them can already write there, which this does not defend against.
+ * The folder and every folder below it on the way to `path` must be one only
+ * root and we control (assertOwnFolders; `what` names it in the refusal): the
+ * check and the write or delete are two steps, and nobody else may be able to
+ * swap a folder for a symlink between them.
  *
  * @returns the absolute path.
  * @throws IoError (code `IO`) naming the path and why it was refused.
  */
-export async function checkInsideFolder(folder: string, path: string): Promise<string> {
+export async function checkInsideFolder(folder: string, path: string, what = 'certificate_dir'): Promise<string> {
   const root = resolve(folder);
   const target = resolve(root, path);
   const rel = relative(root, target);
   if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
     throw new IoError(`refused ${JSON.stringify(path)}: it is not inside ${root}`);
   }
+  await assertOwnFolders(root, what, target);
   const rootReal = await realpath(root).catch(() => undefined);
   // The folder does not exist yet: nothing inside it does either, and it will be made as a folder.
   if (rootReal === undefined) return target;
@@ -49,4 +53,36 @@ export async function checkInsideFolder(folder: string, path: string): Promise<s
     }
   }
   return target;
+}
+
+/**
+ * Deletes `path` inside `folder`: checkInsideFolder, then, right before the
+ * unlink, every folder from `folder` down to the file is looked at again without
+ * following links (lstat): one that is a symlink now, even to a place inside,
+ * is refused, so the delete itself never goes through a link. Unlink removes a
+ * symlink at the file's own name, never what it points at.
+ *
+ * @returns false when the file was not there.
+ * @throws IoError naming the file and why it was refused.
+ */
+export async function removeInsideFolder(folder: string, path: string, what = 'certificate_dir'): Promise<boolean> {
+  const target = await checkInsideFolder(folder, path, what);
+  const root = resolve(folder);
+  let current = root;
+  for (const part of relative(root, target).split(sep).slice(0, -1)) {
+    current = join(current, part);
+    const st = await lstat(current).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw new IoError(`cannot check ${current}: ${err.message}`, { cause: err });
+    });
+    if (st === undefined) return false;
+    if (!st.isDirectory()) throw new IoError(`refused to delete ${target}: ${current} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}`);
+  }
+  try {
+    await unlink(target);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
 }

@@ -3,6 +3,7 @@ import { access, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { IoError } from '../errors.js';
 import { describeFsError } from './atomic-write.js';
+import { assertOwnFolders } from './safe-folder.js';
 
 /**
  * Why acmecli could not write files into `path` (created if missing), or undefined
@@ -31,8 +32,12 @@ export async function unwritableFolderReason(path: string): Promise<string | und
   }
 }
 
-/** Throws IO, in one line, when certificates cannot be written to the `--out` folder `outDir`. */
+/**
+ * Throws IO, in one line, when certificates cannot be written to the `--out` folder `outDir`:
+ * another user controls it (assertOwnFolders), or we cannot write it.
+ */
 export async function assertOutputFolderWritable(outDir: string): Promise<void> {
+  await assertOwnFolders(outDir, 'the --out folder');
   const problem = await unwritableFolderReason(outDir);
   if (problem) throw new IoError(`cannot write to the --out folder ${outDir}: ${problem}`);
 }

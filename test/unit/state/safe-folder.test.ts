@@ -71,6 +71,8 @@ test.each([
   ['another user\'s', plain, dir(0o700, 33, 33), 'is owned by another user (uid 33)'],
   ['a symlink to another user\'s folder', link, dir(0o755, 33, 33), 'is a symlink to a folder owned by another user (uid 33)'],
   ['a symlink to our own folder', link, dir(0o700), undefined],
+  ['a symlink another user owns, to our own folder (they chose where it leads)', { ...link, uid: 33 }, dir(0o700), 'is a symlink owned by another user (uid 33)'],
+  ['a symlink root owns, to our own folder', { ...link, uid: 0 }, dir(0o700), undefined],
   ['a file', plain, { ...dir(0o600), isDirectory: (): boolean => false }, 'is not a folder'],
 ] as const)('untrustedFolderReason: %s', (_what, l, target, expected) => {
   expect(untrustedFolderReason(l, target, { uid: 1000, gid: 1000 })).toBe(expected);
