@@ -1,3 +1,5 @@
+import { printableLine, truncatedEcho } from '../printable.js';
+
 /**
  * The environment must not weaken acmecli behind its back. Node turns off every
  * TLS certificate check when NODE_TLS_REJECT_UNAUTHORIZED=0, printing only a
@@ -14,6 +16,20 @@ export function environmentRefusal(env: Readonly<Record<string, string | undefin
     return 'NODE_TLS_REJECT_UNAUTHORIZED=0 turns off TLS certificate checks; acmecli does not run so (unset it; for a private CA use --ca-file)';
   }
   return undefined;
+}
+
+/**
+ * Lines to print as warnings before the command runs. NODE_EXTRA_CA_CERTS makes Node
+ * trust the CAs of a file for every TLS connection (the ACME CA, the manager, Vault,
+ * acme-dns) from start-up, before any code of ours runs, and says nothing. It adds
+ * trust rather than removing checks, and a TLS-inspecting proxy may need it, so it is
+ * not refused: it is named, every run, so that it is never there unseen.
+ * (NODE_V8_COVERAGE is honoured by Node the same way, at start-up: see SECURITY.md.)
+ */
+export function environmentWarnings(env: Readonly<Record<string, string | undefined>>): string[] {
+  const extra = env.NODE_EXTRA_CA_CERTS;
+  if (extra === undefined || extra === '') return [];
+  return [`NODE_EXTRA_CA_CERTS=${printableLine(truncatedEcho(extra))} adds the CAs of that file to those trusted for every TLS connection (the CA, the manager, Vault); prefer --ca-file or --manager-ca-file, which trust a CA for one server only`];
 }
 
 /** Exit status of a refusal: the environment is an input, and it is wrong (like a usage error). */

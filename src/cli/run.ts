@@ -9,7 +9,7 @@
 import '../certs/reflect-metadata-shim.js';
 import { setFlagsFromString } from 'node:v8';
 import { VERSION, formatVersionInfo, versionInfo } from './version.js';
-import { ENVIRONMENT_REFUSED_EXIT, environmentRefusal } from './environment-guard.js';
+import { ENVIRONMENT_REFUSED_EXIT, environmentRefusal, environmentWarnings } from './environment-guard.js';
 
 const VERSION_FLAGS = new Set(['--version', '-V']);
 const VERBOSE_FLAGS = new Set(['--verbose', '-v']);
@@ -23,6 +23,7 @@ export async function run(): Promise<void> {
     process.exitCode = ENVIRONMENT_REFUSED_EXIT;
     return;
   }
+  for (const warning of environmentWarnings(process.env)) process.stderr.write(`warning: ${warning}\n`);
   // Scripts call `acmecli --version` in loops: answer it before the CLI (commander, chalk, our commands) loads.
   if (argv.length === 1 && VERSION_FLAGS.has(argv[0]!)) {
     process.stdout.write(`${VERSION}\n`);

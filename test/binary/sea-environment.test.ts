@@ -45,3 +45,14 @@ test('NODE_TLS_REJECT_UNAUTHORIZED=0 is refused with one line and exit 2, before
   const checked = await run(args);
   expect(checked.code).toBe(3);
 }, 60_000);
+
+test('NODE_EXTRA_CA_CERTS is not refused (a TLS-inspecting proxy may need it) but named in one warning line on every run', async () => {
+  expect((await run(['key', 'generate', 'ec256', '-o', 'k3.pem'])).code).toBe(0);
+  // No --ca-file: Pebble's TLS is trusted only through the variable, which is the point of the warning.
+  const r = await run(['-a', pebble.directoryUrl, '-k', 'k3.pem', 'account', 'create', 'mailto:extra@example.com', '--agree-tos'], { NODE_EXTRA_CA_CERTS: pebble.caFile });
+  expect(r.code, r.stderr).toBe(0);
+  const warnings = r.stderr.split('\n').filter((l) => l.includes('NODE_EXTRA_CA_CERTS'));
+  expect(warnings).toEqual([`warning: NODE_EXTRA_CA_CERTS=${pebble.caFile} adds the CAs of that file to those trusted for every TLS connection (the CA, the manager, Vault); prefer --ca-file or --manager-ca-file, which trust a CA for one server only`]);
+  const quiet = await run(['key', 'generate', 'ec256', '-o', 'k4.pem']);
+  expect(quiet.stderr).not.toContain('NODE_EXTRA_CA_CERTS');
+}, 60_000);
