@@ -26,6 +26,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BenchError, CLK_TCK, cleanEnv, findPebblePid, mdTable, procTicks, textTable, errorText, tailOf, oneLineOf } from './lib.mjs';
@@ -68,6 +69,7 @@ export async function benchAgent(ctx) {
   if (QUICK) note(`ACMECLI_BENCH_QUICK: ${CERTS} certificates, ${ONCE_RUNS} in-sync runs, ${DAEMON_CYCLES} daemon cycles`);
   else if (DAEMON_CYCLES !== 1000) note(`daemon: ${DAEMON_CYCLES} cycles, not 1,000 (ACMECLI_BENCH_AGENT_CYCLES): over ${CERTS} certificates one cycle takes seconds, and 1,000 would take most of an hour`);
   if (!ctx.tools.time) note('GNU time not found: peak RSS of `agent --once` not measured (Debian package time)');
+  const loadAtStart = os.loadavg()[0];
 
   const { startManagerStandin } = await loadStandin(ctx);
   const { startPebble } = await import('../test/support/pebble.ts');
@@ -179,7 +181,7 @@ export async function benchAgent(ctx) {
   }
 
   report(ctx, results, notes);
-  await ctx.writeSection('agent', markdown(ctx, results, notes));
+  await ctx.writeSection('agent', markdown(ctx, results, notes, loadAtStart));
 }
 
 /**
@@ -385,7 +387,7 @@ function report(ctx, results, notes) {
   if (rows.every((c) => c.ok !== false)) log('agent: all targets met');
 }
 
-function markdown(ctx, results, notes) {
+function markdown(ctx, results, notes, loadAtStart) {
   const m = ctx.machine;
   const rows = checks(results);
   const first = results.once?.[0];
@@ -394,7 +396,7 @@ function markdown(ctx, results, notes) {
   return [
     `## Deploy agent — ${ctx.date}`,
     '',
-    `Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpu}; kernel ${m.kernel}; Node ${m.node}.`,
+    `Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpu}; kernel ${m.kernel}; Node ${m.node}. Load average (1 min) ${loadAtStart.toFixed(2)} when the part started, ${os.loadavg()[0].toFixed(2)} when it ended.`,
     '',
     mdTable(['measure', 'value', 'target', 'result'], rows.map((c) => [c.label, c.value, c.target, c.ok === false ? '**MISSED**' : verdict(c.ok)])),
     '',
