@@ -1,5 +1,5 @@
 // The floor of the issuance benchmark (bench/issuance.mjs): acmecli's own CLI code,
-// main() of src/cli/main.ts, run in one long-lived Node process, so that an
+// main() of src/entry/main.ts, run in one long-lived Node process, so that an
 // issuance costs no process start, no module loading and no cold JIT. Whatever the
 // executable spends above this is start-up.
 //
@@ -10,7 +10,7 @@
 // whole command (directory, order, challenge, finalize, download, files written,
 // solver closed), like the executable's spawn-to-exit time minus the process.
 import '../src/certs/reflect-metadata-shim.js';
-import { main } from '../src/cli/main.js';
+import { main } from '../src/entry/main.js';
 import type { CliIO } from '../src/cli/io.js';
 
 interface Job {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the single executable `dist/acmecli` (docs/reference/build.md):
-//   1. esbuild bundles the CLI entry (src/cli/run.ts, or the module given as the
+//   1. esbuild bundles the CLI entry (src/entry/run.ts, or the module given as the
 //      first argument, which must export `run()`) into one CommonJS file,
 //      dist/acmecli.cjs, with the version fixed by `define` as __ACMECLI_VERSION__;
 //   2. the pinned Node 24 turns it into a SEA blob (code cache on, no snapshot);
@@ -170,7 +170,7 @@ function checkFuse(version) {
 async function main() {
   const started = performance.now();
   const entryArg = process.argv[2];
-  const entryFile = path.resolve(root, entryArg ?? 'src/cli/run.ts');
+  const entryFile = path.resolve(root, entryArg ?? 'src/entry/run.ts');
   if (!existsSync(entryFile)) throw new BuildError(`entry ${rel(entryFile)} does not exist`);
 
   const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));

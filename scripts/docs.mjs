@@ -16,7 +16,7 @@ async function loadGenerator(version) {
   const outfile = path.join(work, 'reference.mjs');
   try {
     await esbuild.build({
-      entryPoints: [path.join(root, 'src/cli/reference/files.ts')],
+      entryPoints: [path.join(root, 'src/entry/reference-files.ts')],
       bundle: true,
       platform: 'node',
       format: 'esm',

@@ -306,7 +306,7 @@ function isRefusal(err: unknown): boolean {
 }
 
 /**
- * gc(), read from a fresh context, when the process entry turned on --expose-gc (src/cli/run.ts:
+ * gc(), read from a fresh context, when the process entry turned on --expose-gc (src/entry/run.ts:
  * a flag is process-wide, so it is set there and not on import). Undefined otherwise, as in tests that
  * run the daemon in-process: then V8 collects on its own schedule.
  */

@@ -3,7 +3,7 @@
  * loads at import time ("tsyringe requires a reflect polyfill"). acmecli has no
  * `reflect-metadata` dependency, so this module supplies them, only when absent.
  * Importing it patches the global Reflect, a process-wide effect, so only the
- * process entry (`src/cli/run.ts`, first import) and vitest's setup file import
+ * process entry (`src/entry/run.ts`, first import) and vitest's setup file import
  * it, before anything loads @peculiar/x509 (only `src/certs/x509.ts` does).
  *
  * @peculiar/x509 uses them for parameterless `@injectable()` classes only, so

@@ -1,6 +1,6 @@
 // The one door to @peculiar/x509. Every call passes Node's WebCrypto explicitly instead of setting the
 // library's process-wide default provider. The Reflect metadata shim the library needs at load time is
-// installed by the process entry (src/cli/run.ts), before anything imports this module.
+// installed by the process entry (src/entry/run.ts), before anything imports this module.
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 

@@ -3,7 +3,7 @@
  * fresh temporary ACMECLI_HOME unless one is given, and stdin that is not a TTY
  * unless the test answers prompts.
  */
-import { main } from '../../src/cli/main.js';
+import { main } from '../../src/entry/main.js';
 import type { CliIO } from '../../src/cli/io.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { makeTempHome } from './cli.js';

@@ -191,12 +191,12 @@ test('src/acme, src/net and src/dns read no environment and write to no console:
   for (const file of files) expect(readFileSync(file, 'utf8'), file).not.toMatch(/process\.(env|stdout|stderr|stdin|exit)|console\./);
 });
 
-test('process-wide side effects (the global Reflect shim, V8 flags) happen only in the process entry, src/cli/run.ts', () => {
+test('process-wide side effects (the global Reflect shim, V8 flags) happen only in the process entry, src/entry/run.ts', () => {
   const offenders = tsFilesUnder('src')
-    .filter((file) => file !== 'src/cli/run.ts')
+    .filter((file) => file !== 'src/entry/run.ts')
     .filter((file) => /import\s+'[^']*reflect-metadata-shim(\.js)?'|\bsetFlagsFromString\(/.test(readFileSync(file, 'utf8')));
   expect(offenders).toEqual([]);
-  expect(readFileSync('src/cli/run.ts', 'utf8')).toMatch(/setFlagsFromString\('--expose-gc'\)/);
+  expect(readFileSync('src/entry/run.ts', 'utf8')).toMatch(/setFlagsFromString\('--expose-gc'\)/);
 });
 
 test('dynamic import() only of a literal specifier: esbuild bundles those lazily, the SEA can load nothing else', () => {

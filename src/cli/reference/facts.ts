@@ -1,5 +1,5 @@
 // Facts about acmecli that are not in the command definitions, for the man page and the reference.
-import { EXIT } from '../main.js';
+import { EXIT } from '../exit-status.js';
 
 export const ENVIRONMENT: readonly (readonly [string, string])[] = [
   ['ACMECLI_ACME_URL', 'default for --acme-url'],

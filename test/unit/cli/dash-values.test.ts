@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { buildProgram } from '../../../src/cli/main.js';
+import { buildProgram } from '../../../src/entry/main.js';
 import { CliContext } from '../../../src/cli/context.js';
 import type { CliIO } from '../../../src/cli/io.js';
 import { bindDashValues } from '../../../src/cli/dash-values.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from 'vitest';
 import { CERTIFICATE_FIELDS, COMMON_FIELDS, VAULT_FIELDS } from '../../../src/agent/config/schema.js';
-import { generateReferenceFiles, referenceProgram } from '../../../src/cli/reference/files.js';
+import { generateReferenceFiles, referenceProgram } from '../../../src/entry/reference-files.js';
 import { CLI_REFERENCE_PATH } from '../../../src/cli/reference/markdown.js';
 import { describeCommand, flattenCommands } from '../../../src/cli/reference/model.js';
 import { repoRoot } from '../../support/cli.js';

@@ -8,8 +8,8 @@
 // file, test/support/process-setup.ts.)
 import '../certs/reflect-metadata-shim.js';
 import { setFlagsFromString } from 'node:v8';
-import { VERSION, formatVersionInfo, versionInfo } from './version.js';
-import { ENVIRONMENT_REFUSED_EXIT, environmentRefusal, environmentWarnings } from './environment-guard.js';
+import { VERSION, formatVersionInfo, versionInfo } from '../cli/version.js';
+import { ENVIRONMENT_REFUSED_EXIT, environmentRefusal, environmentWarnings } from '../cli/environment-guard.js';
 
 const VERSION_FLAGS = new Set(['--version', '-V']);
 const VERBOSE_FLAGS = new Set(['--verbose', '-v']);
@@ -43,6 +43,6 @@ export async function run(): Promise<void> {
   // flat memory profile (src/agent/daemon.ts). The single executable takes no Node flags, so the flag is
   // set at run time; it only lets a new context reach gc() and changes nothing else.
   setFlagsFromString('--expose-gc');
-  const [{ main }, { processIO }] = await Promise.all([import('./main.js'), import('./io.js')]);
+  const [{ main }, { processIO }] = await Promise.all([import('./main.js'), import('../cli/io.js')]);
   process.exitCode = await main(argv, processIO());
 }

@@ -9,22 +9,13 @@ import { addDnsCommands } from '../commands/dns.js';
 import { addKeyCommands } from '../commands/key.js';
 import { addVersionCommand } from '../commands/version.js';
 import { addCompletionCommand } from '../commands/completion.js';
-import { CliContext } from './context.js';
-import { bindDashValues } from './dash-values.js';
-import type { CliIO } from './io.js';
-import { VERSION } from './version.js';
+import { CliContext } from '../cli/context.js';
+import { bindDashValues } from '../cli/dash-values.js';
+import type { CliIO } from '../cli/io.js';
+import { VERSION } from '../cli/version.js';
+import { EXIT } from '../cli/exit-status.js';
 import { printableJson, printableLine, printableText, truncatedEcho } from '../printable.js';
 
-/** Exit statuses, documented in docs/reference/exit-status.md. */
-export const EXIT = {
-  ok: 0,
-  /** The CA refused, a key or file is bad, a hook failed: anything that retrying as is will not fix. */
-  failure: 1,
-  /** Bad arguments or options. */
-  usage: 2,
-  /** The CA could not be reached or did not answer in time: worth retrying later (cron). */
-  unreachable: 3,
-} as const;
 
 /** An error line is read by a person: whatever it quotes (a huge argument, a CA's essay) is cut here. */
 const MAX_ERROR_LINE = 2000;

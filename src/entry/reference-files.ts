@@ -1,13 +1,13 @@
 // Every generated documentation file, from one walk of the real program (the one `acmecli` runs):
 // docs/reference/cli.md (committed), the man pages and the completion scripts (built into packages).
 import type { Command } from 'commander';
-import { CliContext } from '../context.js';
-import type { CliIO } from '../io.js';
-import { buildProgram } from '../main.js';
-import { COMPLETION_INSTALL_PATHS, COMPLETION_SHELLS, renderCompletion } from './completion.js';
-import { renderAcmecliManPage, renderClientConfigManPage } from './man.js';
-import { CLI_REFERENCE_PATH, renderCliReference } from './markdown.js';
-import { describeCommand } from './model.js';
+import { CliContext } from '../cli/context.js';
+import type { CliIO } from '../cli/io.js';
+import { buildProgram } from './main.js';
+import { COMPLETION_INSTALL_PATHS, COMPLETION_SHELLS, renderCompletion } from '../cli/reference/completion.js';
+import { renderAcmecliManPage, renderClientConfigManPage } from '../cli/reference/man.js';
+import { CLI_REFERENCE_PATH, renderCliReference } from '../cli/reference/markdown.js';
+import { describeCommand } from '../cli/reference/model.js';
 
 /** Help is wrapped at 80 columns, as `--help` prints it when stdout is not a terminal. */
 export const REFERENCE_HELP_WIDTH = 80;
