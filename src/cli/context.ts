@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { AccountCreationSteps } from '../accounts/create-account.js';
 import { AcmeClient } from '../acme/client.js';
 import { findAccountByKey, type AccountRef } from '../acme/account.js';
 import { createHttpTransport, type HttpSend } from '../net/transport.js';
@@ -14,6 +15,7 @@ import { describeStateHomeRule, locateStateHome, type StateHome } from '../state
 import { unwritableFolderReason } from '../state/writable-folder.js';
 import type { CliIO } from './io.js';
 import { Output } from './output.js';
+import { confirmOrFail } from './prompt.js';
 import { USER_AGENT } from './version.js';
 
 /** The options every command accepts, before or after its name. */
@@ -185,6 +187,17 @@ export class CliContext {
    * cached: a cache that cannot be written costs only a round trip later, so it is said
    * with --verbose and never fails the command.
    */
+  /** The account flow's steps, done the CLI's way: the directory cache, a question on the terminal, a spinner, the account cache. */
+  accountCreationSteps(): AccountCreationSteps {
+    return {
+      directory: (client) => this.directoryOf(client),
+      agreeToTerms: (question) => confirmOrFail(this.io, question, '--agree-tos'),
+      step: (label, work) => this.output.step(label, work),
+      remember: (directoryUrl, thumbprint, accountUrl) =>
+        this.cache.saveAccount(directoryUrl, thumbprint, accountUrl).catch((err: unknown) => this.output.warn(`cannot cache the account URL: ${(err as Error).message}`)),
+    };
+  }
+
   async directoryOf(client: AcmeClient): Promise<Directory> {
     const directory = await client.directory();
     await this.cache.saveDirectory(client.directoryUrl, directory).catch((err: unknown) => this.output.debug(`cannot cache the directory of ${client.directoryUrl}: ${String(err)}`));

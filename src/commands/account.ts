@@ -12,7 +12,8 @@ import { resolve } from 'node:path';
 import { jwkThumbprint } from '../keys/thumbprint.js';
 import type { CliContext } from '../cli/context.js';
 import { confirmOrFail } from '../cli/prompt.js';
-import { eabFromOptions, setUpAccount } from '../cli/account-setup.js';
+import { createAccountFor } from '../accounts/create-account.js';
+import { eabFromOptions } from '../cli/eab-options.js';
 
 export function addAccountCommands(program: Command, ctx: CliContext): void {
   const group = program.command('account').description('ACME account operations (online: talk to the CA)');
@@ -65,14 +66,14 @@ Examples:
       const contact = validateContacts(contacts);
       const externalAccountBinding = eabFromOptions(options, ctx.io.env.ACMECLI_EAB_HMAC_KEY);
       await ctx.checkStateHomeWritable(); // the account URL is cached there: say so before the CA makes the account
-      const created = await setUpAccount(ctx, {
+      const created = await createAccountFor({
         directoryUrl: ctx.directoryUrl,
         client: await ctx.client(),
         key: await ctx.accountKey(),
         contact,
         agreeTos: Boolean(options.agreeTos),
         eab: externalAccountBinding,
-      });
+      }, ctx.accountCreationSteps());
       const thumbprint = created.thumbprint;
       const result = {
         directoryUrl: ctx.directoryUrl,

@@ -38,7 +38,8 @@ import { assertOwnFolders } from '../state/safe-folder.js';
 import { outputPaths, webServerLines } from '../issuance/output-files.js';
 import { describeSettings, mergeSettings, type GivenSettings } from '../issuance/lineage-settings.js';
 import type { CliContext } from '../cli/context.js';
-import { eabFromOptions, FALLBACK_EAB_NAMES, setUpAccount } from '../cli/account-setup.js';
+import { createAccountFor } from '../accounts/create-account.js';
+import { eabFromOptions, FALLBACK_EAB_NAMES } from '../cli/eab-options.js';
 import { resolveDirectoryUrl } from '../cli/context.js';
 import type { ExternalAccountBinding } from '../acme/jws.js';
 import { isCaSideFailure } from '../issuance/ca-fallback.js';
@@ -620,10 +621,10 @@ async function ensureAccount(ctx: CliContext, config: LineageConfig, client: Awa
   // or a CA that lost the account) the lineage's stored --email and --agree-tos stand in for the command line.
   const email = creation.email.length > 0 ? creation.email : config.contact ?? [];
   const contact = validateContacts(email.map((e) => (e.startsWith('mailto:') ? e : `mailto:${e}`)));
-  const created = await setUpAccount(ctx, {
+  const created = await createAccountFor({
     directoryUrl: config.directoryUrl, client, key, contact, agreeTos: creation.agreeTos || Boolean(config.agreeTos), eab: creation.eabByDirectory?.get(config.directoryUrl),
     question: 'This key has no account yet. Do you agree to',
-  });
+  }, ctx.accountCreationSteps());
   ctx.output.info(`Created account ${created.url}`);
   return { account: { url: created.url, key }, thumbprint: created.thumbprint };
 }
