@@ -37,7 +37,11 @@ export type BeginOutcome = 'accepted' | 'declined';
 export interface ChallengeSolver {
   /** 'http-standalone', 'webroot', 'hook'…: shown in errors and --json. */
   readonly name: string;
-  supports(task: ChallengeTask): boolean;
+  /**
+   * Whether it can answer this type of challenge for this identifier (a wildcard's base name), asked
+   * before any order to refuse a command that could only fail, and again for each challenge a CA offers.
+   */
+  canAnswer(type: ChallengeType, identifier: Identifier): boolean;
   /**
    * Check what can be checked before any order is placed (bind the listening socket,
    * find the hook program, see that the webroot is writable), so a mistake costs

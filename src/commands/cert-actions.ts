@@ -521,7 +521,7 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
       throw new UsageError(`${identifier.value}: ${need}, and --challenge allows only ${config.challengeTypes.join(', ')}`);
     }
     if (probes.length === 0) continue; // pre-authorised CAs need no solver; the flow says so if one is needed after all
-    const canSolve = allowed.some((type) => probes.some((solver) => solver.supports({ type, identifier: base, token: 'probe', keyAuthorization: 'probe.probe', wildcard, ...(type === 'dns-01' || type === 'dns-account-01' ? { txt: { name: '_acme-challenge.probe', value: 'probe' } } : {}) })));
+    const canSolve = allowed.some((type) => probes.some((solver) => solver.canAnswer(type, base)));
     if (!canSolve) {
       const need = wildcard ? 'a wildcard needs a DNS challenge: pass --dns PROVIDER, --hook (dns-01) or --dns-persist' : identifier.type === 'ip' ? 'an IP address needs http-01 or tls-alpn-01' : `none of the solvers answers ${allowed.join(', ')}`;
       throw new UsageError(`${identifier.value}: ${need}`);

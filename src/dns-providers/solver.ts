@@ -76,7 +76,7 @@ export function createDnsProviderSolver(options: DnsProviderSolverOptions): Chal
 
   return {
     name: `dns-${provider.name}`,
-    supports: (task) => DNS_TYPES.has(task.type) && task.txt !== undefined && task.identifier.type === 'dns',
+    canAnswer: (type, identifier) => DNS_TYPES.has(type) && identifier.type === 'dns',
     prepare: () => provider.prepare(),
     async begin(task, signal) {
       const record = await locate(task);

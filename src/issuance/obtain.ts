@@ -177,17 +177,16 @@ function* candidates(req: ObtainRequest, authz: AuthorizationRef): Generator<{ c
   const a = authz.authorization;
   const allowed = allowedTypes(req, a);
   const offered = a.challenges.filter((c): c is Challenge & { type: ChallengeType } => isKnownChallengeType(c.type) && allowed.includes(c.type as ChallengeType) && c.status !== 'invalid');
-  const probe = (c: Challenge & { type: ChallengeType }) => challengeTask(c, a, req.thumbprint, req.account.url);
   if (req.challengeTypes?.length) {
     for (const type of req.challengeTypes) {
       const challenge = offered.find((c) => c.type === type);
       if (!challenge) continue;
-      for (const solver of req.solvers) if (solver.supports(probe(challenge))) yield { challenge, solver };
+      for (const solver of req.solvers) if (solver.canAnswer(challenge.type, a.identifier)) yield { challenge, solver };
     }
     return;
   }
   for (const solver of req.solvers) {
-    for (const challenge of offered) if (solver.supports(probe(challenge))) yield { challenge, solver };
+    for (const challenge of offered) if (solver.canAnswer(challenge.type, a.identifier)) yield { challenge, solver };
   }
 }
 

@@ -29,7 +29,7 @@ const PERSIST_LABEL = '_validation-persist';
 export function createDnsPersistSolver(options: DnsPersistSolverOptions = {}): ChallengeSolver {
   return {
     name: 'dns-persist',
-    supports: (task) => task.type === 'dns-persist-01' && task.identifier.type === 'dns',
+    canAnswer: (type, identifier) => type === 'dns-persist-01' && identifier.type === 'dns',
     async begin() {
       return 'accepted';
     },

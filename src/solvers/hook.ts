@@ -79,7 +79,8 @@ export function createHookSolver(options: HookSolverOptions): HookSolver {
 
   return {
     name: 'hook',
-    supports: (task) => task.type !== 'dns-persist-01' && (!DNS_TYPES.has(task.type) || task.txt !== undefined),
+    // Every type but dns-persist-01, whose record is published once, not per challenge (acmecli dns records).
+    canAnswer: (type) => type !== 'dns-persist-01',
     prepare,
     async begin(task, signal) {
       const { run } = await invoke('begin', task, signal);

@@ -46,7 +46,7 @@ export function createHttpStandaloneSolver(options: HttpStandaloneOptions): Http
 
   return {
     name: 'http-standalone',
-    supports: (task) => task.type === 'http-01' && (task.identifier.type === 'dns' || task.identifier.type === 'ip'),
+    canAnswer: (type, identifier) => type === 'http-01' && (identifier.type === 'dns' || identifier.type === 'ip'),
     prepare,
     async begin(task: ChallengeTask) {
       if (!isChallengeToken(task.token)) throw badToken();

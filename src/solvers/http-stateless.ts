@@ -13,7 +13,7 @@ import { badToken, isChallengeToken } from './challenge-token.js';
 export function createHttpStatelessSolver(): ChallengeSolver {
   return {
     name: 'http-stateless',
-    supports: (task) => task.type === 'http-01' && (task.identifier.type === 'dns' || task.identifier.type === 'ip'),
+    canAnswer: (type, identifier) => type === 'http-01' && (identifier.type === 'dns' || identifier.type === 'ip'),
     async begin(task: ChallengeTask) {
       if (!isChallengeToken(task.token)) throw badToken();
       return 'accepted';

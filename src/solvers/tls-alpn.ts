@@ -105,7 +105,7 @@ export function createTlsAlpnSolver(options: TlsAlpnOptions = {}): TlsAlpnSolver
 
   return {
     name: 'tls-alpn-standalone',
-    supports: (task) => task.type === 'tls-alpn-01' && (task.identifier.type === 'dns' || task.identifier.type === 'ip'),
+    canAnswer: (type, identifier) => type === 'tls-alpn-01' && (identifier.type === 'dns' || identifier.type === 'ip'),
     prepare,
     async begin(task: ChallengeTask) {
       await prepare();

@@ -95,7 +95,7 @@ export function createWebrootSolver(options: WebrootOptions): WebrootSolver {
 
   return {
     name: 'webroot',
-    supports: (task) => task.type === 'http-01' && (task.identifier.type === 'dns' || task.identifier.type === 'ip'),
+    canAnswer: (type, identifier) => type === 'http-01' && (identifier.type === 'dns' || identifier.type === 'ip'),
     prepare,
     begin: (task: ChallengeTask) =>
       serially(async () => {

@@ -482,7 +482,7 @@ export function renewalDate(expires: Date, renewalDays: string, now: Date): stri
 
 /** With PEBBLE_VA_ALWAYS_VALID any challenge passes; dns-01 is needed for wildcards, where http-01 is not allowed. */
 function alwaysValidDnsSolver(): ChallengeSolver {
-  return { name: 'always-valid-dns', supports: (task) => task.type === 'dns-01', begin: async () => 'accepted', end: async () => {} };
+  return { name: 'always-valid-dns', canAnswer: (type) => type === 'dns-01', begin: async () => 'accepted', end: async () => {} };
 }
 
 interface Issued {

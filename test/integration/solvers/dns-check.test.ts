@@ -127,7 +127,7 @@ test('dns-persist solver: waits for a _validation-persist record with accounturi
   const solver = createDnsPersistSolver({ waitUntilServed: servedWithin(10_000) });
   const task = persistTask('persist.example');
   await setTxtRecord(pebble, '_validation-persist.persist.example', 'letsencrypt.org; accounturi=https://acme.example/acct/1; policy=wildcard');
-  expect(solver.supports(task)).toBe(true);
+  expect(solver.canAnswer(task.type, task.identifier)).toBe(true);
   expect(await solver.begin(task, signal)).toBe('accepted');
   await solver.waitUntilReady?.(task, signal);
   await solver.end(task, 'done');
@@ -144,7 +144,7 @@ test('dns-persist solver: a record without accounturi= is not enough', async () 
 
 test('dns-persist solver: only dns-persist-01, and no check without one', async () => {
   const solver = createDnsPersistSolver();
-  expect(solver.supports({ ...dnsTask })).toBe(false);
-  expect(solver.supports({ ...dnsTask, type: 'http-01' })).toBe(false);
+  expect(solver.canAnswer(dnsTask.type, dnsTask.identifier)).toBe(false);
+  expect(solver.canAnswer('http-01', dnsTask.identifier)).toBe(false);
   await expect(solver.waitUntilReady?.(persistTask('nothing.example'), signal)).resolves.toBeUndefined();
 });

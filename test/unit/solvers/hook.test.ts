@@ -210,11 +210,8 @@ test('the hook is never run through a shell', async () => {
   await expect(readFile(join(dir, 'pwned'))).rejects.toMatchObject({ code: 'ENOENT' });
 });
 
-test('supports every challenge type but dns-persist-01', () => {
+test('answers every challenge type but dns-persist-01', () => {
   const solver = createHookSolver({ command: '/bin/true', env: {} });
-  expect(solver.supports(httpTask)).toBe(true);
-  expect(solver.supports({ ...httpTask, type: 'tls-alpn-01' })).toBe(true);
-  expect(solver.supports(dnsTask)).toBe(true);
-  expect(solver.supports({ ...dnsTask, type: 'dns-account-01' })).toBe(true);
-  expect(solver.supports({ ...dnsTask, type: 'dns-persist-01', token: '' })).toBe(false);
+  for (const type of ['http-01', 'tls-alpn-01', 'dns-01', 'dns-account-01'] as const) expect(solver.canAnswer(type, dnsTask.identifier), type).toBe(true);
+  expect(solver.canAnswer('dns-persist-01', dnsTask.identifier)).toBe(false);
 });

@@ -118,10 +118,10 @@ test('close() ends keep-alive connections too, and frees the port', async () => 
   }
 });
 
-test('supports http-01 for dns and ip identifiers only', () => {
+test('answers http-01 for dns and ip identifiers only', () => {
   solver = createHttpStandaloneSolver({ address: '127.0.0.1:0' });
-  expect(solver.supports(task('a', { type: 'dns', value: 'example.org' }))).toBe(true);
-  expect(solver.supports(task('a', { type: 'ip', value: '192.0.2.1' }))).toBe(true);
-  expect(solver.supports({ ...task('a'), type: 'dns-01' })).toBe(false);
-  expect(solver.supports({ ...task('a'), type: 'tls-alpn-01' })).toBe(false);
+  expect(solver.canAnswer('http-01', { type: 'dns', value: 'example.org' })).toBe(true);
+  expect(solver.canAnswer('http-01', { type: 'ip', value: '192.0.2.1' })).toBe(true);
+  expect(solver.canAnswer('dns-01', task('a').identifier)).toBe(false);
+  expect(solver.canAnswer('tls-alpn-01', task('a').identifier)).toBe(false);
 });

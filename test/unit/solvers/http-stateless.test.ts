@@ -16,15 +16,15 @@ const task: ChallengeTask = {
 test('http-01 is accepted as is: the configured web server already answers <token>.<thumbprint>', async () => {
   const solver = createHttpStatelessSolver();
   expect(solver.name).toBe('http-stateless');
-  expect(solver.supports(task)).toBe(true);
-  expect(solver.supports({ ...task, identifier: { type: 'ip', value: '192.0.2.1' } })).toBe(true);
+  expect(solver.canAnswer('http-01', task.identifier)).toBe(true);
+  expect(solver.canAnswer('http-01', { type: 'ip', value: '192.0.2.1' })).toBe(true);
   expect(await solver.begin(task, signal)).toBe('accepted');
   await solver.end(task, 'done');
 });
 
 test('other challenge types are not supported', () => {
   const solver = createHttpStatelessSolver();
-  for (const type of ['dns-01', 'tls-alpn-01', 'dns-persist-01', 'dns-account-01'] as const) expect(solver.supports({ ...task, type })).toBe(false);
+  for (const type of ['dns-01', 'tls-alpn-01', 'dns-persist-01', 'dns-account-01'] as const) expect(solver.canAnswer(type, task.identifier)).toBe(false);
 });
 
 test('a token the snippets would not echo (not base64url) is refused', async () => {

@@ -135,11 +135,11 @@ test('close() frees the port', async () => {
   expect(await handshake(port, 'example.org', ['acme-tls/1'])).toMatchObject({ ok: false, error: expect.stringContaining('ECONNREFUSED') });
 });
 
-test('supports tls-alpn-01 for dns and ip identifiers only', () => {
+test('answers tls-alpn-01 for dns and ip identifiers only', () => {
   solver = createTlsAlpnSolver({ address: '127.0.0.1:0' });
-  expect(solver.supports(task({ type: 'dns', value: 'example.org' }))).toBe(true);
-  expect(solver.supports(task({ type: 'ip', value: '192.0.2.1' }))).toBe(true);
-  expect(solver.supports({ ...task({ type: 'dns', value: 'example.org' }), type: 'http-01' })).toBe(false);
+  expect(solver.canAnswer('tls-alpn-01', { type: 'dns', value: 'example.org' })).toBe(true);
+  expect(solver.canAnswer('tls-alpn-01', { type: 'ip', value: '192.0.2.1' })).toBe(true);
+  expect(solver.canAnswer('http-01', { type: 'dns', value: 'example.org' })).toBe(false);
 });
 
 test('the default address is :443', () => {

@@ -88,9 +88,9 @@ test('prepare: a missing root, or a file, is a one-line UsageError', async () =>
   await expect(createWebrootSolver({ root }).prepare()).rejects.toThrow(`${join(root, '.well-known')} exists and is not a folder`);
 });
 
-test('supports http-01 only', () => {
+test('answers http-01 only', () => {
   const solver = createWebrootSolver({ root });
-  expect(solver.supports(task('a'))).toBe(true);
-  expect(solver.supports({ ...task('a'), type: 'dns-01' })).toBe(false);
-  expect(solver.supports({ ...task('a'), type: 'tls-alpn-01' })).toBe(false);
+  expect(solver.canAnswer('http-01', task('a').identifier)).toBe(true);
+  expect(solver.canAnswer('dns-01', task('a').identifier)).toBe(false);
+  expect(solver.canAnswer('tls-alpn-01', task('a').identifier)).toBe(false);
 });
