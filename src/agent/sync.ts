@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Identifier } from '../certs/identifiers.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { certKeyTypeOf, newCertificateKey } from '../certs/cert-key-types.js';
+import { planDeletions } from './deletion-plan.js';
 import type { ManagerClient } from '../manager/client.js';
 import { ManagerError } from '../manager/manager-error.js';
 import type { CertMap, ManagerCertificate, UpdateCertificateParams } from '../manager/types.js';
@@ -351,33 +352,26 @@ async function restoreKey(deps: SyncDeps, server: ManagerCertificate, certPem: s
   }
 }
 
-/** §6.4 step 3, with a floor: never delete most of the owner's certificates in one go without being told to. */
+/** §6.4 step 3 through the one deletion planner (agent/deletion-plan.ts): its refusal is this cycle's error, its schedule is kept. */
 function planDeletes(deps: SyncDeps, result: CycleResult, orphans: ManagerCertificate[], now: Date): Planned[] {
-  if (orphans.length === 0) return [];
-  const total = orphans.length + deps.config.certificates.length;
-  // An empty or truncated config (a template tool writing in place) must not delete a host's only certificate.
-  if (!deps.allowMassDelete && orphans.length * 2 > Math.max(total, 1)) {
-    const message = `refusing to delete ${orphans.length} certificates (more than half of this owner's) in one cycle: check the configuration, or pass --allow-mass-delete`;
-    result.errors.push(message);
-    deps.log.error(message, { owner: deps.owner });
+  const plan = planDeletions({
+    orphans: orphans.map((server) => ({ id: certificateId({ name: server.name ?? '', issuer: server.issuer, domain: server.domain }), certificate: server })),
+    configured: deps.config.certificates.length,
+    allowMassDelete: deps.allowMassDelete,
+    delayMs: deps.config.common.delayBeforeDeleteMs,
+    scheduled: deps.state.pendingDeletes,
+    now,
+  });
+  if ('refused' in plan) {
+    result.errors.push(plan.refused);
+    deps.log.error(plan.refused, { owner: deps.owner });
     return [];
   }
-  const delayMs = deps.config.common.delayBeforeDeleteMs;
-  const plans: Planned[] = [];
-  for (const server of orphans) {
-    const id = certificateId({ name: server.name ?? '', issuer: server.issuer, domain: server.domain });
-    if (delayMs > 0) {
-      const at = deps.state.pendingDeletes[id];
-      if (!at) {
-        deps.state.pendingDeletes[id] = new Date(now.getTime() + delayMs).toISOString();
-        deps.log.info(`scheduled deletion for ${id} in ${deps.config.common.delayBeforeDelete}`, { domain: server.domain, issuer: server.issuer, name: server.name, owner: deps.owner });
-        continue;
-      }
-      if (Date.parse(at) > now.getTime()) continue;
-    }
-    plans.push({ kind: 'delete', server });
+  for (const { id, certificate: server, at } of plan.schedule) {
+    deps.state.pendingDeletes[id] = at;
+    deps.log.info(`scheduled deletion for ${id} in ${deps.config.common.delayBeforeDelete}`, { domain: server.domain, issuer: server.issuer, name: server.name, owner: deps.owner });
   }
-  return plans;
+  return plan.deletes.map((server) => ({ kind: 'delete', server }));
 }
 
 /** §6.5: pre_cmd, then creates, re-issues, metadata updates and deletes; post_cmd once if files changed and nothing failed. */

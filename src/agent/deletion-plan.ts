@@ -1,0 +1,53 @@
+/**
+ * Which of the manager's certificates the agent deletes this cycle (manager-contract.md §6.4 step 3),
+ * decided in one pure function: the certificates the manager lists for this owner and the
+ * configuration no longer has, held back by two guards. The mass-delete floor: more than half of
+ * the owner's certificates at once is refused without --allow-mass-delete (an empty or truncated
+ * configuration, a template tool writing in place, must not delete a host's certificates). The
+ * delay: with `delay_before_delete`, a certificate is first scheduled, and deleted by the first
+ * cycle after its time, unless it came back to the configuration meanwhile.
+ */
+export interface DeletionFacts<T> {
+  /** On the manager, not in the configuration, each with its certificate id. */
+  orphans: readonly { id: string; certificate: T }[];
+  /** How many certificates the configuration holds. */
+  configured: number;
+  allowMassDelete: boolean;
+  /** `delay_before_delete`; 0 deletes at once. */
+  delayMs: number;
+  /** Deletions scheduled by earlier cycles: certificate id → when (ISO 8601). */
+  scheduled: Readonly<Record<string, string>>;
+  now: Date;
+}
+
+export type DeletionPlan<T> =
+  | { refused: string }
+  | {
+      /** Delete these now. */
+      deletes: T[];
+      /** Schedule these: not deleted before `at`. */
+      schedule: { id: string; certificate: T; at: string }[];
+    };
+
+export function planDeletions<T>(facts: DeletionFacts<T>): DeletionPlan<T> {
+  const { orphans } = facts;
+  if (orphans.length === 0) return { deletes: [], schedule: [] };
+  const total = orphans.length + facts.configured;
+  if (!facts.allowMassDelete && orphans.length * 2 > Math.max(total, 1)) {
+    return { refused: `refusing to delete ${orphans.length} certificates (more than half of this owner's) in one cycle: check the configuration, or pass --allow-mass-delete` };
+  }
+  const deletes: T[] = [];
+  const schedule: { id: string; certificate: T; at: string }[] = [];
+  for (const { id, certificate } of orphans) {
+    if (facts.delayMs > 0) {
+      const at = facts.scheduled[id];
+      if (at === undefined) {
+        schedule.push({ id, certificate, at: new Date(facts.now.getTime() + facts.delayMs).toISOString() });
+        continue;
+      }
+      if (Date.parse(at) > facts.now.getTime()) continue;
+    }
+    deletes.push(certificate);
+  }
+  return { deletes, schedule };
+}

@@ -1,0 +1,40 @@
+import { expect, test } from 'vitest';
+import { planDeletions, type DeletionFacts } from '../../../src/agent/deletion-plan.js';
+
+// A fixed clock: the delay is a moment compared, never waited for.
+const NOW = new Date('2026-12-03T10:00:00.000Z');
+const orphan = (id: string) => ({ id, certificate: { id } });
+const facts = (over: Partial<DeletionFacts<{ id: string }>>): DeletionFacts<{ id: string }> => ({ orphans: [], configured: 0, allowMassDelete: false, delayMs: 0, scheduled: {}, now: NOW, ...over });
+
+test('nothing orphaned: nothing to do', () => {
+  expect(planDeletions(facts({ configured: 3 }))).toEqual({ deletes: [], schedule: [] });
+});
+
+test('without a delay, orphans are deleted at once', () => {
+  expect(planDeletions(facts({ orphans: [orphan('pebble/a.example')], configured: 3 }))).toEqual({ deletes: [{ id: 'pebble/a.example' }], schedule: [] });
+});
+
+test.each([
+  ['the only certificate, with an empty configuration', 1, 0, true],
+  ['three of five', 3, 2, true],
+  ['exactly half is allowed', 2, 2, false],
+  ['one of three', 1, 2, false],
+])('the mass-delete floor: %s', (_name, orphans, configured, refused) => {
+  const plan = planDeletions(facts({ orphans: Array.from({ length: orphans }, (_, i) => orphan(`c${i}`)), configured }));
+  if (refused) expect(plan).toEqual({ refused: `refusing to delete ${orphans} certificates (more than half of this owner's) in one cycle: check the configuration, or pass --allow-mass-delete` });
+  else expect(plan).toMatchObject({ deletes: expect.any(Array) });
+  expect(planDeletions(facts({ orphans: Array.from({ length: orphans }, (_, i) => orphan(`c${i}`)), configured, allowMassDelete: true }))).toMatchObject({ deletes: expect.any(Array) });
+});
+
+test('delay_before_delete: first scheduled, then deleted by the first cycle at or after its time', () => {
+  const delayMs = 3_600_000;
+  const first = planDeletions(facts({ orphans: [orphan('a')], configured: 3, delayMs }));
+  expect(first).toEqual({ deletes: [], schedule: [{ id: 'a', certificate: { id: 'a' }, at: '2026-12-03T11:00:00.000Z' }] });
+  const scheduled = { a: '2026-12-03T11:00:00.000Z' };
+  expect(planDeletions(facts({ orphans: [orphan('a')], configured: 3, delayMs, scheduled, now: new Date('2026-12-03T10:59:59.999Z') }))).toEqual({ deletes: [], schedule: [] });
+  expect(planDeletions(facts({ orphans: [orphan('a')], configured: 3, delayMs, scheduled, now: new Date('2026-12-03T11:00:00.000Z') }))).toEqual({ deletes: [{ id: 'a' }], schedule: [] });
+});
+
+test('the floor comes before the delay: a truncated configuration schedules nothing either', () => {
+  expect(planDeletions(facts({ orphans: [orphan('a'), orphan('b')], configured: 0, delayMs: 60_000 }))).toHaveProperty('refused');
+});
