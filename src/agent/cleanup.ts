@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { ManagerCertificate } from '../manager/types.js';
 import { removeInsideFolder } from '../state/inside-folder.js';
 import { assertOwnFolders } from '../state/safe-folder.js';
-import { certificateId } from './config/paths.js';
+import { certificateId, identityOf } from './config/paths.js';
 import type { ClientConfig } from './config/schema.js';
 
 /**
@@ -19,7 +19,7 @@ export async function removeOrphanFiles(config: ClientConfig, serverList: readon
   if (!dir) return [];
   const known = new Set<string>([
     ...config.certificates.map((c) => certificateId(c)),
-    ...serverList.map((s) => certificateId({ name: s.name ?? '', issuer: s.issuer, domain: s.domain })),
+    ...serverList.map((s) => certificateId(identityOf(s))),
   ]);
   // Longest first: `.ca.crt` must be tried before `.crt`.
   const extensions = [config.common.certificateCaFileExt, config.common.certificateFileExt, config.common.certificateKeyFileExt].sort((a, b) => b.length - a.length);

@@ -11,7 +11,7 @@ import { ManagerError } from '../manager/manager-error.js';
 import type { CertMap, ManagerCertificate, UpdateCertificateParams } from '../manager/types.js';
 import { backupPath, type VaultClient } from '../manager/vault.js';
 import type { CertificateConfig, ClientConfig } from './config/schema.js';
-import { certificateId, certificatePaths, separateClashingFiles } from './config/paths.js';
+import { certificateId, certificatePaths, separateClashingFiles, identityOf, managerRef } from './config/paths.js';
 import { checkAnswerIsFor, describeEntry, partitionManagerList } from './manager-entry.js';
 import { deployFiles, fingerprintOf, readLocalFiles, removeFiles, type DeployModes, type DeployPaths, type LocalFiles } from './deploy-files.js';
 import type { Logger } from './logger.js';
@@ -100,7 +100,7 @@ export async function runSyncCycle(given: SyncDeps): Promise<CycleResult> {
       const message = `refused the manager's certificate ${describeEntry(entry)}: its file ${JSON.stringify(file)} is also a file of ${JSON.stringify(other)}; neither is written`;
       result.errors.push(message);
       (deps.state.certificates[certificateId(entry)] ??= {}).lastError = message;
-      deps.log.error(message, { domain: entry.domain, issuer: entry.issuer, name: entry.name, owner: deps.owner });
+      deps.log.error(message, logFields(deps, entry));
     }
     serverList = serverList.filter((s) => distinct.some((d) => d.issuer === s.issuer && d.domain === s.domain && d.name === (s.name ?? '')));
     await mapLimited(serverList, CHECK_CONCURRENCY, (server) => guarded(deps, result, server, async () => void (await syncDeployed(deps, result, server, undefined))));
@@ -130,7 +130,7 @@ export async function runSyncCycle(given: SyncDeps): Promise<CycleResult> {
 
 /** Runs one certificate's work; an error is logged and counted, and leaves the server entry alone. */
 async function guarded(deps: SyncDeps, result: CycleResult, who: { domain: string; issuer: string; name?: string | undefined }, work: () => Promise<void>): Promise<void> {
-  const id = certificateId({ name: who.name ?? '', issuer: who.issuer, domain: who.domain });
+  const id = certificateId(identityOf(who));
   try {
     await work();
     const entry = (deps.state.certificates[id] ??= {});
@@ -140,7 +140,7 @@ async function guarded(deps: SyncDeps, result: CycleResult, who: { domain: strin
     result.errors.push(`${id}: ${message}`);
     (deps.state.certificates[id] ??= {}).lastError = message;
     if (err instanceof ManagerError && err.status === 429) skipUntilRetry(deps, id, err);
-    deps.log.error(message, { domain: who.domain, issuer: who.issuer, name: who.name, owner: deps.owner });
+    deps.log.error(message, logFields(deps, who));
   }
 }
 
@@ -204,7 +204,7 @@ async function checkConfigured(deps: SyncDeps, result: CycleResult, cert: Certif
   const plan = planChanges(cert, server, key);
   if (!refusal) return plan;
   if (plan?.kind !== 'reissue') throw refusal;
-  deps.log.warn(`${refusal.message}; re-issuing (${plan.why})`, { domain: cert.domain, issuer: cert.issuer, name: cert.name, owner: deps.owner });
+  deps.log.warn(`${refusal.message}; re-issuing (${plan.why})`, logFields(deps, cert));
   return plan;
 }
 
@@ -238,7 +238,7 @@ function normaliseSan(san: string | undefined): string {
  */
 async function syncDeployed(deps: SyncDeps, result: CycleResult, server: ManagerCertificate, cert: CertificateConfig | undefined): Promise<'ok' | 'lost'> {
   const common = deps.config.common;
-  const identity = { name: server.name ?? '', issuer: server.issuer, domain: server.domain };
+  const identity = identityOf(server);
   const paths = certificatePaths(common, identity);
   const labels = { domain: server.domain, issuer: server.issuer, name: server.name ?? '' };
   const local = await readLocalFiles(certificateFolder(deps), paths);
@@ -246,7 +246,7 @@ async function syncDeployed(deps: SyncDeps, result: CycleResult, server: Manager
   let downloaded: CertMap | undefined;
   const download = async () => {
     if (downloaded) return downloaded;
-    const answer = await deps.manager.getCertificate(server.name ? { name: server.name } : { issuer: server.issuer, domain: server.domain });
+    const answer = await deps.manager.getCertificate(managerRef(identity));
     checkAnswerIsFor(identity, answer, `GET certificate ${certificateId(identity)}`);
     return (downloaded = answer);
   };
@@ -331,7 +331,7 @@ async function restoreKey(deps: SyncDeps, server: ManagerCertificate, certPem: s
   for (const path of await pendingKeys(deps, server)) {
     const pending = await readFile(path, 'utf8').catch(() => undefined);
     if (pending && keyPairs(pending, certPem)) {
-      deps.log.info('private key recovered from an interrupted deploy', { domain: server.domain, issuer: server.issuer, name: server.name, owner: deps.owner });
+      deps.log.info('private key recovered from an interrupted deploy', logFields(deps, server));
       return { pem: pending, fromPending: true }; // forgotten once it is deployed, not before
     }
   }
@@ -342,7 +342,7 @@ async function restoreKey(deps: SyncDeps, server: ManagerCertificate, certPem: s
     deps.metrics.vaultOperations.inc({ secret_type: 'unknown', operation: 'get', status: 'success' });
     const key = typeof secret?.key === 'string' ? secret.key : undefined;
     if (key && keyPairs(key, certPem)) {
-      deps.log.info('private key restored from the Vault backup', { domain: server.domain, issuer: server.issuer, name: server.name, owner: deps.owner });
+      deps.log.info('private key restored from the Vault backup', logFields(deps, server));
       return { pem: key, fromPending: false };
     }
     return undefined;
@@ -355,7 +355,7 @@ async function restoreKey(deps: SyncDeps, server: ManagerCertificate, certPem: s
 /** §6.4 step 3 through the one deletion planner (agent/deletion-plan.ts): its refusal is this cycle's error, its schedule is kept. */
 function planDeletes(deps: SyncDeps, result: CycleResult, orphans: ManagerCertificate[], now: Date): Planned[] {
   const plan = planDeletions({
-    orphans: orphans.map((server) => ({ id: certificateId({ name: server.name ?? '', issuer: server.issuer, domain: server.domain }), certificate: server })),
+    orphans: orphans.map((server) => ({ id: certificateId(identityOf(server)), certificate: server })),
     configured: deps.config.certificates.length,
     allowMassDelete: deps.allowMassDelete,
     delayMs: deps.config.common.delayBeforeDeleteMs,
@@ -369,7 +369,7 @@ function planDeletes(deps: SyncDeps, result: CycleResult, orphans: ManagerCertif
   }
   for (const { id, certificate: server, at } of plan.schedule) {
     deps.state.pendingDeletes[id] = at;
-    deps.log.info(`scheduled deletion for ${id} in ${deps.config.common.delayBeforeDelete}`, { domain: server.domain, issuer: server.issuer, name: server.name, owner: deps.owner });
+    deps.log.info(`scheduled deletion for ${id} in ${deps.config.common.delayBeforeDelete}`, logFields(deps, server));
   }
   return plan.deletes.map((server) => ({ kind: 'delete', server }));
 }
@@ -408,7 +408,7 @@ async function create(deps: SyncDeps, result: CycleResult, cert: CertificateConf
   checkAnswerIsFor(cert, response, `POST certificate ${certificateId(cert)}`);
   result.created++;
   deps.metrics.certificateOperations.inc({ issuer: cert.issuer, operation: 'created' });
-  deps.log.info('created certificate', { domain: cert.domain, issuer: cert.issuer, name: cert.name, owner: deps.owner });
+  deps.log.info('created certificate', logFields(deps, cert));
   await afterIssue(deps, result, cert, paths, response, key.pem);
 }
 
@@ -422,7 +422,7 @@ async function reissue(deps: SyncDeps, result: CycleResult, cert: CertificateCon
   const response = await deps.manager.updateCertificate({ ...requestOf(cert), csr, revoke: deps.config.common.revokeOnUpdate });
   checkAnswerIsFor(cert, response, `PUT certificate ${certificateId(cert)}`);
   result.updated++;
-  deps.log.info(`certificate updated (${why})`, { domain: cert.domain, issuer: cert.issuer, name: cert.name, owner: deps.owner });
+  deps.log.info(`certificate updated (${why})`, logFields(deps, cert));
   if (response.csr === csr) await afterIssue(deps, result, cert, paths, response, key.pem);
 }
 
@@ -431,19 +431,19 @@ async function updateMetadata(deps: SyncDeps, result: CycleResult, cert: Certifi
   if (!server.csr) throw new Error('the manager has no stored CSR for this certificate; cannot update its metadata alone');
   await deps.manager.updateCertificate({ ...requestOf(cert), csr: server.csr, key_type: server.key_type ?? cert.keyType, revoke: false });
   result.updated++;
-  deps.log.info(`certificate updated (${why})`, { domain: cert.domain, issuer: cert.issuer, name: cert.name, owner: deps.owner });
+  deps.log.info(`certificate updated (${why})`, logFields(deps, cert));
 }
 
 async function remove(deps: SyncDeps, result: CycleResult, server: ManagerCertificate): Promise<void> {
-  const id = certificateId({ name: server.name ?? '', issuer: server.issuer, domain: server.domain });
-  await deps.manager.deleteCertificate(server.name ? { name: server.name } : { issuer: server.issuer, domain: server.domain }, { revoke: deps.config.common.revokeOnDelete });
+  const id = certificateId(identityOf(server));
+  await deps.manager.deleteCertificate(managerRef(identityOf(server)), { revoke: deps.config.common.revokeOnDelete });
   result.deleted++;
   delete deps.state.pendingDeletes[id];
   delete deps.state.certificates[id];
   deps.metrics.certificateOperations.inc({ issuer: server.issuer, operation: 'deleted' });
-  deps.log.info('certificate deleted', { domain: server.domain, issuer: server.issuer, name: server.name, owner: deps.owner });
+  deps.log.info('certificate deleted', logFields(deps, server));
   if (deps.config.common.certificateDeploy) {
-    const removed = await removeFiles(certificateFolder(deps), certificatePaths(deps.config.common, { name: server.name ?? '', issuer: server.issuer, domain: server.domain }));
+    const removed = await removeFiles(certificateFolder(deps), certificatePaths(deps.config.common, identityOf(server)));
     result.changedFiles.push(...removed);
     deps.metrics.metadataMismatch.remove({ domain: server.domain, issuer: server.issuer, name: server.name ?? '' });
     deps.metrics.certificateRefused.remove({ domain: server.domain, issuer: server.issuer, name: server.name ?? '' });
@@ -474,7 +474,7 @@ async function afterIssue(deps: SyncDeps, result: CycleResult, cert: Certificate
   if (common.certificateDeploy) {
     const written = await deployFiles(certificateFolder(deps), paths, { key: keyPem, cert: response.cert, ...(!cert.bundle && response.ca_issuer ? { ca: response.ca_issuer } : {}) }, modesOf(deps));
     result.changedFiles.push(...written);
-    deps.log.info(`deployed ${paths.cert}`, { domain: cert.domain, issuer: cert.issuer, name: cert.name, owner: deps.owner });
+    deps.log.info(`deployed ${paths.cert}`, logFields(deps, cert));
   }
   rememberMetadata(deps, { ...response, domain: cert.domain, issuer: cert.issuer, ...(cert.name ? { name: cert.name } : {}) });
   await forgetPendingKeys(deps, cert);
@@ -485,7 +485,7 @@ async function afterIssue(deps: SyncDeps, result: CycleResult, cert: Certificate
  * short in a row each leave their own, and whichever the manager issued for is found.
  */
 function pendingKeyPrefix(who: { name?: string | undefined; issuer: string; domain: string }): string {
-  const id = certificateId({ name: who.name ?? '', issuer: who.issuer, domain: who.domain });
+  const id = certificateId(identityOf(who));
   return `${createHash('sha256').update(id).digest('hex').slice(0, 24)}-`;
 }
 
@@ -577,6 +577,11 @@ function certificateFolder(deps: SyncDeps): string {
 }
 
 /** A certificate from the manager that did not pass the issued-certificate check: nothing of it was written. */
+/** The fields every log line about one certificate carries, with the owner. */
+function logFields(deps: SyncDeps, who: { name?: string | undefined; issuer?: string | undefined; domain?: string | undefined }): Record<string, string | undefined> {
+  return { domain: who.domain, issuer: who.issuer, name: who.name, owner: deps.owner };
+}
+
 class CertificateRefused extends Error {}
 
 /**
@@ -616,7 +621,7 @@ function modesOf(deps: SyncDeps): DeployModes {
 }
 
 function rememberMetadata(deps: SyncDeps, server: ManagerCertificate): void {
-  const id = certificateId({ name: server.name ?? '', issuer: server.issuer, domain: server.domain });
+  const id = certificateId(identityOf(server));
   const entry: CertificateState = (deps.state.certificates[id] ??= {});
   Object.assign(entry, {
     issuer: server.issuer,
@@ -663,7 +668,7 @@ async function alarmOnExpiry(deps: SyncDeps, now: Date): Promise<void> {
     if (!info) continue;
     const daysLeft = (info.notAfter.getTime() - now.getTime()) / DAY_MS;
     if (daysLeft < EXPIRY_ALARM_DAYS) {
-      deps.log.error(`certificate expires in ${Math.max(0, Math.floor(daysLeft))} days and the manager cannot be reached`, { domain: entry.domain, issuer: entry.issuer, name: entry.name, owner: deps.owner });
+      deps.log.error(`certificate expires in ${Math.max(0, Math.floor(daysLeft))} days and the manager cannot be reached`, logFields(deps, entry));
     }
   }
 }

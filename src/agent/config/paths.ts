@@ -52,6 +52,19 @@ export function separateClashingFiles<T extends CertificateIdentity>(common: Pat
   return { distinct: entries.filter((e) => !refused.has(e)), clashing };
 }
 
+/**
+ * The identity of a certificate the manager lists (its `name` may be absent): the one value the agent
+ * names it by, on disk (certificatePaths), at the manager (certificateId, managerRef), in logs and metrics.
+ */
+export function identityOf(who: { name?: string | undefined; issuer: string; domain: string }): CertificateIdentity {
+  return { name: who.name ?? '', issuer: who.issuer, domain: who.domain };
+}
+
+/** How the manager's API addresses it: by name for a named certificate, else by issuer and domain. */
+export function managerRef(who: CertificateIdentity): { name: string } | { issuer: string; domain: string } {
+  return who.name !== '' ? { name: who.name } : { issuer: who.issuer, domain: who.domain };
+}
+
 /** The identity the manager keys a certificate by: its name, else `issuer/domain`. Also the cleanup's key. */
 export function certificateId(cert: CertificateIdentity): string {
   return cert.name === '' ? `${cert.issuer}/${cert.domain}` : cert.name;
