@@ -58,7 +58,9 @@ export const ServeCheckError = defineError('NOT_SERVED', 'ServeCheckError');
 export const DnsError = defineError('DNS', 'DnsError');
 export const StateError = defineError('STATE', 'StateError');
 export const AbortedError = defineError('ABORTED', 'AbortedError');
-export const LineageFailedError = defineError('LINEAGE', 'LineageFailedError');
+
+/** The codes of a peer that could not be reached (network, TLS, timeout): exit 3, worth retrying later. */
+export const UNREACHABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['NETWORK', 'TIMEOUT', 'TLS']);
 
 export function isAcmecliError(err: unknown): err is AcmecliError {
   return err instanceof AcmecliError;
@@ -93,6 +95,15 @@ export class AgentExitError extends OwnExitStatusError {
 export class CheckStatusError extends OwnExitStatusError {
   readonly code = 'STATUS';
   override name = 'CheckStatusError';
+}
+
+/**
+ * `cert issue` / `cert renew`: one or more lineages failed, each named in the summary already
+ * printed. Exit 3 when every one failed because its CA could not be reached (cron may retry), else 1.
+ */
+export class LineageFailedError extends OwnExitStatusError {
+  readonly code = 'LINEAGE';
+  override name = 'LineageFailedError';
 }
 
 /** A cert issue/renew run stopped by SIGINT, SIGTERM or SIGHUP: exit 128+N, as a shell reports it. */

@@ -19,10 +19,8 @@ import { certificateMatchesKey, describeCertificate, splitPemChain } from '../ce
 import { defaultLineageName, identifiersEqual, parseIdentifiers } from '../certs/identifiers.js';
 import { parseCsr } from '../certs/csr.js';
 import { ariWindowProblem, parseRenewDays, parseRenewalInfo } from '../certs/renewal-time.js';
-import { CheckStatusError, IoError, LineageFailedError, NetworkError, StoppedBySignalError, UsageError } from '../errors.js';
-
-/** Failures that say nothing about the lineage, only that its CA could not be reached: exit 3, try again later. */
-const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT', 'TLS']);
+import { CheckStatusError, IoError, LineageFailedError, StoppedBySignalError, UNREACHABLE_CODES, UsageError, type ErrorCode } from '../errors.js';
+import { EXIT } from '../cli/exit-status.js';
 import { typesAllowedFor } from '../issuance/challenge-tasks.js';
 import { runLineage, type LineageOutcome, type RunnerDeps } from '../issuance/lineage-runner.js';
 import { KEY_COMPROMISE, currentVersion, decideRenewal, lineageStatus, markRevoked } from '../issuance/renewal-decision.js';
@@ -675,10 +673,9 @@ function printOutcomes(ctx: CliContext, outcomes: LineageOutcome[], command: 'is
   if (failed.length > 0) {
     // Exit 1: the summary above says which lineage failed and why; this line repeats the gist for cron mail.
     const names = failed.map((o) => o.name).join(', ');
-    if (failed.every((o) => UNREACHABLE.has(o.error?.code ?? ''))) {
-      throw new NetworkError(failed.length === 1 ? failed[0]!.message : `${failed.length} lineages could not reach their CA: ${names}`);
-    }
-    throw new LineageFailedError(failed.length === 1 ? failed[0]!.message : `${failed.length} of ${outcomes.length} lineages failed: ${names}`);
+    const unreachable = failed.every((o) => UNREACHABLE_CODES.has((o.error?.code ?? '') as ErrorCode));
+    const message = failed.length === 1 ? failed[0]!.message : unreachable ? `${failed.length} lineages could not reach their CA: ${names}` : `${failed.length} of ${outcomes.length} lineages failed: ${names}`;
+    throw new LineageFailedError(message, { exitCode: unreachable ? EXIT.unreachable : EXIT.failure });
   }
 }
 

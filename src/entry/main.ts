@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AcmeProblemError } from '../acme/problem.js';
-import { AcmecliError, OwnExitStatusError, UsageError } from '../errors.js';
+import { AcmecliError, OwnExitStatusError, UNREACHABLE_CODES, UsageError } from '../errors.js';
 import { addAccountCommands } from '../commands/account.js';
 import { addAgentCommands } from '../commands/agent.js';
 import { addManagerCommands } from '../commands/manager.js';
@@ -20,7 +20,6 @@ import { printableJson, printableLine, printableText, truncatedEcho } from '../p
 /** An error line is read by a person: whatever it quotes (a huge argument, a CA's essay) is cut here. */
 const MAX_ERROR_LINE = 2000;
 
-const UNREACHABLE_CODES = new Set(['NETWORK', 'TIMEOUT', 'TLS']);
 
 export interface MainOptions {
   /** Lets tests and stand-ins reach the context before a command runs. */
