@@ -8,7 +8,7 @@ import { ManagerClient } from '../manager/client.js';
 import { ManagerError } from '../manager/manager-error.js';
 import { parseBearerToken } from '../manager/token.js';
 import { VaultClient } from '../manager/vault.js';
-import { listenOn, parseListenAddress } from '../solvers/listen-address.js';
+import { listenOn, parseListenAddress } from '../net/listen-address.js';
 import { removeOrphanFiles } from './cleanup.js';
 import { loadClientConfig, realPath } from './config/load.js';
 import { ownerProblem } from './manager-entry.js';

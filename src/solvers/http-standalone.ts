@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 
 import type { ChallengeSolver, ChallengeTask } from '../acme/solver.js';
 import { badToken, isChallengeToken } from './challenge-token.js';
-import { boundPort, listenOn, parseListenAddress, type ListenAddress } from './listen-address.js';
+import { boundPort, listenOn, parseListenAddress, type ListenAddress } from '../net/listen-address.js';
 
-export { parseListenAddress, type ListenAddress } from './listen-address.js';
+export { parseListenAddress, type ListenAddress } from '../net/listen-address.js';
 
 export interface HttpStandaloneOptions {
   /** `:80`, `80`, `127.0.0.1:5002`, `[::1]:80`; port 0 picks a free port. */

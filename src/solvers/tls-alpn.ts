@@ -9,7 +9,7 @@ import { nodeCrypto, x509 } from '../certs/x509.js';
 import { UsageError } from '../errors.js';
 import { encodePem } from '../keys/pem.js';
 import { scanClientHello } from './client-hello.js';
-import { boundPort, listenOn, parseListenAddress, type ListenAddress } from './listen-address.js';
+import { boundPort, listenOn, parseListenAddress, type ListenAddress } from '../net/listen-address.js';
 
 /** RFC 8737 §6.2: the ALPN protocol name of tls-alpn-01. */
 export const ACME_TLS_PROTOCOL = 'acme-tls/1';

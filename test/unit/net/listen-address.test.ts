@@ -3,7 +3,7 @@ import { afterEach, expect, test } from 'vitest';
 
 import { UsageError } from '../../../src/errors.js';
 import { createHttpStandaloneSolver } from '../../../src/solvers/http-standalone.js';
-import { describeListenError, parseListenAddress } from '../../../src/solvers/listen-address.js';
+import { describeListenError, parseListenAddress } from '../../../src/net/listen-address.js';
 import { createTlsAlpnSolver } from '../../../src/solvers/tls-alpn.js';
 
 test.each([
