@@ -6,6 +6,7 @@ import type { Identifier } from '../certs/identifiers.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { certKeyTypeOf, newCertificateKey } from '../certs/cert-key-types.js';
 import { planDeletions } from './deletion-plan.js';
+import { planChanges, type Planned } from './plan.js';
 import type { ManagerClient } from '../manager/client.js';
 import { ManagerError } from '../manager/manager-error.js';
 import type { CertMap, ManagerCertificate, UpdateCertificateParams } from '../manager/types.js';
@@ -53,12 +54,6 @@ export interface CycleResult {
 
 const DAY_MS = 86_400_000;
 const EXPIRY_ALARM_DAYS = 7;
-
-type Planned =
-  | { kind: 'create'; cert: CertificateConfig }
-  | { kind: 'reissue'; cert: CertificateConfig; server: ManagerCertificate; newKey: boolean; why: string }
-  | { kind: 'metadata'; cert: CertificateConfig; server: ManagerCertificate; why: string }
-  | { kind: 'delete'; server: ManagerCertificate };
 
 /**
  * One sync cycle (manager-contract.md §6.4–§6.6), changed where the Go client loses data:
@@ -206,29 +201,6 @@ async function checkConfigured(deps: SyncDeps, result: CycleResult, cert: Certif
   if (plan?.kind !== 'reissue') throw refusal;
   deps.log.warn(`${refusal.message}; re-issuing (${plan.why})`, logFields(deps, cert));
   return plan;
-}
-
-/** What to ask of the manager for a configured certificate whose files are as good as they can be. */
-function planChanges(cert: CertificateConfig, server: ManagerCertificate, key: 'ok' | 'lost'): Planned | undefined {
-  if ((server.key_type ?? 'ec256').toLowerCase() !== cert.keyType) return { kind: 'reissue', cert, server, newKey: true, why: `key type ${server.key_type} → ${cert.keyType}` };
-  if (key === 'lost') return { kind: 'reissue', cert, server, newKey: true, why: 'the private key is lost and no backup pairs with the certificate' };
-  const differs = [
-    ['san', normaliseSan(server.san), normaliseSan(cert.san)],
-    ['days', server.days ?? 0, cert.days],
-    ['bundle', Boolean(server.bundle), cert.bundle],
-    ['dns_challenge', server.dns_challenge ?? '', cert.dnsChallenge],
-    ['http_challenge', server.http_challenge ?? '', cert.httpChallenge],
-    ['profile', server.profile ?? '', cert.profile],
-  ].filter(([, a, b]) => a !== b).map(([field]) => field);
-  if (differs.length) return { kind: 'reissue', cert, server, newKey: false, why: `${differs.join(', ')} changed` };
-  const metadata = [['renewal_days', server.renewal_days ?? '', cert.renewalDays], ['labels', server.labels ?? '', cert.labels]].filter(([, a, b]) => a !== b).map(([f]) => f);
-  // Unlike the Go client, both fields go in one update when both changed.
-  if (metadata.length) return { kind: 'metadata', cert, server, why: `${metadata.join(', ')} changed` };
-  return undefined;
-}
-
-function normaliseSan(san: string | undefined): string {
-  return (san ?? '').split(',').filter(Boolean).sort().join(',');
 }
 
 /**
