@@ -1,7 +1,5 @@
 // The work behind `acmecli cert …`, loaded only when a cert command runs: it brings X.509 parsing and the issuance flow.
-import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { readNamedFile, readNamedText } from '../state/read-file.js';
+import { namesExistingFile, readNamedFile, readNamedText } from '../state/read-file.js';
 import { isAbsolute, resolve } from 'node:path';
 import { splitCommandLine } from '../process/command-line.js';
 import { withoutSecrets } from '../process/run-command.js';
@@ -19,7 +17,7 @@ import { certificateMatchesKey, describeCertificate, splitPemChain } from '../ce
 import { defaultLineageName, identifiersEqual, parseIdentifiers } from '../certs/identifiers.js';
 import { parseCsr } from '../certs/csr.js';
 import { ariWindowProblem, parseRenewDays, parseRenewalInfo } from '../certs/renewal-time.js';
-import { CheckStatusError, IoError, LineageFailedError, StoppedBySignalError, UNREACHABLE_CODES, UsageError, type ErrorCode } from '../errors.js';
+import { CheckStatusError, LineageFailedError, StoppedBySignalError, UNREACHABLE_CODES, UsageError, type ErrorCode } from '../errors.js';
 import { EXIT } from '../cli/exit-status.js';
 import { typesAllowedFor } from '../issuance/challenge-tasks.js';
 import { runLineage, type LineageOutcome, type RunnerDeps } from '../issuance/lineage-runner.js';
@@ -28,12 +26,11 @@ import { SolverRegistry } from '../issuance/solver-registry.js';
 import { normalizeZoneName } from '../dns/zone-name.js';
 import { formatServer, parseServer } from '../dns-providers/client.js';
 import { formatServeEndpoint, parseServeEndpoint } from '../monitoring/serve-endpoint.js';
-import { describeFsError } from '../state/atomic-write.js';
 import { LineageStore, checkLineageName, type LineageConfig, type LineageRecord, type LineageVersion, type SolverSpec } from '../state/lineage-store.js';
 import { describeStateHomeRule } from '../state/home.js';
 import { assertOutputFolderWritable } from '../state/writable-folder.js';
 import { assertOwnFolders } from '../state/safe-folder.js';
-import { outputPaths, webServerLines } from '../issuance/output-files.js';
+import { existingOutputFiles, outputPaths, removeOutputFiles, webServerLines } from '../issuance/output-files.js';
 import { describeSettings, mergeSettings, type GivenSettings } from '../issuance/lineage-settings.js';
 import type { CliContext } from '../cli/context.js';
 import { createAccountFor } from '../accounts/create-account.js';
@@ -171,7 +168,7 @@ export async function revokeAction(ctx: CliContext, target: string, options: { r
   const reason = parseReason(options.reason);
   let file = target;
   let owner: { record: LineageRecord; version: LineageVersion } | undefined;
-  if (!existsSync(target) && /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(target)) {
+  if (!namesExistingFile(target) && /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(target)) {
     const record = await store.read(target);
     const current = record && currentVersion(record);
     if (!record || !current) throw new UsageError(`${target}: no such file, and no lineage of that name (see acmecli cert list)`);
@@ -252,16 +249,8 @@ export async function deleteAction(ctx: CliContext, name: string, options: { rem
     await unlock();
   }
   const config = record.config;
-  const deployed = Object.values(outputPaths(config.outDir, config.name, config.bundle, !config.csrFile)).filter((p): p is string => typeof p === 'string');
-  const present = deployed.filter((p) => existsSync(p));
-  const removedFiles: string[] = [];
-  if (options.removeFiles) {
-    for (const file of present) {
-      // unlink removes a symlink itself, never what it points at.
-      await rm(file, { force: true }).catch((err: unknown) => { throw new IoError(`deleted lineage ${name}, but cannot remove ${file}: ${describeFsError(err)}`, { cause: err }); });
-      removedFiles.push(file);
-    }
-  }
+  const present = existingOutputFiles(outputPaths(config.outDir, config.name, config.bundle, !config.csrFile));
+  const removedFiles = options.removeFiles ? await removeOutputFiles(present, `deleted lineage ${name}`) : [];
   const result = { name, deleted: true, versions: record.versions.length, removedFiles, keptFiles: options.removeFiles ? [] : present };
   ctx.output.result(result, (r) => [
     `Deleted lineage ${r.name} (${r.versions} version${r.versions === 1 ? '' : 's'} and their keys); cert renew will not touch it again.`,
@@ -272,7 +261,7 @@ export async function deleteAction(ctx: CliContext, name: string, options: { rem
 
 export async function showAction(ctx: CliContext, file: string): Promise<void> {
   // A file wins; otherwise the argument names a lineage, shown with its stored settings.
-  if (!existsSync(file) && /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(file)) {
+  if (!namesExistingFile(file) && /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(file)) {
     const record = await new LineageStore(ctx.stateHome).read(file);
     if (!record || !currentVersion(record)) throw new UsageError(`${file}: no such file, and no lineage of that name (see acmecli cert list)`);
     return showLineage(ctx, record);

@@ -1,6 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { IoError } from '../errors.js';
 import { dirname, join } from 'node:path';
-import { writeFilesTogether, type FileToWrite } from '../state/atomic-write.js';
+import { describeFsError, writeFilesTogether, type FileToWrite } from '../state/atomic-write.js';
 import { assertOwnFolders } from '../state/safe-folder.js';
 
 /**
@@ -114,4 +116,24 @@ export function outputsStamp(paths: OutputPaths): string | undefined {
     }
   }
   return parts.join('|');
+}
+
+/** The output files of a lineage that exist now (`cert delete` lists them, and removes them with --remove-files). */
+export function existingOutputFiles(paths: OutputPaths): string[] {
+  return Object.values(paths).filter((p): p is string => typeof p === 'string' && existsSync(p));
+}
+
+/**
+ * Removes files (a symbolic link itself, never what it points at), in order; the first that
+ * cannot be removed is an IoError `WHAT, but cannot remove FILE: reason`, the ones before it gone.
+ */
+export async function removeOutputFiles(files: readonly string[], what: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const file of files) {
+    await rm(file, { force: true }).catch((err: unknown) => {
+      throw new IoError(`${what}, but cannot remove ${file}: ${describeFsError(err)}`, { cause: err });
+    });
+    removed.push(file);
+  }
+  return removed;
 }

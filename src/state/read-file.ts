@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { IoError } from '../errors.js';
 import { describeFsError } from './atomic-write.js';
@@ -31,6 +32,11 @@ export async function readNamedFile(path: string, options: ReadNamedFileOptions 
   const warning = options.onReadableByOthers ? readableByOthersWarning(path, st.mode) : undefined;
   if (warning !== undefined) options.onReadableByOthers?.(warning);
   return data;
+}
+
+/** Whether a command-line argument names an existing file: `cert show` and `cert revoke` take a file, else a lineage name. */
+export function namesExistingFile(argument: string): boolean {
+  return existsSync(argument);
 }
 
 /** readNamedFile as UTF-8 text. */
