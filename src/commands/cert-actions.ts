@@ -19,7 +19,7 @@ import { parseCsr } from '../certs/csr.js';
 import { ariWindowProblem, parseRenewDays, parseRenewalInfo } from '../certs/renewal-time.js';
 import { CheckStatusError, LineageFailedError, StoppedBySignalError, UNREACHABLE_CODES, UsageError, type ErrorCode } from '../errors.js';
 import { EXIT } from '../cli/exit-status.js';
-import { typesAllowedFor } from '../issuance/challenge-tasks.js';
+import { checkProfileOffered, checkSolversCoverIdentifiers } from '../issuance/plan.js';
 import { runLineage, type LineageOutcome, type RunnerDeps } from '../issuance/lineage-runner.js';
 import { KEY_COMPROMISE, currentVersion, decideRenewal, lineageStatus, markRevoked } from '../issuance/renewal-decision.js';
 import { SolverRegistry } from '../issuance/solver-registry.js';
@@ -495,35 +495,15 @@ async function planIssue(ctx: CliContext, options: IssueOptions, solvers: Solver
   const config = mergeSettings(stored, given);
   parseRenewDays(config.renewDays);
 
-  // Every identifier must be provable by some allowed type with some solver, or the order would only fail.
   const registry = new SolverRegistry({ env: ctx.io.env, credentialsEnv: ctx.io.env, cwd: ctx.io.cwd, onWarning: () => undefined });
-  const probes = config.solvers.map((spec) => registry.get(spec));
-  for (const identifier of config.identifiers) {
-    const wildcard = identifier.value.startsWith('*.');
-    const base = { type: identifier.type, value: wildcard ? identifier.value.slice(2) : identifier.value };
-    const byIdentifier = typesAllowedFor(base, wildcard);
-    const allowed = config.challengeTypes.length ? (config.challengeTypes as ChallengeType[]).filter((t) => byIdentifier.includes(t)) : byIdentifier;
-    if (allowed.length === 0) {
-      const need = wildcard ? 'a wildcard needs a DNS challenge (dns-01, dns-account-01, dns-persist-01)' : 'an IP address needs http-01 or tls-alpn-01 (RFC 8738)';
-      throw new UsageError(`${identifier.value}: ${need}, and --challenge allows only ${config.challengeTypes.join(', ')}`);
-    }
-    if (probes.length === 0) continue; // pre-authorised CAs need no solver; the flow says so if one is needed after all
-    const canSolve = allowed.some((type) => probes.some((solver) => solver.canAnswer(type, base)));
-    if (!canSolve) {
-      const need = wildcard ? 'a wildcard needs a DNS challenge: pass --dns PROVIDER, --hook (dns-01) or --dns-persist' : identifier.type === 'ip' ? 'an IP address needs http-01 or tls-alpn-01' : `none of the solvers answers ${allowed.join(', ')}`;
-      throw new UsageError(`${identifier.value}: ${need}`);
-    }
-  }
+  checkSolversCoverIdentifiers(config, config.solvers.map((spec) => registry.get(spec)));
   // Ports free, hooks executable, webroot writable: before any order. Stored solvers are checked when they run,
   // so changing a hook of a lineage whose web server holds port 80 is not refused.
   // With a pre-hook, the port may be free only once it has run (it stops the web server on :80).
   if (solvers.length && !config.preHook) await registry.prepared(config.solvers).finally(() => registry.closeAll());
 
   if (options.profile) {
-    const directory = await (await ctx.clientFor(config.directoryUrl, config.caFile)).directory();
-    const profiles = directory.meta?.profiles;
-    if (!profiles || Object.keys(profiles).length === 0) throw new UsageError(`${config.directoryUrl} offers no ACME profiles, so --profile ${options.profile} cannot be used`);
-    if (!(options.profile in profiles)) throw new UsageError(`${config.directoryUrl} has no profile ${JSON.stringify(options.profile)}; it offers ${Object.keys(profiles).join(', ')}`);
+    checkProfileOffered(await (await ctx.clientFor(config.directoryUrl, config.caFile)).directory(), config.directoryUrl, options.profile);
   }
 
   if (!config.accountKeyPath) throw new UsageError('no account key: pass -k FILE (or set ACMECLI_KEY); make one with `acmecli key generate ec256 -o account.pem`');
