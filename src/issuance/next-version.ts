@@ -9,6 +9,7 @@ import { checkIssuedCertificate } from '../certs/issued-certificate-check.js';
 import { createCsr, parseCsr } from '../certs/csr.js';
 import { newCertificateKey, parseCertificateKey, type CertKeyTypeName } from '../certs/cert-key-types.js';
 import { writeFileAtomic, writeFilesTogether } from '../state/atomic-write.js';
+import { readNamedFile } from '../state/read-file.js';
 import type { LineageRecord, LineageStore, LineageVersion } from '../state/lineage-store.js';
 import { AcmeProblemError } from '../acme/problem.js';
 import { isCaSideFailure } from './ca-fallback.js';
@@ -98,7 +99,8 @@ async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: n
   /** The key the certificate is ordered for: what the CA's certificate must certify. */
   let orderedKey: KeyObject;
   if (config.csrFile) {
-    const csr = await parseCsr(await readFile(config.csrFile), config.csrFile);
+    // The user's file, not ours: gone or unreadable since the lineage was made is one line naming it.
+    const csr = await parseCsr(await readNamedFile(config.csrFile, { what: 'the CSR' }), config.csrFile);
     csrDer = Promise.resolve(csr.der);
     orderedKey = csr.publicKey;
   } else {

@@ -144,6 +144,12 @@ describe('cert issue against Pebble, each challenge type for real', () => {
     const mismatch = await issue(['--csr', csrFile, '-d', 'other.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', out]);
     expect(mismatch.code).toBe(2);
     expect(mismatch.stderr).toMatch(/the CSR .* is for csr\.example\.com, www\.csr\.example\.com, not other\.example\.com/);
+
+    // The CSR is the user's file: gone by renewal time, it is one line naming it, not a stack of node's.
+    rmSync(csrFile);
+    const renewed = await runMain([...ca(), 'cert', 'renew', 'csr.example.com', '--force', '--json'], { env: env() });
+    expect(renewed.code).toBe(1);
+    expect(renewed.json<{ lineages: { message: string }[] }>().lineages[0]?.message).toBe(`csr.example.com: cannot read the CSR ${csrFile}: no such file or folder`);
   });
 
   test('revocation both ways (RFC 8555 §7.6), checked in Pebble', async () => {
