@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +59,12 @@ export async function ensureBareSea({ workDir = path.join(root, 'bench', 'work')
   } catch (error) {
     throw new BenchError(`bare SEA: node --experimental-sea-config failed: ${oneLine(error.stderr?.toString() || error.message)}`);
   }
-  await copyFile(node, out.binary);
+  // Stripped like dist/acmecli (scripts/build-sea.mjs), so the two differ only by their script.
+  try {
+    execFileSync('strip', ['--strip-all', '-o', out.binary, node], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    throw new BenchError(`bare SEA: strip failed: ${error.code === 'ENOENT' ? 'strip is not installed (Debian package binutils)' : oneLine(error.stderr?.toString() || error.message)}`);
+  }
   await chmod(out.binary, 0o755);
   const { inject } = createRequire(path.join(root, 'package.json'))('postject');
   const blob = await readFile(out.blob);

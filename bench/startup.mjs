@@ -11,6 +11,7 @@
 // A command that fails (non-zero exit) is a failure of the run.
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { ensureBareSea } from './bare-sea.mjs';
 import { cleanEnv, mdTable, mean, shellQuote, stddev, textTable, toolVersion } from './lib.mjs';
@@ -36,6 +37,7 @@ export async function benchStartup(ctx) {
     log(`startup: note: ${message}`);
   };
 
+  const loadAtStart = os.loadavg()[0];
   const bare = await ensureBareSea({ workDir: ctx.workDir, log });
   const dir = await ctx.tmpDir('startup-');
   // ACMECLI_HOME: an empty state folder, for `cert list` (the other commands read no state).
@@ -210,14 +212,14 @@ export async function benchStartup(ctx) {
   // RESULTS.md section.
   const m = ctx.machine;
   const versions = [
-    `Node ${m.node} (the same binary is inside both SEAs)`,
+    `Node ${m.node} (the same binary, stripped, is inside both SEAs)`,
     ctx.tools.hyperfine ? toolVersion(ctx.tools.hyperfine) : null,
     ctx.tools.lego ? toolVersion(ctx.tools.lego) : null,
   ].filter(Boolean);
   const md = [
     `## Start-up — ${ctx.date}`,
     '',
-    `Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpu}; kernel ${m.kernel}; ${versions.join('; ')}.`,
+    `Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpu}; kernel ${m.kernel}; ${versions.join('; ')}. Load average (1 min) ${loadAtStart.toFixed(2)} when the part started, ${os.loadavg()[0].toFixed(2)} when it ended.`,
     '',
     mdTable(headers, cells.map((c, j) => c.map((x, i) => (i === 0 && rows[j].id !== 'bare' ? `\`${x}\`` : x))), right),
     '',
