@@ -130,7 +130,8 @@ export function verifyResponse(response: DecodedMessage, request: SignedRequest,
  * Exactly one key is expected. Throws Error with a one-line reason (never the secret).
  */
 export function parseBindKeyFile(text: string): { name: string; algorithm: string; secret: Uint8Array } {
-  const stripped = text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(^|[^"])(#|\/\/)[^\n]*/g, '$1');
+  // Comments out, quoted strings kept whole: a base64 secret may hold "//", which is no comment.
+  const stripped = text.replace(/"[^"]*"|\/\*[\s\S]*?\*\/|(?:#|\/\/)[^\n]*/g, (part) => (part.startsWith('"') ? part : ' '));
   const keys = [...stripped.matchAll(/\bkey\s+("([^"]+)"|([^\s{]+))\s*\{([^}]*)\}\s*;/g)];
   if (keys.length === 0) throw new Error('no `key "NAME" { algorithm ...; secret "..."; };` clause found');
   if (keys.length > 1) throw new Error(`it holds ${keys.length} keys; give a file with exactly one`);
