@@ -22,7 +22,8 @@ describe('cert check against a real nginx serving the lineage files', () => {
   let servePort: number;
 
   beforeAll(async () => {
-    pebble = await startPebble();
+    // Validation is not what these tests are about: no responder port that another test file could take first.
+    pebble = await startPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
     const work = tempDir('check');
     const key = path.join(work, 'account.pem');
     expect((await runMain(['key', 'generate', 'ec256', '-o', key])).code).toBe(0);
@@ -30,7 +31,7 @@ describe('cert check against a real nginx serving the lineage files', () => {
     run = (args) => runMain(['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, '-k', key, ...args], { env: { ACMECLI_HOME: home } });
     out = path.join(work, 'out');
     servePort = await freePort();
-    const issued = await run(['cert', 'issue', '-d', 'served.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', out, '--agree-tos', '--serve-check', `127.0.0.1:${servePort}`]);
+    const issued = await run(['cert', 'issue', '-d', 'served.example.com', '--http-stateless', '--out', out, '--agree-tos', '--serve-check', `127.0.0.1:${servePort}`]);
     expect(issued.code, issued.stderr).toBe(0);
   });
   afterAll(async () => {
@@ -85,7 +86,7 @@ describe('cert check against a real nginx serving the lineage files', () => {
     const noop = path.join(work, 'noop.sh');
     writeFileSync(noop, '#!/bin/sh\nexit 0\n');
     chmodSync(noop, 0o755);
-    const common = ['cert', 'issue', '-d', 'served.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', out, '--serve-check', `127.0.0.1:${servePort}`, '--force', '--json'];
+    const common = ['cert', 'issue', '-d', 'served.example.com', '--http-stateless', '--out', out, '--serve-check', `127.0.0.1:${servePort}`, '--force', '--json'];
 
     const exits = nginx.workerExits();
     const good = await run([...common, '--deploy-hook', reload]);
@@ -111,7 +112,7 @@ describe('cert check against a real nginx serving the lineage files', () => {
     const listener = path.dirname(pebble.caFile);
     const foreign = await startNginx({ certificate: path.join(listener, 'cert.pem'), key: path.join(listener, 'key.pem') });
     try {
-      const edit = await run(['cert', 'issue', '-d', 'served.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', out, '--serve-check', `127.0.0.1:${foreign.port}`, '--deploy-hook', '', '--force']);
+      const edit = await run(['cert', 'issue', '-d', 'served.example.com', '--http-stateless', '--out', out, '--serve-check', `127.0.0.1:${foreign.port}`, '--deploy-hook', '', '--force']);
       expect(edit.code, edit.stderr).toBe(0);
       const r = await run(['cert', 'check', '--nagios']);
       expect(r.code).toBe(2);
@@ -138,7 +139,7 @@ describe('cert check against a real nginx serving the lineage files', () => {
     const unknownPlugin = await run(['cert', 'check', 'nope.example.com', '--nagios']);
     expect(unknownPlugin.code).toBe(3);
     expect(unknownPlugin.stdout).toBe('ACMECLI UNKNOWN - no lineage named nope.example.com (see acmecli cert list)\n');
-    const bad = await run(['cert', 'issue', '-d', 'x.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--serve-check', 'x.example.com']);
+    const bad = await run(['cert', 'issue', '-d', 'x.example.com', '--http-stateless', '--serve-check', 'x.example.com']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^acmecli: --serve-check "x.example.com": the port is missing/);
   });
