@@ -95,23 +95,36 @@ export async function exchange(server: DnsServer, message: DnsMessage | { bytes:
 
 type Request = { bytes: Uint8Array; id: number; flags: number; question: Question | undefined };
 
-function udpExchange(server: DnsServer, request: Request, timeoutMs: number, signal: AbortSignal | undefined): Promise<DecodedMessage> {
+/**
+ * One DNS exchange over a socket, settled once: the answer, a timeout, an abort
+ * or a socket error, whichever comes first; the socket is closed in every case.
+ * `start` wires the socket and calls `finish` when it is done.
+ */
+function settleOnce<S>(server: DnsServer, timeoutMs: number, signal: AbortSignal | undefined, timeoutMessage: string,
+  open: () => S, close: (socket: S) => void, start: (socket: S, finish: (err: Error | undefined, reply?: DecodedMessage) => void) => void): Promise<DecodedMessage> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new AbortedError(`DNS query to ${formatServer(server)} cancelled`));
-    const socket = createSocket(isIP(server.host) === 6 ? 'udp6' : 'udp4');
+    const socket = open();
     let done = false;
     const finish = (err: Error | undefined, reply?: DecodedMessage): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      socket.close();
+      close(socket);
       if (err) reject(err);
       else resolve(reply!);
     };
     const onAbort = (): void => finish(new AbortedError(`DNS query to ${formatServer(server)} cancelled`));
     signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => finish(new TimeoutError(`DNS server ${formatServer(server)} did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(() => finish(new TimeoutError(timeoutMessage)), timeoutMs);
+    start(socket, finish);
+  });
+}
+
+function udpExchange(server: DnsServer, request: Request, timeoutMs: number, signal: AbortSignal | undefined): Promise<DecodedMessage> {
+  const open = () => createSocket(isIP(server.host) === 6 ? 'udp6' : 'udp4');
+  return settleOnce(server, timeoutMs, signal, `DNS server ${formatServer(server)} did not answer within ${timeoutMs / 1000} s`, open, (socket) => socket.close(), (socket, finish) => {
     socket.on('error', (err: NodeJS.ErrnoException) => finish(new NetworkError(`DNS server ${formatServer(server)}: ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.message}`, { cause: err })));
     socket.on('message', (data) => {
       let reply: DecodedMessage;
@@ -128,23 +141,8 @@ function udpExchange(server: DnsServer, request: Request, timeoutMs: number, sig
 }
 
 function tcpExchange(server: DnsServer, request: Request, timeoutMs: number, signal: AbortSignal | undefined): Promise<DecodedMessage> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortedError(`DNS query to ${formatServer(server)} cancelled`));
-    const socket = new Socket();
+  return settleOnce(server, timeoutMs, signal, `DNS server ${formatServer(server)} did not answer over TCP within ${timeoutMs / 1000} s`, () => new Socket(), (socket) => socket.destroy(), (socket, finish) => {
     let received = Buffer.alloc(0);
-    let done = false;
-    const finish = (err: Error | undefined, reply?: DecodedMessage): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(reply!);
-    };
-    const onAbort = (): void => finish(new AbortedError(`DNS query to ${formatServer(server)} cancelled`));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => finish(new TimeoutError(`DNS server ${formatServer(server)} did not answer over TCP within ${timeoutMs / 1000} s`)), timeoutMs);
     socket.on('error', (err: NodeJS.ErrnoException) => finish(new NetworkError(`DNS server ${formatServer(server)} (TCP): ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.message}`, { cause: err })));
     socket.on('close', () => finish(new NetworkError(`DNS server ${formatServer(server)} closed the TCP connection without an answer`)));
     socket.on('data', (chunk: Buffer) => {
