@@ -3,7 +3,7 @@ import type { AccountCreationSteps } from '../accounts/create-account.js';
 import { AcmeClient } from '../acme/client.js';
 import { findAccountByKey, type AccountRef } from '../acme/account.js';
 import { createHttpTransport, type HttpSend } from '../net/transport.js';
-import { KNOWN_DIRECTORIES, DEFAULT_DIRECTORY_KEYWORD } from '../acme/known-directories.js';
+import { DEFAULT_DIRECTORY_KEYWORD, resolveDirectoryUrl } from '../acme/known-directories.js';
 import type { Account, Directory } from '../acme/types.js';
 import { KeyError, StateError, UsageError } from '../errors.js';
 import type { AccountKey } from '../keys/account-key.js';
@@ -244,23 +244,6 @@ export class CliContext {
   }
 
 
-}
-
-export function resolveDirectoryUrl(given: string, allowHttp: boolean): string {
-  // Keywords in any case (-a LetsEncrypt), as acmecli.py takes them.
-  const known = (KNOWN_DIRECTORIES as Record<string, string>)[given.toLowerCase()];
-  if (known) return known;
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(given)) {
-    throw new UsageError(`unknown --acme-url keyword ${JSON.stringify(given)}: use an https:// directory URL or one of ${Object.keys(KNOWN_DIRECTORIES).join(', ')}`);
-  }
-  let url: URL;
-  try {
-    url = new URL(given);
-  } catch {
-    throw new UsageError(`--acme-url ${JSON.stringify(given)} is not a valid URL`);
-  }
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && allowHttp)) return url.toString();
-  throw new UsageError(`--acme-url must be https:// (RFC 8555 §6.1), not ${url.protocol}//; pass --allow-http only for a local test server`);
 }
 
 function parseTimeoutSeconds(value: string | undefined): number {

@@ -1,7 +1,6 @@
 // The work behind `acmecli cert …`, loaded only when a cert command runs: it brings X.509 parsing and the issuance flow.
-import { namesExistingFile, readNamedFile, readNamedText } from '../state/read-file.js';
-import { isAbsolute, resolve } from 'node:path';
-import { splitCommandLine } from '../process/command-line.js';
+import { namesExistingFile, readNamedText } from '../state/read-file.js';
+import { resolve } from 'node:path';
 import { withoutSecrets } from '../process/run-command.js';
 import { mapLimited } from '../concurrency/map-limited.js';
 import { PrePostHooks } from '../issuance/pre-post-hooks.js';
@@ -10,82 +9,34 @@ import { validateContacts, type AccountRef } from '../acme/account.js';
 import { fetchRenewalInfo } from '../acme/ari.js';
 import { REVOCATION_REASONS, revokeCertificate } from '../acme/certificate.js';
 import { AcmeProblemError } from '../acme/problem.js';
-import { CHALLENGE_TYPES, type ChallengeType } from '../acme/solver.js';
-import type { Identifier } from '../acme/types.js';
-import { parseCertKeyType } from '../certs/cert-key-types.js';
 import { certificateMatchesKey, describeCertificate, splitPemChain } from '../certs/certificate.js';
-import { defaultLineageName, identifiersEqual, parseIdentifiers } from '../certs/identifiers.js';
-import { parseCsr } from '../certs/csr.js';
-import { ariWindowProblem, parseRenewDays, parseRenewalInfo } from '../certs/renewal-time.js';
+import { ariWindowProblem, parseRenewalInfo } from '../certs/renewal-time.js';
 import { CheckStatusError, LineageFailedError, StoppedBySignalError, UNREACHABLE_CODES, UsageError, type ErrorCode } from '../errors.js';
 import { EXIT } from '../cli/exit-status.js';
-import { checkProfileOffered, checkSolversCoverIdentifiers } from '../issuance/plan.js';
+import { planIssue, positiveNumber, type FallbackSpec, type IssueOptions, type PlanEdges } from '../issuance/plan.js';
 import { runLineage, type LineageOutcome, type RunnerDeps } from '../issuance/lineage-runner.js';
 import { KEY_COMPROMISE, currentVersion, decideRenewal, lineageStatus, markRevoked } from '../issuance/renewal-decision.js';
 import { SolverRegistry } from '../issuance/solver-registry.js';
-import { normalizeZoneName } from '../dns/zone-name.js';
-import { formatServer, parseServer } from '../dns-providers/client.js';
-import { formatServeEndpoint, parseServeEndpoint } from '../monitoring/serve-endpoint.js';
 import { LineageStore, checkLineageName, type LineageConfig, type LineageRecord, type LineageVersion, type SolverSpec } from '../state/lineage-store.js';
 import { describeStateHomeRule } from '../state/home.js';
 import { assertOutputFolderWritable } from '../state/writable-folder.js';
 import { assertOwnFolders } from '../state/safe-folder.js';
 import { existingOutputFiles, outputPaths, removeOutputFiles, webServerLines } from '../issuance/output-files.js';
-import { describeSettings, mergeSettings, type GivenSettings } from '../issuance/lineage-settings.js';
+import { describeSettings } from '../issuance/lineage-settings.js';
 import type { CliContext } from '../cli/context.js';
 import { createAccountFor } from '../accounts/create-account.js';
 import { eabFromOptions, FALLBACK_EAB_NAMES } from '../cli/eab-options.js';
-import { resolveDirectoryUrl } from '../cli/context.js';
+import { resolveDirectoryUrl } from '../acme/known-directories.js';
 import type { ExternalAccountBinding } from '../acme/jws.js';
 import { isCaSideFailure } from '../issuance/ca-fallback.js';
 import { lineageCaConfigs } from '../issuance/lineage-runner.js';
 import { VERSION } from '../cli/version.js';
-import type { EabAlgorithm } from '../acme/jws.js';
 import { printableLine } from '../printable.js';
-
-export interface IssueOptions {
-  domain?: string[];
-  keyType?: string;
-  reuseKey?: boolean;
-  csr?: string;
-  challenge?: string[];
-  dnsResolver?: string[];
-  dnsTimeout?: string;
-  dnsCheck?: boolean;
-  dnsZone?: string;
-  tsigKeyFile?: string;
-  profile?: string;
-  days?: string;
-  preferredChain?: string;
-  out?: string;
-  name?: string;
-  bundle?: boolean;
-  deployHook?: string;
-  preHook?: string;
-  postHook?: string;
-  renewDays?: string;
-  email?: string[];
-  agreeTos?: boolean;
-  eabKid?: string;
-  eabHmacKey?: string;
-  eabAlg: EabAlgorithm;
-  force?: boolean;
-  serveCheck?: string[];
-  failureHook?: string;
-  serveCheckTimeout?: string;
-}
-
-/** One `--fallback-acme-url`, with the EAB given after it (used once, to create the account there; never stored). */
-export interface FallbackSpec {
-  url: string;
-  eabKid?: string;
-  eabHmacKey?: string;
-}
 
 export async function issueAction(ctx: CliContext, options: IssueOptions, solverOrder: SolverSpec[], fallbackOrder: FallbackSpec[] = []): Promise<void> {
   // Folders we cannot write fail now, in one line, not after the CA has issued a certificate we cannot keep.
   await ctx.checkStateHomeWritable();
-  const config = await planIssue(ctx, options, [...solverOrder], fallbackOrder);
+  const config = await planIssue(options, [...solverOrder], fallbackOrder, planEdges(ctx));
   await assertOutputFolderWritable(config.outDir);
   const eabByDirectory = new Map<string, ExternalAccountBinding>();
   const primaryEab = eabFromOptions(options, ctx.io.env.ACMECLI_EAB_HMAC_KEY);
@@ -409,108 +360,6 @@ function alignColumns(table: string[][]): string[] {
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd());
 }
 
-/**
- * Everything `cert issue` can check before the CA sees an order. On an existing
- * lineage the options given replace the stored settings and the others keep
- * theirs (mergeSettings), so `cert issue -d example.com --deploy-hook CMD` edits
- * the hook without forgetting the solver or the output folder.
- */
-async function planIssue(ctx: CliContext, options: IssueOptions, solvers: SolverSpec[], fallbackOrder: FallbackSpec[] = []): Promise<LineageConfig> {
-  let identifiers: Identifier[] | undefined = options.domain?.length ? parseIdentifiers(options.domain) : undefined;
-  let csrFile: string | undefined;
-  if (options.csr) {
-    csrFile = resolve(ctx.io.cwd, options.csr);
-    const csr = await parseCsr(await readNamedFile(csrFile), options.csr);
-    if (!identifiers) identifiers = csr.identifiers;
-    else if (!identifiersEqual(identifiers, csr.identifiers)) {
-      throw new UsageError(`the CSR ${options.csr} is for ${csr.identifiers.map((i) => i.value).join(', ')}, not ${identifiers.map((i) => i.value).join(', ')}`);
-    }
-    if (options.reuseKey) throw new UsageError('--reuse-key has no meaning with --csr: the key is yours');
-  }
-  const first = identifiers?.[0];
-  const nameGiven = options.name ?? (first ? defaultLineageName(first) : undefined);
-  if (!nameGiven) throw new UsageError('name at least one identifier with -d (or an existing lineage with --name to change its settings)');
-  const name = checkLineageName(nameGiven);
-  const storedRecord = await new LineageStore(ctx.stateHome).read(name);
-  const stored = storedRecord && currentVersion(storedRecord) ? storedRecord.config : undefined;
-  if (!identifiers && !stored) throw new UsageError(`name at least one identifier with -d (there is no lineage named ${name} yet)`);
-
-  const challengeTypes = options.challenge?.map((type) => {
-    if (!(CHALLENGE_TYPES as readonly string[]).includes(type)) throw new UsageError(`unknown challenge type ${JSON.stringify(type)}: use ${CHALLENGE_TYPES.join(', ')}`);
-    return type as ChallengeType;
-  });
-  if (challengeTypes && new Set(challengeTypes).size !== challengeTypes.length) throw new UsageError('--challenge lists a type twice');
-  const dnsSpecs = solvers.filter((s) => s.kind === 'dns');
-  if (options.dnsZone !== undefined && dnsSpecs.length === 0) throw new UsageError('--dns-zone goes with --dns PROVIDER');
-  if (options.tsigKeyFile !== undefined && !dnsSpecs.some((s) => s.arg === 'rfc2136')) throw new UsageError('--tsig-key-file goes with --dns rfc2136');
-  for (const spec of dnsSpecs) {
-    if (options.dnsZone !== undefined) spec.zone = normalizeZoneName(options.dnsZone).bare;
-    if (options.tsigKeyFile !== undefined && spec.arg === 'rfc2136') spec.tsigKeyFile = resolve(ctx.io.cwd, options.tsigKeyFile);
-  }
-  // --dns-resolver '' forgets the stored ones; several are kept in order (the DNS providers' check asks each).
-  const dnsResolvers = options.dnsResolver === undefined || options.dnsResolver.join('') === '' ? undefined : options.dnsResolver.map((text) => formatServer(parseServer(text, '--dns-resolver')));
-  const env = ctx.io.env;
-  const acmeUrlGiven = ctx.globals.acmeUrl !== undefined || env.ACMECLI_ACME_URL !== undefined;
-  const keyPath = ctx.globals.key ?? env.ACMECLI_KEY;
-  const caFile = ctx.globals.caFile ?? env.ACMECLI_CA_FILE;
-  const given: GivenSettings & { name: string } = {
-    name,
-    identifiers,
-    // A new lineage takes the default CA and the current folder; an existing one keeps its own.
-    directoryUrl: acmeUrlGiven || !stored ? ctx.directoryUrl : undefined,
-    caFile: caFile ? resolve(ctx.io.cwd, caFile) : undefined,
-    allowHttp: ctx.globals.allowHttp ? true : undefined,
-    accountKeyPath: keyPath ? resolve(ctx.io.cwd, keyPath) : undefined,
-    keyType: options.keyType === undefined ? undefined : parseCertKeyType(options.keyType),
-    reuseKey: options.reuseKey,
-    csrFile,
-    solvers: solvers.length ? solvers.map((s) => {
-      if (s.kind === 'webroot' && s.arg) return { ...s, arg: resolve(ctx.io.cwd, s.arg) };
-      if (s.kind === 'hook' && s.arg) return { ...s, arg: absoluteProgram(s.arg, ctx.io.cwd) };
-      return s;
-    }) : undefined,
-    challengeTypes,
-    dnsResolver: options.dnsResolver === undefined ? undefined : dnsResolvers?.[0] ?? '',
-    dnsResolvers: options.dnsResolver === undefined ? undefined : dnsResolvers ?? ('' as unknown as string[]),
-    dnsTimeoutSeconds: options.dnsTimeout === undefined ? undefined : positiveNumber(options.dnsTimeout, '--dns-timeout'),
-    dnsCheck: options.dnsCheck,
-    profile: options.profile,
-    days: options.days === undefined ? undefined : positiveNumber(options.days, '--days'),
-    preferredChain: options.preferredChain,
-    outDir: options.out !== undefined || !stored ? resolve(ctx.io.cwd, options.out ?? '.') : undefined,
-    bundle: options.bundle,
-    deployHook: options.deployHook === undefined || options.deployHook === '' ? options.deployHook : absoluteProgram(options.deployHook, ctx.io.cwd),
-    preHook: options.preHook === undefined || options.preHook === '' ? options.preHook : absoluteProgram(options.preHook, ctx.io.cwd),
-    postHook: options.postHook === undefined || options.postHook === '' ? options.postHook : absoluteProgram(options.postHook, ctx.io.cwd),
-    renewDays: options.renewDays,
-    // Given endpoints replace the stored list; `--serve-check ''` empties it.
-    serveChecks: options.serveCheck?.filter((text) => text !== '').map((text) => formatServeEndpoint(parseServeEndpoint(text))),
-    serveCheckTimeoutSeconds: options.serveCheckTimeout === undefined ? undefined : positiveNumber(options.serveCheckTimeout, '--serve-check-timeout'),
-    failureHook: options.failureHook === undefined || options.failureHook === '' ? options.failureHook : absoluteProgram(options.failureHook, ctx.io.cwd),
-    // `--fallback-acme-url ''` removes the fallbacks.
-    fallbacks: fallbackOrder.length === 0 ? undefined : fallbackOrder.filter((f) => f.url !== '').map((f) => ({ directoryUrl: resolveDirectoryUrl(f.url, Boolean(ctx.globals.allowHttp)) })),
-    agreeTos: options.agreeTos ? true : undefined,
-    contact: options.email?.length ? options.email : undefined,
-  };
-  const config = mergeSettings(stored, given);
-  parseRenewDays(config.renewDays);
-
-  const registry = new SolverRegistry({ env: ctx.io.env, credentialsEnv: ctx.io.env, cwd: ctx.io.cwd, onWarning: () => undefined });
-  checkSolversCoverIdentifiers(config, config.solvers.map((spec) => registry.get(spec)));
-  // Ports free, hooks executable, webroot writable: before any order. Stored solvers are checked when they run,
-  // so changing a hook of a lineage whose web server holds port 80 is not refused.
-  // With a pre-hook, the port may be free only once it has run (it stops the web server on :80).
-  if (solvers.length && !config.preHook) await registry.prepared(config.solvers).finally(() => registry.closeAll());
-
-  if (options.profile) {
-    checkProfileOffered(await (await ctx.clientFor(config.directoryUrl, config.caFile)).directory(), config.directoryUrl, options.profile);
-  }
-
-  if (!config.accountKeyPath) throw new UsageError('no account key: pass -k FILE (or set ACMECLI_KEY); make one with `acmecli key generate ec256 -o account.pem`');
-  await ctx.keyAt(config.accountKeyPath);
-  return config;
-}
-
 interface AccountCreation {
   email: string[];
   agreeTos: boolean;
@@ -669,19 +518,21 @@ function parseReason(text: string | undefined): number | undefined {
   throw new UsageError(`--reason ${JSON.stringify(text)}: use one of ${Object.entries(REVOCATION_REASONS).map(([n, c]) => `${c} (${n})`).join(', ')}`);
 }
 
-function positiveNumber(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, not ${JSON.stringify(text)}`);
-  return n;
-}
-
-
-
-/** A hook given as ./hook.sh must still be found when cron runs `cert renew` from another folder. */
-function absoluteProgram(commandLine: string, cwd: string): string {
-  const words = splitCommandLine(commandLine);
-  const program = words[0];
-  if (!program || isAbsolute(program) || !program.includes('/')) return commandLine;
-  const rest = commandLine.trimStart().slice(commandLine.trimStart().indexOf(program) + program.length);
-  return `${JSON.stringify(resolve(cwd, program))}${rest}`;
+/** What planning reads from this run: the folder, the environment, the state, the global options, the CA. */
+function planEdges(ctx: CliContext): PlanEdges {
+  const env = ctx.io.env;
+  return {
+    cwd: ctx.io.cwd,
+    env,
+    store: new LineageStore(ctx.stateHome),
+    globals: {
+      directoryUrl: ctx.directoryUrl,
+      acmeUrlGiven: ctx.globals.acmeUrl !== undefined || env.ACMECLI_ACME_URL !== undefined,
+      keyPath: ctx.globals.key ?? env.ACMECLI_KEY,
+      caFile: ctx.globals.caFile ?? env.ACMECLI_CA_FILE,
+      allowHttp: Boolean(ctx.globals.allowHttp),
+    },
+    directoryOf: async (directoryUrl, caFile) => (await ctx.clientFor(directoryUrl, caFile)).directory(),
+    loadAccountKey: (path) => ctx.keyAt(path),
+  };
 }

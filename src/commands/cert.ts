@@ -6,7 +6,7 @@ import { CERT_KEY_TYPE_NAMES } from '../certs/cert-key-types.js';
 import { DNS_PROVIDER_NAMES } from '../dns-providers/provider.js';
 import type { SolverSpec } from '../state/lineage-store.js';
 import type { CliContext } from '../cli/context.js';
-import type { FallbackSpec, IssueOptions } from './cert-actions.js';
+import type { FallbackSpec, IssueOptions } from '../issuance/plan.js';
 import { UsageError } from '../errors.js';
 
 // Only the command line is defined here; each action loads ./cert-actions.js when it runs,

@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 
 /**
@@ -53,4 +54,17 @@ export function splitCommandLine(text: string): string[] {
   if (inWord) words.push(word);
   if (words.length === 0) throw new UsageError('empty command');
   return words;
+}
+
+/**
+ * A hook given as ./hook.sh must still be found when cron runs `cert renew` from another folder: a program
+ * named by a relative path is made absolute (quoted, so a folder with a blank stays one word); a bare name
+ * (found on PATH) or an absolute path is left as it is, and so is the rest of the line.
+ */
+export function absoluteProgram(commandLine: string, cwd: string): string {
+  const words = splitCommandLine(commandLine);
+  const program = words[0];
+  if (!program || isAbsolute(program) || !program.includes('/')) return commandLine;
+  const rest = commandLine.trimStart().slice(commandLine.trimStart().indexOf(program) + program.length);
+  return `${JSON.stringify(resolve(cwd, program))}${rest}`;
 }

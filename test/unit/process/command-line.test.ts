@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
 
 import { UsageError } from '../../../src/errors.js';
-import { splitCommandLine } from '../../../src/process/command-line.js';
+import { absoluteProgram, splitCommandLine } from '../../../src/process/command-line.js';
 
 test.each([
   ['/usr/share/uacme/uacme.sh', ['/usr/share/uacme/uacme.sh']],
@@ -28,4 +28,13 @@ test.each([
 ])('refuses %j', (text, why) => {
   expect(() => splitCommandLine(text)).toThrow(UsageError);
   expect(() => splitCommandLine(text)).toThrow(why);
+});
+
+test.each([
+  ['./hook.sh', '/srv/site', '"/srv/site/hook.sh"'],
+  ['  ./bin/deploy --reload "a b"', '/srv/site', '"/srv/site/bin/deploy" --reload "a b"'],
+  ['/usr/local/bin/hook arg', '/srv', '/usr/local/bin/hook arg'],
+  ['systemctl reload nginx', '/srv', 'systemctl reload nginx'],
+])('absoluteProgram(%j) from %s: a relative program path is made absolute, the rest kept', (line, cwd, expected) => {
+  expect(absoluteProgram(line, cwd)).toBe(expected);
 });
