@@ -18,6 +18,7 @@ import type { Logger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
 import { agentStatePath, readAgentState, writeAgentState, type AgentState } from './state.js';
 import { runSyncCycle, type CycleResult } from './sync.js';
+import { Stopping } from './stopping.js';
 
 export interface AgentOptions {
   configPath: string;
@@ -60,7 +61,7 @@ export class Agent {
   #closers: (() => Promise<void>)[] = [];
   #running: Promise<CycleResult | undefined> | undefined;
   #wake: (() => void) | undefined;
-  #stopping = false;
+  readonly #stopping = new Stopping();
   #watcher: FSWatcher | undefined;
   #metricsServer: Server | undefined;
   #failures = 0;
@@ -85,9 +86,10 @@ export class Agent {
     this.#wake?.();
   }
 
-  /** Finishes the cycle in progress (a file being written), then returns. */
+  /** Finishes the cycle in progress (a file being written, an order in flight), then returns; waits and reads end at once. */
   async stop(): Promise<void> {
-    this.#stopping = true;
+    this.#stopping.stop();
+    if (this.#running) this.#options.log.info('stopping: waits and reads end now, an order in flight finishes first');
     this.#wake?.();
     await this.#running?.catch(() => undefined);
   }
@@ -112,7 +114,7 @@ export class Agent {
     if (!this.#options.pullOnly) this.#watchConfig();
     const collectGarbage = garbageCollector();
     let lastCleanup = 0;
-    while (!this.#stopping) {
+    while (!this.#stopping.stopped) {
       const result = await this.syncNow();
       if (this.#options.cleanup && Date.now() - lastCleanup >= this.#options.cleanupIntervalMs && result?.reachedManager) {
         lastCleanup = Date.now();
@@ -121,6 +123,7 @@ export class Agent {
       // The daemon then sleeps: a full collection now returns the cycle's garbage to the system instead of
       // letting the heap grow to the limit V8 would allow a short-lived process.
       collectGarbage?.();
+      if (this.#stopping.stopped) break;
       // Unreachable manager: retry sooner, backing off, but never later than the interval.
       this.#failures = result?.reachedManager ? 0 : this.#failures + 1;
       const waitMs = nextCycleInMs(this.#failures, this.#options.intervalMs, Math.random);
@@ -231,7 +234,8 @@ export class Agent {
     this.#manager = new ManagerClient({
       baseUrl: this.#options.managerUrl,
       token: this.#options.token,
-      send: transport.send,
+      send: this.#stopping.send(transport.send),
+      sleep: (ms, signal) => this.#stopping.sleep(ms, signal),
       retry: { max: common.httpClientRetryMax, waitMinMs: common.httpClientRetryWaitMinMs, waitMaxMs: common.httpClientRetryWaitMaxMs, extraStatuses: common.httpClientRetryStatusCodes },
       timeouts: { certificateMs: common.certificateTimeoutMs },
       onRetry: (e) => this.#options.log.info(`retrying ${e.operation} after ${e.reason} in ${Math.round(e.delayMs / 100) / 10} s (attempt ${e.attempt + 1})`),
@@ -245,7 +249,7 @@ export class Agent {
     if (this.#vault) return this.#vault;
     const transport = this.#options.makeSend(30_000);
     this.#closers.push(transport.close);
-    this.#vault = new VaultClient({ url: v.url, roleId: v.roleId, secretId: v.secretId, mountPath: v.mountPath, secretEngine: v.secretEngine, send: transport.send, retry: { max: v.retryMax, waitMinMs: v.retryWaitMinMs, waitMaxMs: v.retryWaitMaxMs } });
+    this.#vault = new VaultClient({ url: v.url, roleId: v.roleId, secretId: v.secretId, mountPath: v.mountPath, secretEngine: v.secretEngine, send: this.#stopping.send(transport.send), sleep: (ms, signal) => this.#stopping.sleep(ms, signal), retry: { max: v.retryMax, waitMinMs: v.retryWaitMinMs, waitMaxMs: v.retryWaitMaxMs } });
     return this.#vault;
   }
 

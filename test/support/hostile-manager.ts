@@ -54,6 +54,8 @@ export interface HostileManager {
   /** First answer wins; undefined forwards to the stand-in. */
   intercept(handler: ((req: HostileRequest) => HostileAnswer | undefined) | undefined): void;
   rewriteAnswer(rewrite: ((req: HostileRequest, json: unknown) => unknown) | undefined): void;
+  /** Holds the first request that `matches` until release(); then it is answered as any other. */
+  hold(matches: (req: HostileRequest) => boolean): { arrived: Promise<HostileRequest>; release: () => void };
   /** Every request seen, intercepted or not. */
   requests: HostileRequest[];
   reset(): void;
@@ -67,6 +69,7 @@ export async function startHostileManager(upstream: ManagerStandin): Promise<Hos
   const requests: HostileRequest[] = [];
   let interceptor: ((req: HostileRequest) => HostileAnswer | undefined) | undefined;
   let rewriter: ((req: HostileRequest, json: unknown) => unknown) | undefined;
+  let held: { matches: (req: HostileRequest) => boolean; arrive: (req: HostileRequest) => void; released: Promise<void> } | undefined;
   const upstreamOrigin = upstream.url.slice(0, -API_PREFIX.length);
 
   const forward = async (req: HostileRequest, rawPath: string, method = req.method): Promise<HostileAnswer> => {
@@ -88,6 +91,12 @@ export async function startHostileManager(upstream: ManagerStandin): Promise<Hos
     typeof e.name === 'string' && e.name !== '' ? `/certificate/${encodeURIComponent(e.name)}` : `/certificate/${encodeURIComponent(String(e.issuer))}/${encodeURIComponent(String(e.domain))}`;
 
   const answer = async (req: HostileRequest): Promise<HostileAnswer> => {
+    if (held?.matches(req)) {
+      const { arrive, released } = held;
+      held = undefined;
+      arrive(req);
+      await released;
+    }
     const own = interceptor?.(req);
     if (own) return own;
     const apiPath = req.rawPath.slice(API_PREFIX.length).split('?')[0]!;
@@ -150,11 +159,20 @@ export async function startHostileManager(upstream: ManagerStandin): Promise<Hos
     addEntry: (fake) => void fakes.push(fake),
     intercept: (handler) => void (interceptor = handler),
     rewriteAnswer: (rewrite) => void (rewriter = rewrite),
+    hold(matches) {
+      let arrive!: (req: HostileRequest) => void;
+      let release!: () => void;
+      const arrived = new Promise<HostileRequest>((resolve) => (arrive = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      held = { matches, arrive, released };
+      return { arrived, release };
+    },
     requests,
     reset() {
       fakes.length = 0;
       interceptor = undefined;
       rewriter = undefined;
+      held = undefined;
     },
     stop: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
