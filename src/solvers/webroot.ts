@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, chmod, mkdir, rm, rmdir, stat } from 'node:fs/promises';
+import { access, chmod, lstat, mkdir, rm, rmdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import type { ChallengeSolver, ChallengeTask } from '../acme/solver.js';
@@ -27,6 +27,11 @@ const FOLDERS = ['.well-known', 'acme-challenge'] as const;
  * prepare() throws UsageError when the root is missing, not a folder or not
  * writable; begin and end throw IoError when a file cannot be written or removed,
  * and BadResponseError for a token that is not base64url.
+ *
+ * The web server's user often owns the webroot. A `.well-known` or `acme-challenge`
+ * that is a symlink of that user's would lead our writes and deletes (often as root)
+ * wherever they chose: such a link is refused before every write and every delete.
+ * A symlink of root's or ours is the administrator's choice and is followed.
  */
 export function createWebrootSolver(options: WebrootOptions): WebrootSolver {
   const root = resolve(options.root);
@@ -41,6 +46,25 @@ export function createWebrootSolver(options: WebrootOptions): WebrootSolver {
     queue = result.catch(() => undefined);
     return result;
   };
+
+  /** Throws `make` naming the first challenge folder that is a symlink another user owns. */
+  const refuseForeignLinks = async (make: (message: string) => Error): Promise<void> => {
+    let folder = root;
+    for (const name of FOLDERS) {
+      folder = join(folder, name);
+      let link;
+      try {
+        link = await lstat(folder);
+      } catch {
+        return; // not there (yet): made by us, 0755
+      }
+      if (link.isSymbolicLink() && !isTrustedUser(link.uid)) {
+        throw make(`refusing webroot folder ${folder}: it is a symlink owned by another user (uid ${link.uid}), who chose where our files go; replace it with a folder or a link of root's`);
+      }
+    }
+  };
+  const usage = (message: string) => new UsageError(message);
+  const io = (message: string) => new IoError(message);
 
   const prepare = async (): Promise<void> => {
     let isFolder: boolean;
@@ -62,6 +86,7 @@ export function createWebrootSolver(options: WebrootOptions): WebrootSolver {
       }
       folder = next;
     }
+    await refuseForeignLinks(usage);
     try {
       await access(folder, constants.W_OK | constants.X_OK);
     } catch (err) {
@@ -102,6 +127,7 @@ export function createWebrootSolver(options: WebrootOptions): WebrootSolver {
         if (!isChallengeToken(task.token)) throw badToken();
         active++;
         try {
+          await refuseForeignLinks(io);
           await makeFolders();
           // RFC 8555 §8.3: the body is the key authorization, with no trailing newline.
           await writeFileAtomic(join(challengeFolder, task.token), task.keyAuthorization, { mode: 0o644, forceMode: true, dirMode: 0o755 });
@@ -115,6 +141,8 @@ export function createWebrootSolver(options: WebrootOptions): WebrootSolver {
       serially(async () => {
         if (!isChallengeToken(task.token)) return;
         try {
+          // Checked again: the link may have been swapped in since the write.
+          await refuseForeignLinks(io);
           await rm(join(challengeFolder, task.token), { force: true });
         } catch (err) {
           throw new IoError(`cannot remove ${join(challengeFolder, task.token)}: ${describeFsError(err)}`, { cause: err });
@@ -126,6 +154,10 @@ export function createWebrootSolver(options: WebrootOptions): WebrootSolver {
         }
       }),
   };
+}
+
+function isTrustedUser(uid: number): boolean {
+  return uid === 0 || uid === (process.getuid?.() ?? -1);
 }
 
 function describeMissing(err: unknown): string {

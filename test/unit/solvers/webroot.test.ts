@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lchown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
@@ -93,4 +93,51 @@ test('answers http-01 only', () => {
   expect(solver.canAnswer('http-01', task('a').identifier)).toBe(true);
   expect(solver.canAnswer('dns-01', task('a').identifier)).toBe(false);
   expect(solver.canAnswer('tls-alpn-01', task('a').identifier)).toBe(false);
+});
+
+// The web server's user (here nobody) may own the webroot; a challenge folder that is a symlink of theirs
+// would choose where root's writes and deletes land. Needs root, as acmecli usually runs: lchown to nobody.
+const NOBODY = 65534;
+
+test('a challenge folder that is a symlink of another user is refused before any write: nothing lands where it leads', async () => {
+  expect(process.getuid?.(), 'these tests run as root, as CI does').toBe(0);
+  const elsewhere = join(sandbox, 'elsewhere');
+  await mkdir(elsewhere);
+  await mkdir(join(root, '.well-known'));
+  const link = join(root, '.well-known', 'acme-challenge');
+  await symlink(elsewhere, link);
+  await lchown(link, NOBODY, NOBODY);
+  const solver = createWebrootSolver({ root });
+  await expect(solver.prepare()).rejects.toThrow(new UsageError(`refusing webroot folder ${link}: it is a symlink owned by another user (uid ${NOBODY}), who chose where our files go; replace it with a folder or a link of root's`));
+  await expect(solver.begin(task('LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0'), signal)).rejects.toThrow(/refusing webroot folder .* symlink owned by another user/);
+  expect(await readdir(elsewhere)).toEqual([]);
+});
+
+test('a symlink of another user swapped in after the write: the delete is refused and the file where it leads stays', async () => {
+  const solver = createWebrootSolver({ root });
+  const a = task('LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0');
+  await solver.begin(a, signal);
+  const folder = join(root, '.well-known', 'acme-challenge');
+  const elsewhere = join(sandbox, 'elsewhere');
+  await mkdir(elsewhere);
+  await writeFile(join(elsewhere, a.token), 'precious');
+  await rm(folder, { recursive: true });
+  await symlink(elsewhere, folder);
+  await lchown(folder, NOBODY, NOBODY);
+  await expect(solver.end(a, 'done')).rejects.toThrow(/refusing webroot folder .*acme-challenge: it is a symlink owned by another user/);
+  expect(await readFile(join(elsewhere, a.token), 'utf8')).toBe('precious');
+});
+
+test("a symlink of root's is the administrator's choice: the challenge is written where it leads, and removed", async () => {
+  const shared = join(sandbox, 'shared-challenges');
+  await mkdir(shared);
+  await mkdir(join(root, '.well-known'));
+  await symlink(shared, join(root, '.well-known', 'acme-challenge'));
+  const solver = createWebrootSolver({ root });
+  await solver.prepare();
+  const a = task('LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0');
+  await solver.begin(a, signal);
+  expect(await readFile(join(shared, a.token), 'utf8')).toBe(a.keyAuthorization);
+  await solver.end(a, 'done');
+  expect(await readdir(shared)).toEqual([]);
 });
