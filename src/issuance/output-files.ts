@@ -30,13 +30,13 @@ export interface CertificateFiles {
 }
 
 export function outputPaths(outDir: string, name: string, bundle: boolean, hasKey: boolean): OutputPaths {
-  return {
-    certificate: join(outDir, `${name}.crt`),
-    ...(hasKey ? { key: join(outDir, `${name}.key`) } : {}),
-    ...(bundle ? {} : { ca: join(outDir, `${name}.ca.crt`) }),
-    fullchain: join(outDir, `${name}.fullchain.crt`),
-    ...(hasKey ? { combined: join(outDir, `${name}.haproxy.pem`) } : {}),
-  };
+  // One join: `cert renew --all` builds these for every lineage, and `name` is a checked lineage name (no separator).
+  const base = join(outDir, name);
+  const certificate = `${base}.crt`;
+  const fullchain = `${base}.fullchain.crt`;
+  // In this order (cert delete lists and removes them so): certificate, key, CA, full chain, HAProxy file.
+  if (hasKey) return bundle ? { certificate, key: `${base}.key`, fullchain, combined: `${base}.haproxy.pem` } : { certificate, key: `${base}.key`, ca: `${base}.ca.crt`, fullchain, combined: `${base}.haproxy.pem` };
+  return bundle ? { certificate, fullchain } : { certificate, ca: `${base}.ca.crt`, fullchain };
 }
 
 function contents(paths: OutputPaths, files: CertificateFiles, bundle: boolean): FileToWrite[] {

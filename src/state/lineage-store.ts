@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { StateError, UsageError } from '../errors.js';
 import type { Identifier } from '../acme/types.js';
 import { describeFsError, writeFileAtomic } from './atomic-write.js';
-import { assertStateFolders } from './safe-folder.js';
+import { assertStateFolder, assertStateFolders } from './safe-folder.js';
 import { currentLockHolder, formatLockHolder, lockHolderIsLive, parseLockHolder, procProbe, type ProcessProbe } from './lock-holder.js';
 
 /** How a lineage's challenges are answered: the `cert issue` solver options, in the order given. */
@@ -122,9 +122,13 @@ export class LineageLockedError extends StateError {}
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
 
+function isLineageName(name: string): boolean {
+  return NAME.test(name) && !name.includes('..');
+}
+
 /** `--name` is a file name under --out and under the state directory: no separators, no `..`. */
 export function checkLineageName(name: string): string {
-  if (!NAME.test(name) || name.includes('..')) {
+  if (!isLineageName(name)) {
     throw new UsageError(`--name ${JSON.stringify(name)} must be letters, digits, '.', '_' or '-' (no '/', no '..', at most 100 characters)`);
   }
   return name;
@@ -161,7 +165,7 @@ export class LineageStore {
     await this.#checkFolders();
     try {
       const entries = await readdir(this.root, { withFileTypes: true });
-      return entries.filter((e) => e.isDirectory() && NAME.test(e.name)).map((e) => e.name).sort();
+      return entries.filter((e) => e.isDirectory() && isLineageName(e.name)).map((e) => e.name).sort();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw new StateError(`cannot list ${this.root}: ${describeFsError(err)}`, { cause: err });
@@ -169,12 +173,19 @@ export class LineageStore {
   }
 
   async read(name: string): Promise<LineageRecord | undefined> {
-    const path = join(this.folder(name), 'lineage.json');
     await this.#checkFolders(name);
+    return this.#readRecord(this.folder(name));
+  }
+
+  /**
+   * lineage.json of the lineage folder `folder`, whose folders the caller has checked.
+   * Synchronous: `cert list` and `cert renew --all` read every lineage, and one small read is
+   * cheaper than the thread-pool round trips of an asynchronous open, stat, read and close.
+   */
+  #readRecord(folder: string): LineageRecord | undefined {
+    const path = join(folder, 'lineage.json');
     let text: string;
     try {
-      // Synchronous: `cert list` and `cert renew --all` read every lineage, and one small read is
-      // cheaper than the thread-pool round trips of an asynchronous open, stat, read and close.
       text = readFileSync(path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -258,7 +269,17 @@ export class LineageStore {
   async readIssued(): Promise<LineageRecord[]> {
     const records: LineageRecord[] = [];
     for (const name of await this.list()) {
-      const record = await this.read(name).catch(() => undefined);
+      // Only lineage.json is read here, so only the lineage's own folder is checked (one lstat; list()
+      // checked the home and lineages/ and gave well-formed names): whatever goes on to read or
+      // write its versions calls read(name), which checks the versions folder too.
+      const folder = join(this.root, name);
+      let record: LineageRecord | undefined;
+      try {
+        await assertStateFolder(folder);
+        record = this.#readRecord(folder);
+      } catch {
+        continue;
+      }
       if (record && record.config.name === name && record.versions.some((v) => v.number === record.current)) records.push(record);
     }
     return records;

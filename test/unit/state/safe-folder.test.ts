@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
@@ -76,4 +76,16 @@ test.each([
   ['a file', plain, { ...dir(0o600), isDirectory: (): boolean => false }, 'is not a folder'],
 ] as const)('untrustedFolderReason: %s', (_what, l, target, expected) => {
   expect(untrustedFolderReason(l, target, { uid: 1000, gid: 1000 })).toBe(expected);
+});
+
+test('reading every lineage leaves out one whose own folder another user can write, and reads the others', async () => {
+  const home = fresh();
+  const store = new LineageStore(home);
+  for (const name of ['ours', 'theirs']) {
+    mkdirSync(store.folder(name), { recursive: true, mode: 0o700 });
+    writeFileSync(path.join(store.folder(name), 'lineage.json'), JSON.stringify({ config: { name }, versions: [{ number: 1 }], current: 1 }), { mode: 0o600 });
+  }
+  chmodSync(store.folder('theirs'), 0o777);
+  expect((await store.readIssued()).map((r) => r.config.name)).toEqual(['ours']);
+  await expect(store.read('theirs')).rejects.toMatchObject({ code: 'STATE', message: expect.stringContaining('/lineages/theirs: it can be written by every user') });
 });
