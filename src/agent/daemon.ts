@@ -17,7 +17,8 @@ import type { ClientConfig } from './config/schema.js';
 import type { Logger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
 import { agentStatePath, readAgentState, writeAgentState, type AgentState } from './state.js';
-import { runSyncCycle, type CycleResult } from './sync.js';
+import type { CycleResult } from './cycle-context.js';
+import { runSyncCycle } from './sync.js';
 import { Stopping } from './stopping.js';
 
 export interface AgentOptions {

@@ -1,0 +1,70 @@
+// The keys waiting for the manager: a new key is saved here (0600, folder 0700) before the request
+// that sends its CSR, and forgotten once its certificate is deployed. A crash or a lost answer after
+// the manager issued then loses no key (the certificate is deployed with the key found here), and a
+// failing manager does not leave one more key behind at each attempt (the key here is asked with again).
+import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { certKeyTypeOf } from '../certs/cert-key-types.js';
+import { writeFileAtomic } from '../state/atomic-write.js';
+import { certificateId, type CertificateIdentity } from './config/paths.js';
+import { keyPairs } from './issued-check.js';
+
+export interface KeyMaterial {
+  object: KeyObject;
+  pem: string;
+}
+
+/**
+ * Pending keys are named `<certificate hash>-<key hash>.pem`: several runs cut
+ * short in a row each leave their own, and whichever the manager issued for is found.
+ */
+function pendingKeyPrefix(identity: CertificateIdentity): string {
+  return `${createHash('sha256').update(certificateId(identity)).digest('hex').slice(0, 24)}-`;
+}
+
+export async function savePendingKey(dir: string, identity: CertificateIdentity, keyPem: string): Promise<void> {
+  const name = `${pendingKeyPrefix(identity)}${createHash('sha256').update(keyPem).digest('hex').slice(0, 16)}.pem`;
+  await writeFileAtomic(join(dir, name), keyPem, { mode: 0o600, forceMode: true, dirMode: 0o700 });
+}
+
+async function pendingKeyFiles(dir: string, identity: CertificateIdentity): Promise<string[]> {
+  const prefix = pendingKeyPrefix(identity);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.filter((n) => n.startsWith(prefix)).map((n) => join(dir, n));
+}
+
+/**
+ * The key of an earlier attempt for this certificate that did not end in
+ * deployed files (the manager refused or failed, or the run was cut short),
+ * when it is of the wanted type: asking again with the same key means a
+ * failing manager does not leave one more key behind each time. (A key the
+ * manager did issue for is found by pendingKeyPairingWith before any new request.)
+ */
+export async function pendingKeyToReuse(dir: string, identity: CertificateIdentity, keyType: string): Promise<KeyMaterial | undefined> {
+  for (const path of await pendingKeyFiles(dir, identity)) {
+    const pem = await readFile(path, 'utf8').catch(() => undefined);
+    if (pem === undefined) continue;
+    try {
+      const object = createPrivateKey(pem);
+      if (certKeyTypeOf(object, path) === keyType) return { object, pem };
+    } catch {
+      // damaged, or of another type: left for forgetPendingKeys after the next success
+    }
+  }
+  return undefined;
+}
+
+/** The pending key the manager issued this certificate for, if one of them pairs with it. */
+export async function pendingKeyPairingWith(dir: string, identity: CertificateIdentity, certPem: string): Promise<string | undefined> {
+  for (const path of await pendingKeyFiles(dir, identity)) {
+    const pem = await readFile(path, 'utf8').catch(() => undefined);
+    if (pem && keyPairs(pem, certPem)) return pem;
+  }
+  return undefined;
+}
+
+/** Once the certificate is deployed with its key, no key waits any more. */
+export async function forgetPendingKeys(dir: string, identity: CertificateIdentity): Promise<void> {
+  for (const path of await pendingKeyFiles(dir, identity)) await rm(path, { force: true });
+}
