@@ -1,35 +1,27 @@
 // The work behind `acmecli cert …`, loaded only when a cert command runs: it brings X.509 parsing and the issuance flow.
 import { namesExistingFile, readNamedText } from '../state/read-file.js';
 import { resolve } from 'node:path';
-import { withoutSecrets } from '../process/run-command.js';
-import { mapLimited } from '../concurrency/map-limited.js';
-import { PrePostHooks } from '../issuance/pre-post-hooks.js';
 import { signalExitStatus, stopOnSignals, type StopSignals } from '../process/stop-signals.js';
-import { validateContacts, type AccountRef } from '../acme/account.js';
 import { fetchRenewalInfo } from '../acme/ari.js';
 import { REVOCATION_REASONS, revokeCertificate } from '../acme/certificate.js';
-import { AcmeProblemError } from '../acme/problem.js';
 import { certificateMatchesKey, describeCertificate, splitPemChain } from '../certs/certificate.js';
 import { ariWindowProblem, parseRenewalInfo } from '../certs/renewal-time.js';
 import { CheckStatusError, LineageFailedError, StoppedBySignalError, UNREACHABLE_CODES, UsageError, type ErrorCode } from '../errors.js';
 import { EXIT } from '../cli/exit-status.js';
 import { planIssue, positiveNumber, type FallbackSpec, type IssueOptions, type PlanEdges } from '../issuance/plan.js';
-import { runLineage, type LineageOutcome, type RunnerDeps } from '../issuance/lineage-runner.js';
+import type { LineageOutcome } from '../issuance/lineage-runner.js';
+import { issueLineage, renewLineages, type RunEdges } from '../issuance/cert-runs.js';
 import { KEY_COMPROMISE, currentVersion, decideRenewal, lineageStatus, markRevoked } from '../issuance/renewal-decision.js';
-import { SolverRegistry } from '../issuance/solver-registry.js';
-import { LineageStore, checkLineageName, type LineageConfig, type LineageRecord, type LineageVersion, type SolverSpec } from '../state/lineage-store.js';
+import { LineageStore, checkLineageName, type LineageRecord, type LineageVersion, type SolverSpec } from '../state/lineage-store.js';
 import { describeStateHomeRule } from '../state/home.js';
 import { assertOutputFolderWritable } from '../state/writable-folder.js';
 import { assertOwnFolders } from '../state/safe-folder.js';
 import { existingOutputFiles, outputPaths, removeOutputFiles, webServerLines } from '../issuance/output-files.js';
 import { describeSettings } from '../issuance/lineage-settings.js';
 import type { CliContext } from '../cli/context.js';
-import { createAccountFor } from '../accounts/create-account.js';
 import { eabFromOptions, FALLBACK_EAB_NAMES } from '../cli/eab-options.js';
 import { resolveDirectoryUrl } from '../acme/known-directories.js';
 import type { ExternalAccountBinding } from '../acme/jws.js';
-import { isCaSideFailure } from '../issuance/ca-fallback.js';
-import { lineageCaConfigs } from '../issuance/lineage-runner.js';
 import { VERSION } from '../cli/version.js';
 import { printableLine } from '../printable.js';
 
@@ -50,61 +42,33 @@ export async function issueAction(ctx: CliContext, options: IssueOptions, solver
     const eab = eabFromOptions({ eabKid: spec.eabKid, eabHmacKey: spec.eabHmacKey, eabAlg: options.eabAlg }, envFallbackKey, FALLBACK_EAB_NAMES);
     if (eab) eabByDirectory.set(resolveDirectoryUrl(spec.url, Boolean(ctx.globals.allowHttp)), eab);
   }
-  const deps = await runnerDeps(ctx, { email: options.email ?? [], agreeTos: Boolean(options.agreeTos), eabByDirectory });
+  const creation = { email: options.email ?? [], agreeTos: Boolean(options.agreeTos), eabByDirectory };
   const stop = stopOnSignals();
-  deps.runner.signal = stop.signal;
   try {
-    // The accounts first, outside the lineage run, so EAB or terms-of-service refusals are usage errors (exit 2) like
-    // the rest. A fallback CA's account is made now only when it needs EAB: its HMAC key is never stored, so a renewal
-    // could not make it later. A primary CA that is down is the fallback's job, not a reason to stop here.
-    const [primary, ...fallbacks] = lineageCaConfigs(config);
-    try {
-      await deps.runner.connect(primary!);
-    } catch (err) {
-      if (!(fallbacks.length > 0 && isCaSideFailure(err))) throw err;
-      ctx.output.warn(`${config.directoryUrl}: ${(err as Error).message}; the fallback CA will be tried`);
-    }
-    for (const fallback of fallbacks) if (eabByDirectory.has(fallback.directoryUrl)) await deps.runner.connect(fallback);
-    const outcome = await runLineage(deps.runner, { kind: 'issue', config, force: Boolean(options.force) });
-    const postHookFailure = await deps.afterRun();
-    deps.finishProgress();
+    const run = await issueLineage(runEdges(ctx), config, { force: Boolean(options.force), creation, signal: stop.signal });
     throwIfStopped(stop);
-    printOutcomes(ctx, [outcome], 'issue');
-    if (postHookFailure) throw postHookFailure;
+    printOutcomes(ctx, run.outcomes, 'issue');
+    if (run.postHookFailure) throw run.postHookFailure;
   } finally {
     stop.release();
-    await deps.registry.closeAll();
   }
 }
 
 export async function renewAction(ctx: CliContext, names: string[], options: { all?: boolean; force?: boolean; dryRun?: boolean; concurrency: string; metricsFile?: string }): Promise<void> {
-  const store = new LineageStore(ctx.stateHome);
   if (!options.all && names.length === 0) throw new UsageError('name the lineages to renew, or pass --all');
   if (options.all && names.length > 0) throw new UsageError('give lineage names or --all, not both');
   const concurrency = Number(options.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be a whole number from 1 to 64');
-  // With --all the records are read once here and handed to the runner, which needs no second read
-  // to see that a lineage is not due: 10,000 quiet lineages are a few file reads each.
-  const targets: { name: string; known?: LineageRecord }[] = options.all
-    ? (await store.readIssued()).map((record) => ({ name: record.config.name, known: record }))
-    : [...new Set(names.map(checkLineageName))].map((name) => ({ name }));
+  const which = options.all ? { all: true as const } : { names: names.map(checkLineageName) };
   const metricsFile = options.metricsFile ? resolve(ctx.io.cwd, options.metricsFile) : undefined;
-  const deps = await runnerDeps(ctx, { email: [], agreeTos: false });
-  if (metricsFile) deps.runner.recordEveryRun = true;
   const stop = stopOnSignals();
-  deps.runner.signal = stop.signal;
   try {
-    const outcomes = await mapLimited(targets, concurrency, ({ name, known }) =>
-      runLineage(deps.runner, { kind: 'renew', name, force: Boolean(options.force), dryRun: Boolean(options.dryRun), ...(known ? { known } : {}) }));
-    const postHookFailure = await deps.afterRun();
-    deps.finishProgress();
-    if (metricsFile) await (await import('../monitoring/renewal-metrics.js')).writeRenewalMetrics(store, metricsFile);
+    const run = await renewLineages(runEdges(ctx), which, { concurrency, force: Boolean(options.force), dryRun: Boolean(options.dryRun), metricsFile, signal: stop.signal });
     throwIfStopped(stop);
-    printOutcomes(ctx, outcomes, 'renew');
-    if (postHookFailure) throw postHookFailure;
+    printOutcomes(ctx, run.outcomes, 'renew');
+    if (run.postHookFailure) throw run.postHookFailure;
   } finally {
     stop.release();
-    await deps.registry.closeAll();
   }
 }
 
@@ -360,103 +324,6 @@ function alignColumns(table: string[][]): string[] {
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd());
 }
 
-interface AccountCreation {
-  email: string[];
-  agreeTos: boolean;
-  /** EAB by directory URL: given on this command line for the lineage's CA and its fallbacks. */
-  eabByDirectory?: ReadonlyMap<string, ExternalAccountBinding>;
-}
-
-/** The runner's view of the world, built from the CLI context: clients, accounts (created when missing), progress. */
-async function runnerDeps(ctx: CliContext, creation: AccountCreation) {
-  const store = new LineageStore(ctx.stateHome);
-  const registry = new SolverRegistry({ env: withoutSecrets(ctx.io.env), credentialsEnv: ctx.io.env, cwd: ctx.io.cwd, onWarning: (m) => ctx.output.warn(m), onInfo: (m) => ctx.output.info(m) });
-  const accounts = new Map<string, Promise<{ account: AccountRef; thumbprint: string }>>();
-  const ariByDirectory = new Map<string, Promise<boolean>>();
-  const progress = makeProgress(ctx);
-  const hooks = new PrePostHooks({ env: withoutSecrets(ctx.io.env), onOutput: (text) => ctx.output.info(text) });
-  const runner: RunnerDeps = {
-    beforeIssue: (config) => hooks.beforeIssue(config),
-    store,
-    registry,
-    env: withoutSecrets(ctx.io.env),
-    now: ctx.io.now ?? (() => new Date()),
-    version: VERSION,
-    connect: async (config, options) => {
-      const client = await ctx.clientFor(config.directoryUrl, config.caFile);
-      const key = `${config.directoryUrl}\u0000${config.accountKeyPath}`;
-      let pending = accounts.get(key);
-      if (!pending) {
-        // A dry run at a staging CA needs an account there too: the lineage's key already holds one at the
-        // production CA, whose terms it agreed to, so the staging account is made without asking (as certbot does).
-        pending = ensureAccount(ctx, config, client, options?.dryRun ? { ...creation, agreeTos: true } : creation);
-        accounts.set(key, pending);
-      }
-      const { account, thumbprint } = await pending;
-      // The order needs the directory anyway; keeping it lets later renew runs see renewalInfo (ARI) without a request.
-      const directory = await ctx.directoryOf(client);
-      ariByDirectory.set(config.directoryUrl, Promise.resolve(Boolean(directory.renewalInfo)));
-      return { client, account, thumbprint };
-    },
-    // Asked once per CA per run, not once per lineage: the answer is a cached file.
-    ariSupported: (config) => {
-      let known = ariByDirectory.get(config.directoryUrl);
-      if (!known) {
-        known = ctx.cache.findDirectory(config.directoryUrl).then((found) => Boolean(found?.directory.renewalInfo), () => false);
-        ariByDirectory.set(config.directoryUrl, known);
-      }
-      return known;
-    },
-    onStep: progress.step,
-    onInfo: (m) => ctx.output.info(m),
-    onWarning: (m) => ctx.output.warn(m),
-  };
-  // A post-hook failure is reported after the summary, so the lineages' own outcomes are never lost.
-  const afterRun = async (): Promise<unknown> => {
-    try {
-      await hooks.afterRun();
-      return undefined;
-    } catch (err) {
-      if (ctx.output.json) return err;
-      ctx.output.warn((err as Error).message);
-      return err;
-    }
-  };
-  return { runner, registry, finishProgress: progress.finish, afterRun };
-}
-
-async function ensureAccount(ctx: CliContext, config: LineageConfig, client: Awaited<ReturnType<CliContext['clientFor']>>, creation: AccountCreation): Promise<{ account: AccountRef; thumbprint: string }> {
-  const key = await ctx.keyAt(config.accountKeyPath);
-  try {
-    const found = await ctx.accountAt(config.directoryUrl, client, key);
-    return { account: found, thumbprint: found.thumbprint };
-  } catch (err) {
-    if (!(err instanceof AcmeProblemError && err.is('accountDoesNotExist'))) throw err;
-  }
-  // One command from nothing to a certificate: no account yet, so make one. At renewal (a fallback CA's first turn,
-  // or a CA that lost the account) the lineage's stored --email and --agree-tos stand in for the command line.
-  const email = creation.email.length > 0 ? creation.email : config.contact ?? [];
-  const contact = validateContacts(email.map((e) => (e.startsWith('mailto:') ? e : `mailto:${e}`)));
-  const created = await createAccountFor({
-    directoryUrl: config.directoryUrl, client, key, contact, agreeTos: creation.agreeTos || Boolean(config.agreeTos), eab: creation.eabByDirectory?.get(config.directoryUrl),
-    question: 'This key has no account yet. Do you agree to',
-  }, ctx.accountCreationSteps());
-  ctx.output.info(`Created account ${created.url}`);
-  return { account: { url: created.url, key }, thumbprint: created.thumbprint };
-}
-
-/** Per-identifier steps: one spinner line on a terminal, plain lines on stderr elsewhere, nothing with --json. */
-function makeProgress(ctx: CliContext) {
-  const output = ctx.output;
-  return {
-    step: (lineage: string, identifier: string, step: string, detail?: string) => {
-      if (output.json) return;
-      output.progress(`${lineage === identifier ? identifier : `${lineage}: ${identifier}`}: ${step}${detail ? ` (${detail})` : ''}`);
-    },
-    finish: () => output.endProgress(),
-  };
-}
-
 function printOutcomes(ctx: CliContext, outcomes: LineageOutcome[], command: 'issue' | 'renew'): void {
   const failed = outcomes.filter((o) => o.status === 'failed' || o.status === 'locked');
   const summary = {
@@ -534,5 +401,30 @@ function planEdges(ctx: CliContext): PlanEdges {
     },
     directoryOf: async (directoryUrl, caFile) => (await ctx.clientFor(directoryUrl, caFile)).directory(),
     loadAccountKey: (path) => ctx.keyAt(path),
+  };
+}
+
+/** What a run reads from this command's context: its caches of clients, keys and accounts, the state folder, the output. */
+function runEdges(ctx: CliContext): RunEdges {
+  const output = ctx.output;
+  return {
+    stateHome: ctx.stateHome,
+    cwd: ctx.io.cwd,
+    env: ctx.io.env,
+    now: ctx.io.now ?? (() => new Date()),
+    version: VERSION,
+    clientFor: (directoryUrl, caFile) => ctx.clientFor(directoryUrl, caFile),
+    loadAccountKey: (path) => ctx.keyAt(path),
+    findAccount: (directoryUrl, client, key) => ctx.accountAt(directoryUrl, client, key),
+    directoryOf: (client) => ctx.directoryOf(client),
+    cachedDirectory: async (directoryUrl) => (await ctx.cache.findDirectory(directoryUrl))?.directory,
+    accountCreationSteps: ctx.accountCreationSteps(),
+    report: {
+      info: (m) => output.info(m),
+      warn: (m) => output.warn(m),
+      progress: (line) => output.progress(line),
+      endProgress: () => output.endProgress(),
+      machineReadable: output.json,
+    },
   };
 }
