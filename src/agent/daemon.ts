@@ -10,7 +10,7 @@ import { parseBearerToken } from '../manager/token.js';
 import { VaultClient } from '../manager/vault.js';
 import { listenOn, parseListenAddress } from '../net/listen-address.js';
 import { removeOrphanFiles } from './cleanup.js';
-import { loadClientConfig, realPath } from './config/load.js';
+import { clientConfigReader, realPath } from './config/load.js';
 import { ownerProblem } from './manager-entry.js';
 import { checkCertificateDir } from './config/paths.js';
 import type { ClientConfig } from './config/schema.js';
@@ -66,12 +66,14 @@ export class Agent {
   #watcher: FSWatcher | undefined;
   #metricsServer: Server | undefined;
   #failures = 0;
+  readonly #readConfig: () => Promise<ClientConfig>;
 
   constructor(options: AgentOptions) {
     this.#options = options;
     this.metrics = new AgentMetrics(options.version);
     this.metrics.role.set(options.pullOnly ? 2 : 1);
     this.#statePath = agentStatePath(options.stateHome, options.configPath);
+    this.#readConfig = clientConfigReader(options.configPath);
   }
 
   /** One cycle now, unless one is running (then that one's result). */
@@ -154,7 +156,7 @@ export class Agent {
     const startedAt = Date.now();
     let config: ClientConfig;
     try {
-      config = await loadClientConfig(this.#options.configPath);
+      config = await this.#readConfig();
       checkCertificateDir(config, this.#options.configPath, realPath);
       this.metrics.configError.set(0);
     } catch (err) {
@@ -256,7 +258,7 @@ export class Agent {
 
   async #cleanup(): Promise<void> {
     try {
-      const config = await loadClientConfig(this.#options.configPath);
+      const config = await this.#readConfig();
       const list = await this.#managerFor(config).listMetadata();
       const removed = await removeOrphanFiles(config, list);
       for (const path of removed) this.#options.log.info(`removed orphan file ${path}`);

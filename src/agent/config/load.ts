@@ -18,6 +18,22 @@ export async function loadClientConfig(path: string): Promise<ClientConfig> {
 }
 
 /**
+ * The daemon's reader of its configuration: the file is read every cycle, so an edit
+ * counts at the next one (watched or not), but parsed again only when its text changed.
+ * A 5,000-certificate file is a quarter of a megabyte of YAML; comparing it with the text
+ * parsed last time costs next to nothing, parsing it costs most of an in-sync cycle.
+ * The configuration returned is shared between cycles: nothing may change it.
+ */
+export function clientConfigReader(path: string): () => Promise<ClientConfig> {
+  let last: { text: string; config: ClientConfig } | undefined;
+  return async () => {
+    const text = await readNamedText(path, { what: 'the client configuration' });
+    if (last?.text !== text) last = { text, config: parseClientConfig(text, path) };
+    return last.config;
+  };
+}
+
+/**
  * realpath for checkCertificateDir: follows symbolic links of the longest part
  * that exists, so a certificate folder not yet created still compares right.
  */
