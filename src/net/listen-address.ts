@@ -87,6 +87,28 @@ export function listenOn(server: Server, address: ListenAddress, purpose: string
   });
 }
 
+/**
+ * A responder's listening: prepare() listens on the first call, and every later call shares that one listen,
+ * so prepare() before the order and begin() for each challenge bind once. A failed listen is forgotten, so the
+ * next call tries again (the port may be free by then, e.g. after a pre-hook stopped the web server), and so is
+ * one the responder has closed (closed()), so it can listen again.
+ */
+export function listenWhenAsked(server: Server, address: ListenAddress, purpose: string): { prepare: () => Promise<void>; closed: () => void } {
+  let listening: Promise<void> | undefined;
+  return {
+    prepare: () => {
+      listening ??= listenOn(server, address, purpose).catch((err: unknown) => {
+        listening = undefined;
+        throw err;
+      });
+      return listening;
+    },
+    closed: () => {
+      listening = undefined;
+    },
+  };
+}
+
 /** The port the server is bound to (useful after listening on port 0). */
 export function boundPort(server: Server): number | undefined {
   const info = server.address();

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 
 import type { ChallengeSolver, ChallengeTask } from '../acme/solver.js';
 import { badToken, isChallengeToken } from './challenge-token.js';
-import { boundPort, listenOn, parseListenAddress, type ListenAddress } from '../net/listen-address.js';
+import { boundPort, listenWhenAsked, parseListenAddress, type ListenAddress } from '../net/listen-address.js';
 
 export { parseListenAddress, type ListenAddress } from '../net/listen-address.js';
 
@@ -34,15 +34,9 @@ export function createHttpStandaloneSolver(options: HttpStandaloneOptions): Http
   const answers = new Map<string, { keyAuthorization: string; holders: number }>();
   const server = createServer((req, res) => respond(req, res, answers));
   server.keepAliveTimeout = 5_000;
-  let listening: Promise<void> | undefined;
 
-  const prepare = (): Promise<void> => {
-    listening ??= listenOn(server, address, 'http-01').catch((err: unknown) => {
-      listening = undefined;
-      throw err;
-    });
-    return listening;
-  };
+  const listening = listenWhenAsked(server, address, 'http-01');
+  const prepare = listening.prepare;
 
   return {
     name: 'http-standalone',
@@ -67,7 +61,7 @@ export function createHttpStandaloneSolver(options: HttpStandaloneOptions): Http
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      listening = undefined;
+      listening.closed();
     },
     port: () => boundPort(server),
   };

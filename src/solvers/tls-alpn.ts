@@ -9,7 +9,7 @@ import { nodeCrypto, x509 } from '../certs/x509.js';
 import { UsageError } from '../errors.js';
 import { encodePem } from '../keys/pem.js';
 import { scanClientHello } from './client-hello.js';
-import { boundPort, listenOn, parseListenAddress, type ListenAddress } from '../net/listen-address.js';
+import { boundPort, listenWhenAsked, parseListenAddress, type ListenAddress } from '../net/listen-address.js';
 
 /** RFC 8737 §6.2: the ALPN protocol name of tls-alpn-01. */
 export const ACME_TLS_PROTOCOL = 'acme-tls/1';
@@ -94,14 +94,8 @@ export function createTlsAlpnSolver(options: TlsAlpnOptions = {}): TlsAlpnSolver
     socket.on('data', onData);
   });
 
-  let listening: Promise<void> | undefined;
-  const prepare = (): Promise<void> => {
-    listening ??= listenOn(netServer, address, 'tls-alpn-01').catch((err: unknown) => {
-      listening = undefined;
-      throw err;
-    });
-    return listening;
-  };
+  const listening = listenWhenAsked(netServer, address, 'tls-alpn-01');
+  const prepare = listening.prepare;
 
   return {
     name: 'tls-alpn-standalone',
@@ -125,7 +119,7 @@ export function createTlsAlpnSolver(options: TlsAlpnOptions = {}): TlsAlpnSolver
         netServer.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       });
-      listening = undefined;
+      listening.closed();
     },
     port: () => boundPort(netServer),
   };

@@ -80,3 +80,22 @@ test('tls-alpn-01 on a port in use: UsageError naming the address', async () => 
   expect((error as Error).message).toBe(`cannot listen on 127.0.0.1:${port} for tls-alpn-01: address already in use`);
   await solver.close();
 });
+
+test.each([
+  ['http-01', (address: string) => createHttpStandaloneSolver({ address })],
+  ['tls-alpn-01', (address: string) => createTlsAlpnSolver({ address })],
+])('%s: a listen that failed is tried again by the next prepare, and a closed responder listens again', async (_type, create) => {
+  const port = await occupiedPort();
+  const solver = create(`127.0.0.1:${port}`);
+  await expect(solver.prepare()).rejects.toBeInstanceOf(UsageError);
+  // The port is freed (a pre-hook stopped the web server): the same solver now listens on it.
+  await new Promise<void>((resolve) => occupier?.close(() => resolve()));
+  occupier = undefined;
+  await solver.prepare();
+  expect(solver.port()).toBe(port);
+  await solver.close();
+  expect(solver.port()).toBeUndefined();
+  await solver.prepare();
+  expect(solver.port()).toBe(port);
+  await solver.close();
+});
