@@ -1,39 +1,53 @@
+// `--cleanup`'s IO (manager-contract.md §6.10, made safe): the certificate files found in
+// certificate_dir, and their removal. Which of them go is decided by the one deletion planner
+// (deletion-plan.ts), in the cycle, with the cycle's configuration and the manager's list.
 import { lstat, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { ManagerCertificate } from '../manager/types.js';
 import { removeInsideFolder } from '../state/inside-folder.js';
 import { assertOwnFolders } from '../state/safe-folder.js';
 import { certificateId, identityOf } from './config/paths.js';
-import type { ClientConfig } from './config/schema.js';
+import type { CommonConfig } from './config/schema.js';
 
 /**
- * manager-contract.md §6.10, made safe: only files inside `certificate_dir` whose name
- * ends in one of the three extensions and whose identity (path minus dir and
- * extension) is neither configured nor on the manager are removed. Without a
- * certificate_dir, nothing is (the Go client would walk the current folder).
- * The walk never enters a symbolic link: a link to a folder elsewhere must not
- * make that folder's files look like ours.
+ * The files inside `certificate_dir` whose name ends in one of the three extensions, each with the
+ * certificate id its path names (path minus dir and extension). Without a certificate_dir, none
+ * (the Go client would walk the current folder). The walk never enters a symbolic link: a link to a
+ * folder elsewhere must not make that folder's files look like ours.
  */
-export async function removeOrphanFiles(config: ClientConfig, serverList: readonly ManagerCertificate[]): Promise<string[]> {
-  const dir = config.common.certificateDir;
+export async function certificateFilesIn(common: CommonConfig): Promise<{ id: string; path: string }[]> {
+  const dir = common.certificateDir;
   if (!dir) return [];
-  const known = new Set<string>([
-    ...config.certificates.map((c) => certificateId(c)),
-    ...serverList.map((s) => certificateId(identityOf(s))),
-  ]);
   // Longest first: `.ca.crt` must be tried before `.crt`.
-  const extensions = [config.common.certificateCaFileExt, config.common.certificateFileExt, config.common.certificateKeyFileExt].sort((a, b) => b.length - a.length);
-  const removed: string[] = [];
+  const extensions = [common.certificateCaFileExt, common.certificateFileExt, common.certificateKeyFileExt].sort((a, b) => b.length - a.length);
   // Before the walk: a certificate_dir another user can change is not ours to clean (their files, their links).
   await assertOwnFolders(dir, 'certificate_dir');
+  const found: { id: string; path: string }[] = [];
   for (const path of await regularFilesUnder(dir)) {
     const ext = extensions.find((e) => path.endsWith(e));
-    if (!ext) continue;
-    const id = relative(dir, path).slice(0, -ext.length);
-    if (known.has(id)) continue;
-    // The folder may have changed since it was read: the same check as every other delete, right before it.
-    if (await removeInsideFolder(dir, path)) removed.push(path);
+    if (ext) found.push({ id: relative(dir, path).slice(0, -ext.length), path });
   }
+  return found;
+}
+
+/**
+ * The certificate id of every entry of the manager's list that names one, refused entries too
+ * (not deployed, but not ours to delete either).
+ */
+export function idsInList(list: readonly unknown[]): Set<string> {
+  const ids = new Set<string>();
+  for (const entry of list) {
+    if (entry === null || typeof entry !== 'object') continue;
+    const { name, issuer, domain } = entry as Record<string, unknown>;
+    if (typeof issuer !== 'string' || typeof domain !== 'string') continue;
+    ids.add(certificateId(identityOf({ name: typeof name === 'string' ? name : undefined, issuer, domain })));
+  }
+  return ids;
+}
+
+/** Removes the planned files; the folder may have changed since it was read: the same check as every other delete, right before it. */
+export async function removeOrphanFiles(dir: string, paths: readonly string[]): Promise<string[]> {
+  const removed: string[] = [];
+  for (const path of paths) if (await removeInsideFolder(dir, path)) removed.push(path);
   return removed;
 }
 

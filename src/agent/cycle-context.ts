@@ -21,6 +21,8 @@ export interface SyncDeps {
   state: AgentState;
   pullOnly: boolean;
   allowMassDelete: boolean;
+  /** `--cleanup` in this cycle: orphan certificate files in certificate_dir are removed after the cycle's changes. */
+  cleanup?: boolean;
   /** Where a new key waits (0600) while the manager issues for it: a crash then loses no key. */
   pendingKeyDir: string;
   now: () => Date;

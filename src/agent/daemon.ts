@@ -9,7 +9,6 @@ import { ManagerError } from '../manager/manager-error.js';
 import { parseBearerToken } from '../manager/token.js';
 import { VaultClient } from '../manager/vault.js';
 import { listenOn, parseListenAddress } from '../net/listen-address.js';
-import { removeOrphanFiles } from './cleanup.js';
 import { clientConfigReader, realPath } from './config/load.js';
 import { ownerProblem } from './manager-entry.js';
 import { checkCertificateDir } from './config/paths.js';
@@ -76,9 +75,9 @@ export class Agent {
     this.#readConfig = clientConfigReader(options.configPath);
   }
 
-  /** One cycle now, unless one is running (then that one's result). */
-  syncNow(): Promise<CycleResult | undefined> {
-    this.#running ??= this.#cycle().finally(() => {
+  /** One cycle now (with `--cleanup`'s removals when `cleanup`), unless one is running (then that one's result). */
+  syncNow(cleanup = false): Promise<CycleResult | undefined> {
+    this.#running ??= this.#cycle(cleanup).finally(() => {
       this.#running = undefined;
     });
     return this.#running;
@@ -100,8 +99,7 @@ export class Agent {
   /** `--once`: one cycle and an exit status for cron: 3 manager unreachable, 1 errors, 0 fine. */
   async runOnce(): Promise<number> {
     try {
-      const result = await this.syncNow();
-      if (this.#options.cleanup && result?.reachedManager) await this.#cleanup();
+      const result = await this.syncNow(this.#options.cleanup);
       if (!result) return AGENT_EXIT.errors;
       if (!result.reachedManager) return AGENT_EXIT.unreachable;
       return result.errors.length ? AGENT_EXIT.errors : AGENT_EXIT.ok;
@@ -118,11 +116,10 @@ export class Agent {
     const collectGarbage = garbageCollector();
     let lastCleanup = 0;
     while (!this.#stopping.stopped) {
-      const result = await this.syncNow();
-      if (this.#options.cleanup && Date.now() - lastCleanup >= this.#options.cleanupIntervalMs && result?.reachedManager) {
-        lastCleanup = Date.now();
-        await this.#cleanup();
-      }
+      // --cleanup is a phase of the cycle, with its configuration and the manager's list (delete.ts), every cleanup interval.
+      const cleanup = this.#options.cleanup && Date.now() - lastCleanup >= this.#options.cleanupIntervalMs;
+      const result = await this.syncNow(cleanup);
+      if (cleanup && result?.reachedManager) lastCleanup = Date.now();
       // The daemon then sleeps: a full collection now returns the cycle's garbage to the system instead of
       // letting the heap grow to the limit V8 would allow a short-lived process.
       collectGarbage?.();
@@ -150,7 +147,7 @@ export class Agent {
     this.#closers = [];
   }
 
-  async #cycle(): Promise<CycleResult | undefined> {
+  async #cycle(cleanup: boolean): Promise<CycleResult | undefined> {
     const { log } = this.#options;
     const now = this.#options.now ?? (() => new Date());
     const startedAt = Date.now();
@@ -219,6 +216,7 @@ export class Agent {
       state,
       pullOnly: this.#options.pullOnly,
       allowMassDelete: this.#options.allowMassDelete,
+      cleanup,
       pendingKeyDir: join(dirname(this.#statePath), 'pending-keys'),
       now,
     });
@@ -254,17 +252,6 @@ export class Agent {
     this.#closers.push(transport.close);
     this.#vault = new VaultClient({ url: v.url, roleId: v.roleId, secretId: v.secretId, mountPath: v.mountPath, secretEngine: v.secretEngine, send: this.#stopping.send(transport.send), sleep: (ms, signal) => this.#stopping.sleep(ms, signal), retry: { max: v.retryMax, waitMinMs: v.retryWaitMinMs, waitMaxMs: v.retryWaitMaxMs } });
     return this.#vault;
-  }
-
-  async #cleanup(): Promise<void> {
-    try {
-      const config = await this.#readConfig();
-      const list = await this.#managerFor(config).listMetadata();
-      const removed = await removeOrphanFiles(config, list);
-      for (const path of removed) this.#options.log.info(`removed orphan file ${path}`);
-    } catch (err) {
-      this.#options.log.error(`cleanup failed: ${(err as Error).message}`);
-    }
   }
 
   #watchConfig(): void {

@@ -1,11 +1,17 @@
 /**
- * Which of the manager's certificates the agent deletes this cycle (manager-contract.md §6.4 step 3),
- * decided in one pure function: the certificates the manager lists for this owner and the
- * configuration no longer has, held back by two guards. The mass-delete floor: more than half of
- * the owner's certificates at once is refused without --allow-mass-delete (an empty or truncated
- * configuration, a template tool writing in place, must not delete a host's certificates). The
- * delay: with `delay_before_delete`, a certificate is first scheduled, and deleted by the first
- * cycle after its time, unless it came back to the configuration meanwhile.
+ * What the agent deletes this cycle, decided in one pure function, whichever path asks (the sync
+ * cycle, `--cleanup`).
+ *
+ * On the manager (manager-contract.md §6.4 step 3): the certificates the manager lists for this
+ * owner and the configuration no longer has, held back by two guards. The mass-delete floor: more
+ * than half of the owner's certificates at once is refused without --allow-mass-delete (an empty or
+ * truncated configuration, a template tool writing in place, must not delete a host's
+ * certificates). The delay: with `delay_before_delete`, a certificate is first scheduled, and
+ * deleted by the first cycle after its time, unless it came back to the configuration meanwhile.
+ *
+ * In `certificate_dir` (`--cleanup`, §6.10): the certificate files whose certificate is neither
+ * configured nor on the manager's list (its whole list, refused entries too: what is refused is not
+ * deleted here either). The files of a certificate held back by a guard are still listed, so kept.
  */
 export interface DeletionFacts<T> {
   /** On the manager, not in the configuration, each with its certificate id. */
@@ -18,18 +24,34 @@ export interface DeletionFacts<T> {
   /** Deletions scheduled by earlier cycles: certificate id → when (ISO 8601). */
   scheduled: Readonly<Record<string, string>>;
   now: Date;
+  /** `--cleanup` this cycle: the certificate files found in certificate_dir, each with the certificate id its path names. */
+  cleanup?: {
+    files: readonly { id: string; path: string }[];
+    configuredIds: ReadonlySet<string>;
+    listedIds: ReadonlySet<string>;
+  } | undefined;
 }
 
-export type DeletionPlan<T> =
+export type DeletionPlan<T> = {
+  /** Remove these files (none unless `cleanup` was given). */
+  orphanFiles: string[];
+} & (
   | { refused: string }
   | {
       /** Delete these now. */
       deletes: T[];
       /** Schedule these: not deleted before `at`. */
       schedule: { id: string; certificate: T; at: string }[];
-    };
+    }
+);
 
 export function planDeletions<T>(facts: DeletionFacts<T>): DeletionPlan<T> {
+  const { cleanup } = facts;
+  const orphanFiles = cleanup ? cleanup.files.filter((f) => !cleanup.configuredIds.has(f.id) && !cleanup.listedIds.has(f.id)).map((f) => f.path) : [];
+  return { orphanFiles, ...planManagerDeletions(facts) };
+}
+
+function planManagerDeletions<T>(facts: DeletionFacts<T>): { refused: string } | { deletes: T[]; schedule: { id: string; certificate: T; at: string }[] } {
   const { orphans } = facts;
   if (orphans.length === 0) return { deletes: [], schedule: [] };
   const total = orphans.length + facts.configured;

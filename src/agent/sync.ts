@@ -1,12 +1,15 @@
 // One sync cycle (manager-contract.md §6.4–§6.6): list, plan, apply each phase, summarise.
 // The phases are their own modules: plan.ts and deletion-plan.ts decide, deploy.ts brings files up
-// to date and runs the commands, issue.ts creates and re-issues, delete.ts deletes, expiry.ts reports.
+// to date and runs the commands, issue.ts creates and re-issues, delete.ts deletes (on the manager,
+// and `--cleanup`'s orphan files), expiry.ts reports.
 import { ManagerError } from '../manager/manager-error.js';
 import type { ManagerCertificate } from '../manager/types.js';
 import { certificateId, identityOf, separateClashingFiles, type CertificateIdentity } from './config/paths.js';
 import type { CertificateConfig } from './config/schema.js';
 import { logFields, stateOf, type CycleResult, type SyncDeps } from './cycle-context.js';
-import { deleteCertificate, deletionsDue } from './delete.js';
+import { certificateFilesIn, idsInList } from './cleanup.js';
+import { deleteCertificate, deletionsDue, removeOrphans } from './delete.js';
+import type { DeletionFacts } from './deletion-plan.js';
 import { deployServerCertificate, runPostCommand, runPreCommand } from './deploy.js';
 import { alarmOnExpiry, updateExpiryMetrics } from './expiry.js';
 import { createCertificate, reissueCertificate, updateMetadata } from './issue.js';
@@ -29,31 +32,36 @@ export async function runSyncCycle(given: SyncDeps): Promise<CycleResult> {
   const deps: SyncDeps = { ...given, seenCertificates: new Map() };
   const result: CycleResult = { reachedManager: false, errors: [], changedFiles: [], created: 0, updated: 0, deleted: 0 };
   const now = deps.now();
-  const serverList = await listFromManager(deps, result);
-  if (serverList === undefined) {
+  const listed = await listFromManager(deps, result);
+  if (listed === undefined) {
     await alarmOnExpiry(deps, now);
     finishCycle(deps, result, now);
     return result;
   }
-  const plans = deps.pullOnly ? await deployListed(deps, result, serverList) : await planConfigured(deps, result, serverList, now);
+  const cleanup = deps.cleanup ? await cleanupFacts(deps, listed.all) : undefined;
+  const checked = deps.pullOnly ? await deployListed(deps, result, listed.usable) : await checkConfiguredAll(deps, result, listed.usable, now);
+  const deletions = deletionsDue(deps, result, checked.orphans, now, cleanup);
+  const plans = [...checked.plans, ...deletions.deletes.map((server): Planned => ({ kind: 'delete', server }))];
   if (plans.length > 0) await applyPlans(deps, result, plans);
   else if (result.changedFiles.length > 0 && result.errors.length === 0) await runPostCommand(deps, result);
+  await removeOrphans(deps, deletions.orphanFiles);
   await updateExpiryMetrics(deps, now);
   finishCycle(deps, result, now);
   return result;
 }
 
-/** The manager's list with refused entries reported (every cycle, and otherwise ignored); undefined when there is none this cycle. */
-async function listFromManager(deps: SyncDeps, result: CycleResult): Promise<ManagerCertificate[] | undefined> {
+/** The manager's list (`all`, as it came) with refused entries reported (every cycle, and otherwise ignored); undefined when there is none this cycle. */
+async function listFromManager(deps: SyncDeps, result: CycleResult): Promise<{ usable: ManagerCertificate[]; all: readonly unknown[] } | undefined> {
   try {
-    const listed = partitionManagerList(await deps.manager.listMetadata());
+    const all = await deps.manager.listMetadata();
+    const listed = partitionManagerList(all);
     result.reachedManager = true;
     // A refused entry is not deployed, not deleted here or on the manager.
     for (const message of listed.refused) {
       result.errors.push(message);
       deps.log.error(message, { owner: deps.owner });
     }
-    return listed.usable;
+    return { usable: listed.usable, all };
   } catch (err) {
     const message = (err as Error).message;
     result.errors.push(message);
@@ -64,8 +72,28 @@ async function listFromManager(deps: SyncDeps, result: CycleResult): Promise<Man
   }
 }
 
+/** What `--cleanup` hands the deletion planner: the files in certificate_dir, and the certificates configured and listed. */
+async function cleanupFacts(deps: SyncDeps, list: readonly unknown[]): Promise<DeletionFacts<ManagerCertificate>['cleanup']> {
+  try {
+    return {
+      files: await certificateFilesIn(deps.config.common),
+      configuredIds: new Set(deps.config.certificates.map((cert) => certificateId(identityOf(cert)))),
+      listedIds: idsInList(list),
+    };
+  } catch (err) {
+    deps.log.error(`cleanup failed: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/** What the check of each certificate leaves: the plans, in the configuration's order, and the manager's certificates no longer configured. */
+interface Checked {
+  plans: Planned[];
+  orphans: ManagerCertificate[];
+}
+
 /** Pull-only: every listed certificate deployed as the manager has it; nothing is asked of the manager. */
-async function deployListed(deps: SyncDeps, result: CycleResult, serverList: ManagerCertificate[]): Promise<Planned[]> {
+async function deployListed(deps: SyncDeps, result: CycleResult, serverList: ManagerCertificate[]): Promise<Checked> {
   // Two entries whose files are one file: neither is written, or the second would overwrite the first.
   const { distinct, clashing } = separateClashingFiles(deps.config.common, serverList.map((server) => ({ ...identityOf(server), server })));
   for (const { entry, file, other } of clashing) {
@@ -75,11 +103,11 @@ async function deployListed(deps: SyncDeps, result: CycleResult, serverList: Man
     deps.log.error(message, logFields(deps.owner, entry));
   }
   await mapLimited(distinct, CHECK_CONCURRENCY, ({ server }) => guarded(deps, result, identityOf(server), async () => void (await deployServerCertificate(deps, result, server, undefined))));
-  return [];
+  return { plans: [], orphans: [] };
 }
 
-/** Full mode: each configured certificate checked (its files deployed, then what to ask of the manager), then the deletions. */
-async function planConfigured(deps: SyncDeps, result: CycleResult, serverList: ManagerCertificate[], now: Date): Promise<Planned[]> {
+/** Full mode: each configured certificate checked (its files deployed, then what to ask of the manager). */
+async function checkConfiguredAll(deps: SyncDeps, result: CycleResult, serverList: ManagerCertificate[], now: Date): Promise<Checked> {
   const keep = new Set<ManagerCertificate>();
   const checked: (Planned | undefined)[] = new Array(deps.config.certificates.length);
   await mapLimited(deps.config.certificates, CHECK_CONCURRENCY, async (cert, index) => {
@@ -94,9 +122,7 @@ async function planConfigured(deps: SyncDeps, result: CycleResult, serverList: M
     });
   });
   // In the configuration's order, whatever order the checks finished in.
-  const plans = checked.filter((plan): plan is Planned => plan !== undefined);
-  const deletes = deletionsDue(deps, result, serverList.filter((s) => !keep.has(s)), now);
-  return [...plans, ...deletes.map((server): Planned => ({ kind: 'delete', server }))];
+  return { plans: checked.filter((plan): plan is Planned => plan !== undefined), orphans: serverList.filter((s) => !keep.has(s)) };
 }
 
 /** Runs one certificate's work; an error is logged and counted, and leaves the server entry alone. */

@@ -198,6 +198,24 @@ describe('names from the manager are checked before anything is written or delet
     expect(existsSync(path.join(h.certDir, 'pebble', 'keep.dan.example.crt'))).toBe(true);
   });
 
+  test('agent --cleanup decides with the cycle\'s one listing, and keeps the files of an entry it refused', async () => {
+    hostile.reset();
+    const h = host('fay');
+    h.write(`  - domain: keep.fay.example\n    issuer: pebble\n`);
+    expect((await h.once()).code).toBe(0);
+    // Listed, but refused (its fingerprint is not a SHA-256): not deployed, and not ours to delete either.
+    hostile.addEntry({ entry: { issuer: 'pebble', domain: 'refused.fay.example', fingerprint: 'not hex' } });
+    writeFileSync(path.join(h.certDir, 'pebble', 'refused.fay.example.crt'), 'deployed before');
+    writeFileSync(path.join(h.certDir, 'pebble', 'gone.fay.example.crt'), 'orphan');
+    const listingsBefore = hostile.requests.filter((r) => r.method === 'GET' && r.path === '/certificate/metadata').length;
+    const r = await h.once(['--cleanup']);
+    expect(r.code, r.stdout).toBe(1); // the refused entry is an error of the cycle
+    expect(r.stdout).toMatch(/removed orphan file .*gone\.fay\.example\.crt/);
+    expect(existsSync(path.join(h.certDir, 'pebble', 'refused.fay.example.crt'))).toBe(true);
+    expect(existsSync(path.join(h.certDir, 'pebble', 'keep.fay.example.crt'))).toBe(true);
+    expect(hostile.requests.filter((r) => r.method === 'GET' && r.path === '/certificate/metadata').length - listingsBefore).toBe(1);
+  });
+
   test('manager request refuses an answer made out for another certificate, and writes nothing', async () => {
     hostile.reset();
     const token = upstream.createToken({ username: 'eve', scope: ['create', 'read'] });
