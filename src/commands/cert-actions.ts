@@ -1,23 +1,23 @@
 // The work behind `acmecli cert …`, loaded only when a cert command runs: it brings X.509 parsing and the issuance flow.
-import { namesExistingFile, readNamedText } from '../state/read-file.js';
+import { readNamedText } from '../state/read-file.js';
 import { resolve } from 'node:path';
 import { signalExitStatus, stopOnSignals, type StopSignals } from '../process/stop-signals.js';
 import { fetchRenewalInfo } from '../acme/ari.js';
-import { REVOCATION_REASONS, revokeCertificate } from '../acme/certificate.js';
-import { certificateMatchesKey, describeCertificate, splitPemChain } from '../certs/certificate.js';
+import { describeCertificate, splitPemChain } from '../certs/certificate.js';
 import { ariWindowProblem, parseRenewalInfo } from '../certs/renewal-time.js';
 import { CheckStatusError, LineageFailedError, StoppedBySignalError, UNREACHABLE_CODES, UsageError, type ErrorCode } from '../errors.js';
 import { EXIT } from '../cli/exit-status.js';
 import { planIssue, positiveNumber, type FallbackSpec, type IssueOptions, type PlanEdges } from '../issuance/plan.js';
 import type { LineageOutcome } from '../issuance/lineage-runner.js';
 import { issueLineage, renewLineages, type RunEdges } from '../issuance/cert-runs.js';
-import { KEY_COMPROMISE, currentVersion, decideRenewal, lineageStatus, markRevoked } from '../issuance/renewal-decision.js';
-import { LineageStore, checkLineageName, type LineageRecord, type LineageVersion, type SolverSpec } from '../state/lineage-store.js';
+import { KEY_COMPROMISE, currentVersion } from '../issuance/renewal-decision.js';
+import { LineageStore, checkLineageName, type LineageRecord, type SolverSpec } from '../state/lineage-store.js';
 import { describeStateHomeRule } from '../state/home.js';
 import { assertOutputFolderWritable } from '../state/writable-folder.js';
-import { assertOwnFolders } from '../state/safe-folder.js';
-import { existingOutputFiles, outputPaths, removeOutputFiles, webServerLines } from '../issuance/output-files.js';
-import { describeSettings } from '../issuance/lineage-settings.js';
+import { webServerLines } from '../issuance/output-files.js';
+import { expiringWithin, lineageSummary } from '../issuance/lineage-summary.js';
+import { deleteLineage } from '../issuance/delete-lineage.js';
+import { namesLineageNotFile, parseRevocationReason, revokeTarget } from '../issuance/revoke.js';
 import type { CliContext } from '../cli/context.js';
 import { eabFromOptions, FALLBACK_EAB_NAMES } from '../cli/eab-options.js';
 import { resolveDirectoryUrl } from '../acme/known-directories.js';
@@ -72,68 +72,19 @@ export async function renewAction(ctx: CliContext, names: string[], options: { a
   }
 }
 
-/**
- * `cert revoke FILE|NAME`. A certificate that belongs to a lineage (by name, or a
- * file whose fingerprint is one of its versions) is revoked at that lineage's CA
- * with its account, whatever the default CA is; a revoked current version marks
- * the lineage `revoked`, and the next `cert renew` replaces it.
- */
+/** `cert revoke FILE|NAME` (see revokeTarget). */
 export async function revokeAction(ctx: CliContext, target: string, options: { reason?: string; certKey?: string }): Promise<void> {
-  const store = new LineageStore(ctx.stateHome);
-  const reason = parseReason(options.reason);
-  let file = target;
-  let owner: { record: LineageRecord; version: LineageVersion } | undefined;
-  if (!namesExistingFile(target) && /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(target)) {
-    const record = await store.read(target);
-    const current = record && currentVersion(record);
-    if (!record || !current) throw new UsageError(`${target}: no such file, and no lineage of that name (see acmecli cert list)`);
-    owner = { record, version: current };
-    file = store.versionFiles(record.config.name, current.number, current.hasKey).certificate;
-  }
-  const leaf = splitPemChain(await readNamedText(file))[0];
-  if (!leaf) throw new UsageError(`${file} holds no PEM certificate`);
-  const info = describeCertificate(leaf, file);
-  owner ??= await store.findBySha256(info.sha256Fingerprint);
-
-  // The CA that issued this version (a fallback CA, perhaps), not only the lineage's own.
-  const lineage = owner ? { ...owner.record.config, directoryUrl: owner.version.directoryUrl ?? owner.record.config.directoryUrl } : undefined;
-  const client = lineage ? await ctx.clientFor(lineage.directoryUrl, lineage.caFile) : await ctx.client();
-  let signer;
-  if (options.certKey) {
-    const key = await ctx.keyAt(options.certKey);
-    if (!certificateMatchesKey(leaf, key.privateKey)) throw new UsageError(`${options.certKey} is not the key of ${file}`);
-    signer = { key, identity: { jwk: key.publicJwk } };
-  } else {
-    const account = lineage
-      ? await ctx.accountAt(lineage.directoryUrl, client, await ctx.keyAt(lineage.accountKeyPath))
-      : await ctx.account();
-    signer = { key: account.key, identity: { kid: account.url } };
-  }
-  const der = Buffer.from(leaf.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-  await ctx.output.step('revoking', () => revokeCertificate(client, signer, der, reason));
-
-  let lineageStatusAfter: string | null = null;
-  if (owner) {
-    const name = owner.record.config.name;
-    const unlock = await store.lock(name);
-    try {
-      const record = await store.read(name);
-      if (record) {
-        markRevoked(record, owner.version.number, reason, new Date());
-        await store.write(record);
-        lineageStatusAfter = lineageStatus(record);
-      }
-    } finally {
-      await unlock();
-    }
-  }
-  const result = {
-    file, serial: info.serialHex, revoked: true, reason: reason ?? null,
-    signedWith: options.certKey ? 'certificate-key' : 'account-key',
-    directoryUrl: lineage?.directoryUrl ?? ctx.directoryUrl,
-    lineage: owner ? owner.record.config.name : null,
-    lineageStatus: lineageStatusAfter,
-  };
+  const result = await revokeTarget(target, { reason: parseRevocationReason(options.reason), certKey: options.certKey }, {
+    store: new LineageStore(ctx.stateHome),
+    now: ctx.io.now ?? (() => new Date()),
+    defaultDirectoryUrl: ctx.directoryUrl,
+    defaultClient: () => ctx.client(),
+    defaultAccount: () => ctx.account(),
+    clientFor: (directoryUrl, caFile) => ctx.clientFor(directoryUrl, caFile),
+    loadKey: (path) => ctx.keyAt(path),
+    accountAt: (directoryUrl, client, key) => ctx.accountAt(directoryUrl, client, key),
+    step: (label, work) => ctx.output.step(label, work),
+  });
   ctx.output.result(result, (r) => [
     `Revoked ${r.file} (serial ${r.serial})${r.reason !== null ? `, reason ${r.reason}` : ''} at ${r.directoryUrl}.`,
     ...(r.lineage && r.lineageStatus === 'revoked'
@@ -142,31 +93,9 @@ export async function revokeAction(ctx: CliContext, target: string, options: { r
   ]);
 }
 
-/**
- * `cert delete NAME`: the lineage leaves the state folder under its lock, so no
- * `cert renew` sees it again. The deployed files stay (a web server may still
- * use them) unless --remove-files; then only our own file names in its --out go.
- */
+/** `cert delete NAME` (see deleteLineage). */
 export async function deleteAction(ctx: CliContext, name: string, options: { removeFiles?: boolean }): Promise<void> {
-  const store = new LineageStore(ctx.stateHome);
-  checkLineageName(name);
-  const known = await store.listIssued();
-  if (!known.includes(name)) throw new UsageError(`no lineage named ${name}${known.length ? ` (lineages: ${known.join(', ')})` : ' (there are none)'}`);
-  const unlock = await store.lock(name);
-  let record: LineageRecord | undefined;
-  try {
-    record = await store.read(name);
-    if (!record) throw new UsageError(`no lineage named ${name}`);
-    // Before anything is deleted: files in a folder another user controls may be links we must not follow (nor remove for them).
-    if (options.removeFiles) await assertOwnFolders(record.config.outDir, 'the --out folder');
-    await store.remove(name);
-  } finally {
-    await unlock();
-  }
-  const config = record.config;
-  const present = existingOutputFiles(outputPaths(config.outDir, config.name, config.bundle, !config.csrFile));
-  const removedFiles = options.removeFiles ? await removeOutputFiles(present, `deleted lineage ${name}`) : [];
-  const result = { name, deleted: true, versions: record.versions.length, removedFiles, keptFiles: options.removeFiles ? [] : present };
+  const result = await deleteLineage(new LineageStore(ctx.stateHome), name, { removeFiles: Boolean(options.removeFiles) });
   ctx.output.result(result, (r) => [
     `Deleted lineage ${r.name} (${r.versions} version${r.versions === 1 ? '' : 's'} and their keys); cert renew will not touch it again.`,
     ...(r.removedFiles.length ? ['Removed:', ...r.removedFiles.map((f) => `  ${f}`)] : []),
@@ -176,7 +105,7 @@ export async function deleteAction(ctx: CliContext, name: string, options: { rem
 
 export async function showAction(ctx: CliContext, file: string): Promise<void> {
   // A file wins; otherwise the argument names a lineage, shown with its stored settings.
-  if (!namesExistingFile(file) && /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(file)) {
+  if (namesLineageNotFile(file)) {
     const record = await new LineageStore(ctx.stateHome).read(file);
     if (!record || !currentVersion(record)) throw new UsageError(`${file}: no such file, and no lineage of that name (see acmecli cert list)`);
     return showLineage(ctx, record);
@@ -276,8 +205,7 @@ export async function listAction(ctx: CliContext, options: { expiring?: string }
   const home = ctx.stateHomeLocation;
   const store = new LineageStore(home.path);
   const now = new Date();
-  const rows = [];
-  for (const record of await store.readIssued()) rows.push(lineageSummary(record, now));
+  const rows = (await store.readIssued()).map((record) => lineageSummary(record, now));
   ctx.output.result({ lineages: rows }, (r) => r.lineages.length === 0
     // A wrong state folder (a cron job or unit without the issuing user's HOME) must never look like "nothing to do".
     ? `No lineages in ${store.root} (${describeStateHomeRule(home)}): acmecli cert issue records one.`
@@ -286,32 +214,9 @@ export async function listAction(ctx: CliContext, options: { expiring?: string }
         ...r.lineages.map((l) => [l.name, l.status, l.notAfter ?? '-', l.nextRenewal ? `${l.nextRenewal} (${l.renewalBasis})` : '-', l.lastResult?.message ?? '-']),
       ]));
   if (expiringDays !== undefined) {
-    const limit = now.getTime() + expiringDays * 86_400_000;
-    const expiring = rows.filter((l) => l.notAfter !== null && Date.parse(l.notAfter) <= limit);
+    const expiring = expiringWithin(rows, expiringDays, now);
     if (expiring.length > 0) throw new CheckStatusError(`${expiring.length} lineage${expiring.length === 1 ? '' : 's'} expire${expiring.length === 1 ? 's' : ''} within ${expiringDays} days: ${expiring.map((l) => `${l.name} (${l.notAfter})`).join(', ')}`, { exitCode: 1 });
   }
-}
-
-/** One lineage as `cert list --json` and `cert show NAME` print it: state, current certificate, settings. */
-function lineageSummary(record: LineageRecord, now: Date) {
-  const current = currentVersion(record);
-  const decision = decideRenewal(record, now, false);
-  return {
-    name: record.config.name,
-    status: lineageStatus(record),
-    identifiers: record.config.identifiers.map((i) => i.value),
-    directoryUrl: record.config.directoryUrl,
-    notAfter: current?.notAfter ?? null,
-    serial: current?.serial ?? null,
-    nextRenewal: current ? decision.renewAt.toISOString() : null,
-    renewalBasis: current ? decision.basis : null,
-    versions: record.versions.length,
-    lastResult: record.lastResult ?? null,
-    health: record.health ?? null,
-    issuedBy: current ? (current.directoryUrl ?? record.config.directoryUrl) : null,
-    fallbackUsed: current ? (current.directoryUrl ?? record.config.directoryUrl) !== record.config.directoryUrl : false,
-    settings: describeSettings(record.config),
-  };
 }
 
 /**
@@ -377,13 +282,6 @@ function countBy(values: string[]): Record<string, number> {
 }
 
 
-function parseReason(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (/^\d+$/.test(text) && Object.values(REVOCATION_REASONS).includes(Number(text) as never)) return Number(text);
-  const byName = (REVOCATION_REASONS as Record<string, number>)[text];
-  if (byName !== undefined) return byName;
-  throw new UsageError(`--reason ${JSON.stringify(text)}: use one of ${Object.entries(REVOCATION_REASONS).map(([n, c]) => `${c} (${n})`).join(', ')}`);
-}
 
 /** What planning reads from this run: the folder, the environment, the state, the global options, the CA. */
 function planEdges(ctx: CliContext): PlanEdges {
