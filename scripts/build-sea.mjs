@@ -3,8 +3,12 @@
 //   1. esbuild bundles the CLI entry (src/entry/run.ts, or the module given as the
 //      first argument, which must export `run()`) into one CommonJS file,
 //      dist/acmecli.cjs, with the version fixed by `define` as __ACMECLI_VERSION__;
-//   2. the pinned Node 24 turns it into a SEA blob (code cache on, no snapshot);
-//   3. the blob is injected with postject into a copy of that same Node binary.
+//   2. scripts/train-code-cache.cjs runs typical commands of that bundle and makes a
+//      V8 code cache of what they compiled (dist/acmecli.js + dist/acmecli.js.cache);
+//   3. esbuild bundles the small loader src/entry/sea-loader.ts alone into
+//      dist/sea-main.cjs, and the pinned Node 24 turns it (the main script) and those
+//      two files (assets) into a SEA blob (no snapshot);
+//   4. the blob is injected with postject into a copy of that same Node binary.
 // The bundle must load nothing at run time: every import is static, and the only
 // `require` calls left are for Node built-ins. Steps 2 and 3 (~4 s) are skipped when
 // dist/acmecli.stamp shows the bundle and the Node binary unchanged.
@@ -22,12 +26,17 @@ const dist = path.join(root, 'dist');
 const out = {
   bundle: path.join(dist, 'acmecli.cjs'),
   config: path.join(dist, 'sea-config.json'),
+  loader: path.join(dist, 'sea-main.cjs'),
+  source: path.join(dist, 'acmecli.js'),
+  cache: path.join(dist, 'acmecli.js.cache'),
   blob: path.join(dist, 'sea-prep.blob'),
   binary: path.join(dist, 'acmecli'),
   stamp: path.join(dist, 'acmecli.stamp'),
 };
 const SENTINEL_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const NODE_MAJOR = 24;
+const LOADER_ENTRY = path.join(root, 'src', 'entry', 'sea-loader.ts');
+const TRAINER = path.join(root, 'scripts', 'train-code-cache.cjs');
 
 class BuildError extends Error {}
 
@@ -89,17 +98,20 @@ function buildProvenance() {
   return { commit, buildDate };
 }
 
-async function bundle(entryFile, version, provenance) {
+async function bundle(entryFile, version, provenance, { startFunction = 'run', outfile = out.bundle } = {}) {
   const esbuild = await import('esbuild');
   // A virtual entry that calls run(): the module itself only exports it.
   const importPath = './' + path.relative(root, entryFile).split(path.sep).join('/');
-  const contents = [
-    `import { run } from ${JSON.stringify(importPath)};`,
-    'run().catch((error) => {',
-    '  process.exitCode = 1;',
-    '  console.error(error);',
-    '});',
-  ].join('\n');
+  const contents = startFunction === 'run'
+    ? [
+        `import { run } from ${JSON.stringify(importPath)};`,
+        // `done` lets scripts/train-code-cache.cjs wait for one command line before running the next.
+        'export const done = run().catch((error) => {',
+        '  process.exitCode = 1;',
+        '  console.error(error);',
+        '});',
+      ].join('\n')
+    : `import { ${startFunction} } from ${JSON.stringify(importPath)};\n${startFunction}();\n`;
   let result;
   try {
     result = await esbuild.build({
@@ -108,7 +120,7 @@ async function bundle(entryFile, version, provenance) {
       platform: 'node',
       format: 'cjs',
       target: 'node24',
-      outfile: out.bundle,
+      outfile,
       minifyWhitespace: true,
       minifyIdentifiers: false,
       minifySyntax: true,
@@ -140,14 +152,14 @@ async function bundle(entryFile, version, provenance) {
     }
   }
   // Computed specifiers esbuild could not follow stay in the output as they are.
-  const code = await readFile(out.bundle, 'utf8');
+  const code = await readFile(outfile, 'utf8');
   for (const [pattern, what] of [
     [/(?<![.\w$])require\(\s*(?!["'`])/, 'a require() of a computed specifier'],
   ]) {
     const match = pattern.exec(code);
     if (match) {
       const line = code.slice(0, match.index).split('\n').length;
-      throw new BuildError(`${rel(out.bundle)}:${line} keeps ${what} (${code.slice(match.index, match.index + 60).split('\n')[0]}); the SEA cannot load it`);
+      throw new BuildError(`${rel(outfile)}:${line} keeps ${what} (${code.slice(match.index, match.index + 60).split('\n')[0]}); the SEA cannot load it`);
     }
   }
 }
@@ -155,16 +167,33 @@ async function bundle(entryFile, version, provenance) {
 /**
  * The blob only runs if Node finds the flipped sentinel fuse at start-up; otherwise the binary is a
  * plain node that answers `--version` with its own version. Asking it is the proof, after stripping
- * and injecting, that the executable runs acmecli.
+ * and injecting, that the executable runs acmecli. `acmecli version` then runs the bundle itself, and
+ * the loader says whether V8 took the code cache (a refused one would only make every start slower).
  */
-function checkFuse(version) {
-  let answer;
-  try {
-    answer = execFileSync(out.binary, ['--version'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch (error) {
-    throw new BuildError(`${rel(out.binary)} does not run: ${oneLine(error.stderr?.toString() || error.message)}`);
-  }
+function checkBinary(version) {
+  const ask = (args, env = {}) => {
+    try {
+      return execFileSync(out.binary, args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      throw new BuildError(`${rel(out.binary)} ${args.join(' ')} does not run: ${oneLine(error.stderr?.toString() || error.message)}`);
+    }
+  };
+  const answer = ask(['--version']).trim();
   if (answer !== version) throw new BuildError(`${rel(out.binary)} --version says ${JSON.stringify(answer)}, not ${version}: the SEA fuse did not take`);
+  const child = spawnSync(out.binary, ['version'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', ACMECLI_SEA_CODE_CACHE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.error || child.status !== 0 || !child.stdout.startsWith(`acmecli ${version}`)) {
+    throw new BuildError(`${rel(out.binary)} version failed: ${oneLine(child.stderr || child.error?.message || `exit ${child.status}`)}`);
+  }
+  if (!child.stderr.includes('code cache accepted')) throw new BuildError(`V8 refused the code cache of ${rel(out.cache)}: ${oneLine(child.stderr)}`);
+}
+
+/** The bundle wrapped as the loader compiles it, and its trained code cache (scripts/train-code-cache.cjs). */
+function trainCodeCache(node) {
+  try {
+    execFileSync(node, [TRAINER, out.bundle, out.source, out.cache], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+  } catch (error) {
+    throw new BuildError(`${rel(TRAINER)} failed: ${oneLine(error.stderr?.toString() || error.message)}`);
+  }
 }
 
 async function main() {
@@ -178,9 +207,11 @@ async function main() {
   const node = pinnedNode();
 
   await mkdir(dist, { recursive: true });
-  await rm(out.bundle, { force: true });
+  await Promise.all([out.bundle, out.loader].map((file) => rm(file, { force: true })));
 
-  await bundle(entryFile, pkg.version, buildProvenance());
+  const provenance = buildProvenance();
+  await bundle(entryFile, pkg.version, provenance);
+  await bundle(LOADER_ENTRY, pkg.version, provenance, { startFunction: 'startSea', outfile: out.loader });
 
   // The blob is not byte-for-byte reproducible (code cache), so the binary is
   // rebuilt only when what goes into it changed: the bundle and the Node binary.
@@ -189,6 +220,7 @@ async function main() {
     bundle: createHash('sha256').update(await readFile(out.bundle)).digest('hex'),
     node: [node, process.version, nodeStat.size, nodeStat.mtimeMs],
     script: createHash('sha256').update(await readFile(fileURLToPath(import.meta.url))).digest('hex'),
+    loader: createHash('sha256').update(await readFile(out.loader)).update(await readFile(TRAINER)).digest('hex'),
   });
   const previous = (await readFile(out.stamp, 'utf8').catch(() => '')).trim();
   if (previous === stampText && existsSync(out.binary) && existsSync(out.blob)) {
@@ -196,11 +228,15 @@ async function main() {
     console.log(`build-sea: ${rel(out.binary)} is up to date (${(size / 1024 / 1024).toFixed(1)} MiB, acmecli ${pkg.version})`);
     return;
   }
-  await Promise.all([out.stamp, out.binary, out.config, out.blob].map((file) => rm(file, { force: true })));
+  await Promise.all([out.stamp, out.binary, out.config, out.blob, out.source, out.cache].map((file) => rm(file, { force: true })));
+
+  trainCodeCache(node);
 
   const seaConfig = {
-    main: rel(out.bundle),
+    main: rel(out.loader),
     output: rel(out.blob),
+    // The bundle and its code cache: the loader compiles the one with the other (scripts/sea-loader.cjs).
+    assets: { 'acmecli.js': rel(out.source), 'acmecli.js.cache': rel(out.cache) },
     disableExperimentalSEAWarning: true,
     useCodeCache: true,
     useSnapshot: false,
@@ -245,7 +281,7 @@ async function main() {
     console.warn = warn;
   }
   await chmod(out.binary, 0o755);
-  checkFuse(pkg.version);
+  checkBinary(pkg.version);
   await writeFile(out.stamp, stampText + '\n');
 
   const { size } = await stat(out.binary);

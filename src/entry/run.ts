@@ -8,30 +8,16 @@
 // file, test/support/process-setup.ts.)
 import '../certs/reflect-metadata-shim.js';
 import { setFlagsFromString } from 'node:v8';
-import { VERSION, formatVersionInfo, versionInfo } from '../cli/version.js';
-import { ENVIRONMENT_REFUSED_EXIT, environmentRefusal, environmentWarnings } from '../cli/environment-guard.js';
-
-const VERSION_FLAGS = new Set(['--version', '-V']);
-const VERBOSE_FLAGS = new Set(['--verbose', '-v']);
+import { runStart } from './run-start.js';
 
 /** The process entry, shared by bin/acmecli.js and the single executable. */
 export async function run(): Promise<void> {
   const argv = process.argv.slice(2);
-  const refusal = environmentRefusal(process.env);
-  if (refusal) {
-    process.stderr.write(`acmecli: ${refusal}\n`);
-    process.exitCode = ENVIRONMENT_REFUSED_EXIT;
-    return;
-  }
-  for (const warning of environmentWarnings(process.env)) process.stderr.write(`warning: ${warning}\n`);
-  // Scripts call `acmecli --version` in loops: answer it before the CLI (commander, chalk, our commands) loads.
-  if (argv.length === 1 && VERSION_FLAGS.has(argv[0]!)) {
-    process.stdout.write(`${VERSION}\n`);
-    return;
-  }
-  // `--version --verbose` is `acmecli version`: commander alone would print the bare version.
-  if (argv.length === 2 && argv.some((a) => VERSION_FLAGS.has(a)) && argv.some((a) => VERBOSE_FLAGS.has(a))) {
-    process.stdout.write(`${formatVersionInfo(versionInfo())}\n`);
+  const start = runStart(argv, process.env);
+  if (start.stderr) process.stderr.write(start.stderr);
+  if (start.stdout) process.stdout.write(start.stdout);
+  if (start.done) {
+    process.exitCode = start.exitCode;
     return;
   }
   // `acmecli ... | head` closes the pipe early: that is the reader's choice, not an error.

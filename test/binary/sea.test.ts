@@ -31,6 +31,31 @@ test('dist/acmecli is one executable and prints its version', async () => {
   expect(r.stdout.trim()).toBe(version);
 });
 
+test('the program starts from its trained code cache, which V8 accepts (a refused one would compile everything again)', async () => {
+  const r = await run(['-k', 'missing.pem', 'key', 'thumbprint'], { ACMECLI_SEA_CODE_CACHE: '1' });
+  expect(r.stderr.split('\n')[0]).toBe('code cache accepted');
+  expect(r.code).toBe(1);
+});
+
+test('--version is answered before the program loads, under the same environment rules as every run', async () => {
+  // The loader answers alone (src/entry/sea-loader.ts): it never compiles the program, so it says nothing of its cache.
+  const quick = await run(['--version'], { ACMECLI_SEA_CODE_CACHE: '1' });
+  expect([quick.code, quick.stdout, quick.stderr]).toEqual([0, `${version}\n`, '']);
+  const refused = await run(['-V'], { NODE_TLS_REJECT_UNAUTHORIZED: '0' });
+  expect(refused.code).toBe(2);
+  expect(refused.stdout).toBe('');
+  expect(refused.stderr).toMatch(/^acmecli: NODE_TLS_REJECT_UNAUTHORIZED=0 turns off TLS certificate checks/);
+  const warned = await run(['--version'], { NODE_EXTRA_CA_CERTS: path.join(work, 'extra-ca.pem') });
+  expect(warned.code).toBe(0);
+  expect(warned.stdout).toBe(`${version}\n`);
+  expect(warned.stderr.match(/^warning: NODE_EXTRA_CA_CERTS=/gm)).toHaveLength(1);
+  // Anything else runs the program, which prints its own answer.
+  const long = await run(['version'], { ACMECLI_SEA_CODE_CACHE: '1' });
+  expect(long.code).toBe(0);
+  expect(long.stdout.startsWith(`acmecli ${version}\n`)).toBe(true);
+  expect(long.stderr).toBe('code cache accepted\n');
+});
+
 test('offline key commands work from the binary alone', async () => {
   const gen = await run(['key', 'generate', 'ec384', '-o', 'account.pem', '--json']);
   expect(gen.code, gen.stderr).toBe(0);
