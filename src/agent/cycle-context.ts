@@ -26,8 +26,10 @@ export interface SyncDeps {
   /** Where a new key waits (0600) while the manager issues for it: a crash then loses no key. */
   pendingKeyDir: string;
   now: () => Date;
-  /** Certificate text seen on disk this cycle, by certificate id (filled by the cycle; saves a second read). */
-  seenCertificates?: Map<string, string>;
+  /** The certificate deployed this cycle, by certificate id: its fingerprint, and its text when it was read (saves a second read). */
+  seenCertificates?: Map<string, { fingerprint: string; text?: string }>;
+  /** Folders checked this cycle (checkInsideFolder) on the way to deployed files: see deployedStamp. */
+  checkedFolders?: Set<string>;
 }
 
 export interface CycleResult {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { lstatSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { writeFilesTogether, type FileToWrite } from '../state/atomic-write.js';
 import { checkInsideFolder, removeInsideFolder } from '../state/inside-folder.js';
 
@@ -39,6 +41,40 @@ export async function readLocalFiles(folder: string, paths: DeployPaths): Promis
   });
   const [cert, key, ca] = await Promise.all([read(paths.cert), read(paths.key), read(paths.ca)]);
   return { ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}), ...(ca !== undefined ? { ca } : {}) };
+}
+
+/**
+ * What an in-sync cycle compares instead of reading a certificate's files: a hash of `facts`
+ * (what the manager says the files should hold) and of each file's identity as lstat sees it
+ * now (device, inode, size, modification and change times; an absent file counts as absent).
+ * Every writer replaces a file by rename (a new inode) and any edit moves its times, so an
+ * unchanged stamp means unchanged files, found with three stats and no read.
+ *
+ * Undefined, so the caller reads and checks everything, when a file is a symbolic link or not
+ * a plain file, or cannot be looked at. The folders on the way are checked once per cycle
+ * (checkInsideFolder, remembered in `checkedFolders`), so no lstat here goes through a link
+ * planted to lead out of `folder`.
+ */
+export async function deployedStamp(folder: string, paths: DeployPaths, checkedFolders: Set<string>, facts: string): Promise<string | undefined> {
+  const hash = createHash('sha256').update(facts);
+  for (const path of [paths.cert, paths.key, paths.ca]) {
+    const parent = dirname(resolve(path));
+    if (!checkedFolders.has(parent)) {
+      // The path as the reads use it must be the path checked: otherwise never take the short way.
+      if ((await checkInsideFolder(folder, path)) !== resolve(path)) return undefined;
+      checkedFolders.add(parent);
+    }
+    let stat;
+    try {
+      stat = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    }
+    if (stat === undefined) hash.update('|-');
+    else if (!stat.isFile()) return undefined;
+    else hash.update(`|${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`);
+  }
+  return hash.digest('hex').slice(0, 32);
 }
 
 /**

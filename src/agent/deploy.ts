@@ -7,7 +7,7 @@ import { runUserCommand } from '../process/run-command.js';
 import { certificateId, certificatePaths, identityOf, managerRef, type CertificateIdentity } from './config/paths.js';
 import type { CertificateConfig } from './config/schema.js';
 import { certificateFolder, deployModes, logFields, metricLabels, rememberMetadata, stateOf, type CycleResult, type SyncDeps } from './cycle-context.js';
-import { deployFiles, fingerprintOf, readLocalFiles, type LocalFiles } from './deploy-files.js';
+import { deployFiles, deployedStamp, fingerprintOf, readLocalFiles, type LocalFiles } from './deploy-files.js';
 import { CertificateRefused, keyPairs, listedIdentifiers, refusalOf, requestedIdentifiers } from './issued-check.js';
 import { checkAnswerIsFor } from './manager-entry.js';
 import { forgetPendingKeys, pendingKeyPairingWith } from './pending-keys.js';
@@ -25,7 +25,23 @@ export async function deployServerCertificate(deps: SyncDeps, result: CycleResul
   const paths = certificatePaths(common, identity);
   const labels = metricLabels(identity);
   const fields = logFields(deps.owner, identity);
-  const local = await readLocalFiles(certificateFolder(deps.config), paths);
+  const folder = certificateFolder(deps.config);
+  const bundle = cert?.bundle ?? Boolean(server.bundle);
+  const entry = stateOf(deps, id);
+  // A cycle in sync: the files are those a cycle found in order (the manager's certificate, a key that
+  // pairs, the CA file) and have not changed since; three stats instead of reads, hashes and checks.
+  // Taken before the files are read: a change while they are read shows as a new stamp next cycle.
+  const listed = server.fingerprint;
+  const stamp = deps.checkedFolders && listed ? await deployedStamp(folder, paths, deps.checkedFolders, `${listed}|${bundle}`) : undefined;
+  if (stamp !== undefined && listed && entry.deployed === stamp) {
+    deps.metrics.metadataMismatch.set(labels, 0);
+    deps.seenCertificates?.set(id, { fingerprint: listed });
+    deps.metrics.certificateRefused.set(labels, 0);
+    rememberMetadata(entry, server);
+    return 'ok';
+  }
+  delete entry.deployed;
+  const local = await readLocalFiles(folder, paths);
   const update: LocalFiles = {};
   let downloaded: CertMap | undefined;
   const download = async () => {
@@ -45,16 +61,14 @@ export async function deployServerCertificate(deps: SyncDeps, result: CycleResul
   } else {
     deps.metrics.metadataMismatch.set(labels, 0);
   }
-  const bundle = cert?.bundle ?? Boolean(server.bundle);
   if (!bundle) {
     const ca = update.cert !== undefined ? (await download()).ca_issuer : local.ca === undefined ? (await download()).ca_issuer : undefined;
     if (ca !== undefined && ca !== '' && ca !== local.ca) update.ca = ca;
   }
 
   const certText = update.cert ?? local.cert!;
-  deps.seenCertificates?.set(id, certText);
+  deps.seenCertificates?.set(id, { fingerprint: fingerprintOf(certText), text: certText });
   let keyState: 'ok' | 'lost' = 'ok';
-  const entry = stateOf(deps, id);
   // Parsing the key each cycle is the slow part of an in-sync cycle: a pair checked before, unchanged since, is known good.
   const pairStamp = local.key ? `${fingerprintOf(local.key).slice(0, 32)}:${fingerprintOf(certText)}` : '';
   let keyFromPending = false;
@@ -87,7 +101,7 @@ export async function deployServerCertificate(deps: SyncDeps, result: CycleResul
     delete update.cert;
     delete update.ca;
   }
-  const written = await deployFiles(certificateFolder(deps.config), paths, update, deployModes(common));
+  const written = await deployFiles(folder, paths, update, deployModes(common));
   if (keyFromPending) await forgetPendingKeys(deps.pendingKeyDir, identity);
   if (keyState === 'ok') deps.metrics.certificateRefused.set(labels, 0);
   if (written.length) {
@@ -95,6 +109,8 @@ export async function deployServerCertificate(deps: SyncDeps, result: CycleResul
     deps.log.info(`deployed ${written.join(', ')}`, fields);
   }
   rememberMetadata(entry, server);
+  // In order, nothing downloaded or written: the next cycle only compares the stamp.
+  if (keyState === 'ok' && downloaded === undefined && written.length === 0 && stamp !== undefined) entry.deployed = stamp;
   if (keyState === 'lost') throw new Error(`the private key ${paths.key} is missing or does not match the certificate, and no Vault backup pairs with it`);
   return 'ok';
 }

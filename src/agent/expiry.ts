@@ -37,9 +37,11 @@ export async function alarmOnExpiry(deps: SyncDeps, now: Date): Promise<void> {
 async function deployedCertificate(deps: SyncDeps, entry: CertificateState): Promise<{ notAfter: Date; serialHex: string } | undefined> {
   if (!entry.issuer || !entry.domain) return undefined;
   const identity = identityOf({ name: entry.name, issuer: entry.issuer, domain: entry.domain });
-  const cert = deps.seenCertificates?.get(certificateId(identity)) ?? (await readLocalFiles(certificateFolder(deps.config), certificatePaths(deps.config.common, identity))).cert;
+  const seen = deps.seenCertificates?.get(certificateId(identity));
+  // Parsed once per certificate text, then remembered by its hash: an in-sync cycle parses and reads nothing.
+  if (seen && entry.parsed?.fingerprint === seen.fingerprint) return { notAfter: new Date(entry.parsed.notAfter), serialHex: entry.parsed.serialHex };
+  const cert = seen?.text ?? (await readLocalFiles(certificateFolder(deps.config), certificatePaths(deps.config.common, identity))).cert;
   if (!cert) return undefined;
-  // Parsed once per certificate text, then remembered by its hash: an in-sync cycle parses nothing.
   const fingerprint = fingerprintOf(cert);
   if (entry.parsed?.fingerprint !== fingerprint) {
     const parsed = new X509Certificate(cert);

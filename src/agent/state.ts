@@ -22,6 +22,8 @@ export interface CertificateState {
   refused?: { fingerprint: string; message: string };
   /** Hashes of the key and certificate last found to pair (never the key itself): unchanged, they need no new check. */
   pairChecked?: string;
+  /** The deployedStamp of the files when a cycle last found them in order with nothing to change: unchanged, they are not read again. */
+  deployed?: string;
   /** What the deployed certificate file says, for the expiry metric, keyed by the file's hash. */
   parsed?: { fingerprint: string; notAfter: string; serialHex: string };
 }

@@ -29,7 +29,7 @@ const CHECK_CONCURRENCY = 8;
  * Never throws: what went wrong is in the result and the logs.
  */
 export async function runSyncCycle(given: SyncDeps): Promise<CycleResult> {
-  const deps: SyncDeps = { ...given, seenCertificates: new Map() };
+  const deps: SyncDeps = { ...given, seenCertificates: new Map(), checkedFolders: new Set() };
   const result: CycleResult = { reachedManager: false, errors: [], changedFiles: [], created: 0, updated: 0, deleted: 0 };
   const now = deps.now();
   const listed = await listFromManager(deps, result);
@@ -109,11 +109,12 @@ async function deployListed(deps: SyncDeps, result: CycleResult, serverList: Man
 /** Full mode: each configured certificate checked (its files deployed, then what to ask of the manager). */
 async function checkConfiguredAll(deps: SyncDeps, result: CycleResult, serverList: ManagerCertificate[], now: Date): Promise<Checked> {
   const keep = new Set<ManagerCertificate>();
+  const findServerEntry = serverEntryFinder(serverList);
   const checked: (Planned | undefined)[] = new Array(deps.config.certificates.length);
   await mapLimited(deps.config.certificates, CHECK_CONCURRENCY, async (cert, index) => {
     const identity = identityOf(cert);
     const id = certificateId(identity);
-    const server = findServerEntry(serverList, cert);
+    const server = findServerEntry(cert);
     if (server) keep.add(server);
     delete deps.state.pendingDeletes[id]; // back in the config: a scheduled deletion no longer applies
     if (isSkipped(deps, result, identity, now)) return;
@@ -146,9 +147,24 @@ async function guarded(deps: SyncDeps, result: CycleResult, identity: Certificat
   }
 }
 
-function findServerEntry(list: readonly ManagerCertificate[], cert: CertificateConfig): ManagerCertificate | undefined {
-  if (cert.name) return list.find((s) => s.name === cert.name);
-  return list.find((s) => !s.name && s.issuer === cert.issuer && s.domain === cert.domain);
+/**
+ * The manager's entry for a configured certificate: by name when it has one, else the unnamed entry of
+ * its issuer and domain; the first in the list when there are several. Indexed once per cycle: over
+ * 5,000 certificates, a search of the list for each one is 12.5 million comparisons.
+ */
+function serverEntryFinder(list: readonly ManagerCertificate[]): (cert: CertificateConfig) => ManagerCertificate | undefined {
+  const byName = new Map<string, ManagerCertificate>();
+  const unnamed = new Map<string, Map<string, ManagerCertificate>>();
+  for (const entry of list) {
+    if (entry.name) {
+      if (!byName.has(entry.name)) byName.set(entry.name, entry);
+      continue;
+    }
+    let byDomain = unnamed.get(entry.issuer);
+    if (!byDomain) unnamed.set(entry.issuer, (byDomain = new Map()));
+    if (!byDomain.has(entry.domain)) byDomain.set(entry.domain, entry);
+  }
+  return (cert) => (cert.name ? byName.get(cert.name) : unnamed.get(cert.issuer)?.get(cert.domain));
 }
 
 /** Whether this certificate waits out a 429: an error of the cycle every time, not a quiet skip. */

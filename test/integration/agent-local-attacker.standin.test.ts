@@ -95,3 +95,20 @@ test('F10: a symlink planted at a deployed key is refused before it is read: no 
   expect(readFileSync(path.join(h.certDir, 'pebble', 'q.f10.example.crt'), 'utf8')).toBe(cert);
   expect(existsSync(key)).toBe(true);
 }, 120_000);
+
+test('F10 after cycles in sync (files known by their stamp, not read): a symlink planted at the deployed certificate is still refused before it is read', async () => {
+  const h = host('f10s');
+  expect((await h.once()).code).toBe(0);
+  expect((await h.once()).code).toBe(0); // in sync: the next cycle compares a stamp
+  const certFile = path.join(h.certDir, 'pebble', 'q.f10s.example.crt');
+  const cert = readFileSync(certFile, 'utf8');
+  const elsewhere = path.join(h.dir, 'elsewhere.crt');
+  writeFileSync(elsewhere, cert);
+  rmSync(certFile);
+  symlinkSync(elsewhere, certFile);
+  const since = manager.requests.length;
+  const r = await h.once();
+  expect(r.code).toBe(1);
+  expect(r.stdout + r.stderr).toContain(`${certFile} is a symbolic link to ${elsewhere}, outside ${h.certDir}`);
+  expect(changes(since)).toEqual([]);
+}, 120_000);

@@ -272,6 +272,32 @@ describe('acmecli agent against the ACME Manager stand-in', () => {
     expect(manager.certificates('hana').get('pebble/m.hana.example')!.fingerprint).toBe(fp);
   });
 
+  test('in sync, a cycle compares the files\' stamp instead of reading them; a file edited in place, same size, is still noticed and put right', async () => {
+    const h = host('ines');
+    h.write(`  - domain: s.ines.example\n    issuer: pebble\n`);
+    expect((await h.once()).code).toBe(0); // created and deployed
+    expect((await h.once()).code).toBe(0); // in sync: found in order, the stamp kept
+    const stateDir = path.join(h.home, 'agent');
+    const stateFile = path.join(stateDir, readdirSync(stateDir).find((f) => f.endsWith('.json'))!);
+    const stamped = () => JSON.parse(readFileSync(stateFile, 'utf8')).certificates['pebble/s.ines.example']?.deployed as string | undefined;
+    const stamp = stamped();
+    expect(stamp).toMatch(/^[0-9a-f]{32}$/);
+    expect((await h.once()).code).toBe(0);
+    expect(stamped()).toBe(stamp); // nothing changed: the same stamp
+    const base = path.join(h.certDir, 'pebble', 's.ines.example');
+    const cert = readFileSync(`${base}.crt`, 'utf8');
+    const key = readFileSync(`${base}.key`, 'utf8');
+    // Same inode, same size, one character of the certificate changed: only the file's times tell.
+    const at = cert.indexOf('\n', 40) + 10;
+    writeFileSync(`${base}.crt`, cert.slice(0, at) + (cert[at] === 'A' ? 'B' : 'A') + cert.slice(at + 1));
+    writeFileSync(`${base}.key`, 'x'.repeat(key.length));
+    const posts = postRuns(h).length;
+    expect((await h.once()).code).toBe(0);
+    expect(readFileSync(`${base}.crt`, 'utf8')).toBe(cert); // downloaded again
+    expect(readFileSync(`${base}.key`, 'utf8')).toBe(key); // restored from the Vault backup
+    expect(postRuns(h).length).toBe(posts + 1);
+  });
+
   test('the daemon: /metrics scraped and parsed, SIGUSR1 syncs at once, SIGTERM exits 0', async () => {
     const h = host('jules');
     h.write(`  - domain: j.jules.example\n    issuer: pebble\n`);
