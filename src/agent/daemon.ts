@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { runInNewContext } from 'node:vm';
 import { createServer, type Server } from 'node:http';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { HttpSend } from '../net/transport.js';
 import { backoffDelayMs } from '../net/retry.js';
 import { ManagerClient } from '../manager/client.js';
@@ -15,7 +15,7 @@ import { checkCertificateDir } from './config/paths.js';
 import type { ClientConfig } from './config/schema.js';
 import type { Logger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
-import { agentStatePath, readAgentState, writeAgentState, type AgentState } from './state.js';
+import { agentStatePath, pendingKeyFolder, readAgentState, writeAgentState, type AgentState } from './state.js';
 import type { CycleResult } from './cycle-context.js';
 import { runSyncCycle } from './sync.js';
 import { Stopping } from './stopping.js';
@@ -205,6 +205,13 @@ export class Agent {
       log.error(`storage.vault: ${(err as Error).message}; nothing done this cycle`);
       return { reachedManager: true, errors: [(err as Error).message], changedFiles: [], created: 0, updated: 0, deleted: 0 };
     }
+    let pendingKeyDir: string;
+    try {
+      pendingKeyDir = await pendingKeyFolder(this.#options.stateHome);
+    } catch (err) {
+      log.error(`${(err as Error).message}; nothing done this cycle`);
+      return { reachedManager: true, errors: [(err as Error).message], changedFiles: [], created: 0, updated: 0, deleted: 0 };
+    }
     const result = await runSyncCycle({
       config,
       manager,
@@ -217,7 +224,7 @@ export class Agent {
       pullOnly: this.#options.pullOnly,
       allowMassDelete: this.#options.allowMassDelete,
       cleanup,
-      pendingKeyDir: join(dirname(this.#statePath), 'pending-keys'),
+      pendingKeyDir,
       now,
     });
     await writeAgentState(this.#statePath, state).catch((err: unknown) => log.error(`cannot save the agent state: ${(err as Error).message}`));

@@ -5,15 +5,16 @@
 import { createPrivateKey } from 'node:crypto';
 import { newCertificateKey } from '../certs/cert-key-types.js';
 import type { ManagerClient } from '../manager/client.js';
+import { ManagerError } from '../manager/manager-error.js';
 import type { CertMap, ManagerCertificate, UpdateCertificateParams } from '../manager/types.js';
 import { backupPath } from '../manager/vault.js';
-import { certificateId, certificatePaths, identityOf, type CertificateIdentity } from './config/paths.js';
+import { certificateId, certificatePaths, identityOf, managerRef, type CertificateIdentity } from './config/paths.js';
 import type { CertificateConfig } from './config/schema.js';
 import { certificateFolder, deployModes, logFields, metricLabels, rememberMetadata, stateOf, type CycleResult, type SyncDeps } from './cycle-context.js';
 import { deployFiles, fingerprintOf, readLocalFiles, type DeployModes, type DeployPaths } from './deploy-files.js';
 import { CertificateRefused, refusalOf, requestedIdentifiers } from './issued-check.js';
 import { checkAnswerIsFor } from './manager-entry.js';
-import { forgetPendingKeys, pendingKeyToReuse, savePendingKey, type KeyMaterial } from './pending-keys.js';
+import { forgetPendingKeys, hasPendingKeys, pendingKeyPairingWith, pendingKeyToReuse, savePendingKey, type KeyMaterial } from './pending-keys.js';
 
 /** What the manager is asked to issue: the fields of a configured certificate a request carries. */
 export type CertificateRequest = Pick<CertificateConfig, 'domain' | 'issuer' | 'name' | 'san' | 'sanNames' | 'days' | 'renewalDays' | 'dnsChallenge' | 'httpChallenge' | 'profile' | 'bundle' | 'labels' | 'keyType'>;
@@ -84,6 +85,32 @@ export async function deployIssued(deps: IssueDeps, target: CertificateToIssue, 
   const written = target.deploy ? await deployFiles(files.folder, files.paths, { key: keyPem, cert: response.cert, ...(ca !== undefined ? { ca } : {}) }, files.modes) : [];
   await forgetPendingKeys(deps.pendingKeyDir, target.identity);
   return written;
+}
+
+/**
+ * `manager request`: one certificate created and deployed by the agent's code. An earlier attempt
+ * that left its key pending may have been issued with the answer lost (the POST is never repeated,
+ * and asking again is refused: the certificate exists). When the manager holds a certificate that
+ * pairs with that key, it is the one deployed, as the agent's next cycle would; otherwise it is asked for.
+ */
+export async function requestAndDeploy(deps: IssueDeps & { manager: Pick<ManagerClient, 'getCertificate'> }, target: CertificateToIssue): Promise<{ response: CertMap; written: string[] }> {
+  const issued = (await issuedEarlier(deps, target)) ?? (await askManagerToIssue(deps, target, { method: 'POST' }, 'new'));
+  return { response: issued.response, written: await deployIssued(deps, target, issued) };
+}
+
+async function issuedEarlier(deps: IssueDeps & { manager: Pick<ManagerClient, 'getCertificate'> }, target: CertificateToIssue): Promise<Pick<Issued, 'response' | 'keyPem'> | undefined> {
+  const { identity } = target;
+  if (!(await hasPendingKeys(deps.pendingKeyDir, identity))) return undefined;
+  let response: CertMap;
+  try {
+    response = await deps.manager.getCertificate(managerRef(identity));
+  } catch (err) {
+    if (err instanceof ManagerError && err.kind === 'not-found') return undefined;
+    throw err;
+  }
+  checkAnswerIsFor(identity, response, `GET certificate ${certificateId(identity)}`);
+  const keyPem = await pendingKeyPairingWith(deps.pendingKeyDir, identity, response.cert);
+  return keyPem === undefined ? undefined : { response, keyPem };
 }
 
 // ---------------------------------------------------------------------------

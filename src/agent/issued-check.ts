@@ -4,10 +4,11 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Identifier } from '../certs/identifiers.js';
+import { BadResponseError } from '../errors.js';
 import type { ManagerCertificate } from '../manager/types.js';
 
 /** A certificate from the manager that did not pass the issued-certificate check: nothing of it was written. */
-export class CertificateRefused extends Error {}
+export class CertificateRefused extends BadResponseError {}
 
 /**
  * The issued-certificate check on what the manager sent: undefined when it may be deployed, else

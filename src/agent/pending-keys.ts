@@ -34,6 +34,11 @@ async function pendingKeyFiles(dir: string, identity: CertificateIdentity): Prom
   return names.filter((n) => n.startsWith(prefix)).map((n) => join(dir, n));
 }
 
+/** Whether an earlier attempt for this certificate left a key waiting. */
+export async function hasPendingKeys(dir: string, identity: CertificateIdentity): Promise<boolean> {
+  return (await pendingKeyFiles(dir, identity)).length > 0;
+}
+
 /**
  * The key of an earlier attempt for this certificate that did not end in
  * deployed files (the manager refused or failed, or the run was cut short),

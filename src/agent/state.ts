@@ -41,6 +41,18 @@ export interface AgentState {
   pendingDeletes: Record<string, string>;
 }
 
+/**
+ * Where a new certificate key waits while the manager issues for it (pending-keys.ts): one folder
+ * per state home, for every agent configuration and `manager request`, so whichever of them asks
+ * again for a certificate finds the key an interrupted attempt left. Throws STATE when a folder on
+ * the way is not ours alone.
+ */
+export async function pendingKeyFolder(stateHome: string): Promise<string> {
+  // Each folder on the way is one only we control: keys are written there.
+  await assertStateFolders(stateHome, 'agent/pending-keys');
+  return join(stateHome, 'agent', 'pending-keys');
+}
+
 /** Where the agent state for a config file lives: one JSON file per config, under the state directory. */
 export function agentStatePath(stateHome: string, configPath: string): string {
   const absolute = resolve(configPath);

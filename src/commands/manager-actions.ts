@@ -1,11 +1,11 @@
 // The work behind `acmecli manager …`, loaded only when one of these commands runs.
 import { resolve } from 'node:path';
-import { deployFiles } from '../agent/deploy-files.js';
+import { identityOf } from '../agent/config/paths.js';
+import { requestAndDeploy } from '../agent/issue.js';
 import { checkAnswerIsFor, partitionManagerList } from '../agent/manager-entry.js';
+import { pendingKeyFolder } from '../agent/state.js';
 import { parseIdentifier } from '../certs/identifiers.js';
-import { newCertificateKey, parseCertKeyType } from '../certs/cert-key-types.js';
-import { createCsr } from '../certs/csr.js';
-import { checkIssuedCertificate } from '../certs/issued-certificate-check.js';
+import { parseCertKeyType } from '../certs/cert-key-types.js';
 import { parseRenewDays } from '../certs/renewal-time.js';
 import { UsageError } from '../errors.js';
 import type { CertificateRef } from '../manager/types.js';
@@ -48,24 +48,25 @@ export async function requestAction(ctx: CliContext, options: ManagerConnectionO
   if (options.renewalDays) parseRenewDays(options.renewalDays);
   const days = options.days === undefined ? undefined : Number(options.days);
   if (days !== undefined && (!Number.isInteger(days) || days <= 0)) throw new UsageError('--days must be a whole number of days');
-  // The agent's file names (manager-contract.md §6.7): the name, else the domain, wildcards literal.
+  // Named by the name, else the domain, wildcards literal, flat in --out.
   const fileName = options.name ?? identifiers[0]!.value;
   if (/[/\\]|\.\./.test(fileName)) throw new UsageError(`--name ${JSON.stringify(fileName)} must not contain '/', '\\' or '..'`);
-  const { object: key, pem: keyPem } = await newCertificateKey(keyType, 'traditional');
-  const csr = await createCsr(key, identifiers);
   const [domain, ...san] = identifiers.map((i) => i.value);
-  const cert = await withClient(ctx, options, (c) => c.createCertificate({
-    domain: domain!, issuer: options.issuer, csr: Buffer.from(csr.pem).toString('base64'), key_type: keyType,
-    ...(options.name ? { name: options.name } : {}), ...(san.length ? { san: san.join(',') } : {}),
-    ...(days ? { days } : {}), ...(options.renewalDays ? { renewal_days: options.renewalDays } : {}),
-    ...(options.profile ? { profile: options.profile } : {}), bundle: Boolean(options.bundle), labels: options.labels ?? '',
-  }));
-  checkAnswerIsFor({ issuer: options.issuer, domain: domain!, ...(options.name ? { name: options.name } : {}) }, cert, `POST certificate ${options.name ?? `${options.issuer}/${domain}`}`);
-  // What the manager sent is written only if it is the certificate asked for (key, names, dates, chain).
-  checkIssuedCertificate({ certificate: cert.cert, chain: options.bundle ? '' : cert.ca_issuer ?? '' }, { key, identifiers, now: new Date(), from: 'the manager', askedIn: 'the request' });
   const out = resolve(ctx.io.cwd, options.out);
   const paths = { cert: `${out}/${fileName}.crt`, key: `${out}/${fileName}.key`, ca: `${out}/${fileName}.ca.crt` };
-  await deployFiles(out, paths, { key: keyPem, cert: cert.cert, ...(!options.bundle && cert.ca_issuer ? { ca: cert.ca_issuer } : {}) }, { dirMode: 0o700, fileMode: 0o644, keyFileMode: 0o600 });
+  // The key waits in the state folder while the manager issues: a lost answer loses no key (agent/pending-keys.ts).
+  await ctx.checkStateHomeWritable();
+  const pendingKeyDir = await pendingKeyFolder(ctx.stateHome);
+  const { response: cert } = await withClient(ctx, options, (manager) => requestAndDeploy({ manager, pendingKeyDir, now: () => new Date() }, {
+    identity: identityOf({ name: options.name, issuer: options.issuer, domain: domain! }),
+    request: {
+      domain: domain!, issuer: options.issuer, name: options.name ?? '', san: san.join(','), sanNames: san, keyType, days: days ?? 0,
+      renewalDays: options.renewalDays ?? '', profile: options.profile ?? '', bundle: Boolean(options.bundle), labels: options.labels ?? '', dnsChallenge: '', httpChallenge: '',
+    },
+    files: { folder: out, paths, modes: { dirMode: 0o700, fileMode: 0o644, keyFileMode: 0o600 } },
+    deploy: true,
+    askedIn: 'the request',
+  }));
   const files = { cert: paths.cert, key: paths.key, ...(!options.bundle && cert.ca_issuer ? { ca: paths.ca } : {}) };
   ctx.output.result({ domain: cert.domain, issuer: cert.issuer, name: cert.name ?? null, expires: cert.expires ?? null, fingerprint: cert.fingerprint ?? null, files },
     (r) => `Issued ${r.domain} through ${r.issuer} (expires ${r.expires})\n  certificate: ${r.files.cert}\n  key:         ${r.files.key}`);

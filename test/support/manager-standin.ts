@@ -121,6 +121,11 @@ export interface ManagerStandin {
   holdLock(owner: string, nameOrIssuerDomain: string): () => void;
   /** While down, every request's connection is reset before any answer. */
   setDown(down: boolean): void;
+  /**
+   * The next POST /certificate is carried out (the certificate issued and stored) and its answer
+   * lost: the connection is reset instead of the 201, as when a proxy or the network drops it.
+   */
+  loseNextCreateAnswer(): void;
   /** While on, every request gets 200 with an HTML page (a proxy's login page, a wrong URL). */
   setGarbage(on: boolean): void;
   /**
@@ -627,6 +632,7 @@ export async function startManagerStandin(options: ManagerStandinOptions): Promi
   const store = new Map<string, StoredCertificate>();
   /** §4 mark-then-delete: identities whose deletion is not reaped yet. */
   const pendingDeletion = new Set<string>();
+  let loseCreateAnswer = false;
   /** §4 per-cert in-process lock; a count so a test's hold and a request can overlap. */
   const locks = new Map<string, number>();
   /** §3.5 fixed windows by identity. */
@@ -809,6 +815,11 @@ export async function startManagerStandin(options: ManagerStandinOptions): Promi
         return sendError(ex.res, message.includes('urn:ietf:params:acme:error:malformed') ? 400 : 500, message, context);
       }
       store.set(key, record);
+      if (loseCreateAnswer) {
+        loseCreateAnswer = false;
+        ex.req.socket.resetAndDestroy();
+        return;
+      }
       return sendJson(ex.res, 201, certMap(record));
     } finally {
       release();
@@ -1033,6 +1044,9 @@ export async function startManagerStandin(options: ManagerStandinOptions): Promi
       misissue = kind;
     },
     reapPendingDeletions: () => pendingDeletion.clear(),
+    loseNextCreateAnswer: () => {
+      loseCreateAnswer = true;
+    },
     copyCertificate(owner, nameOrIssuerDomain, domains) {
       const record = store.get(`${owner}/${nameOrIssuerDomain}`);
       if (!record) throw new Error(`no certificate ${owner}/${nameOrIssuerDomain}`);
