@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import type { AccountCreationSteps } from '../accounts/create-account.js';
+import { findAccount, type AccountMemory, type ResolvedAccount } from '../accounts/find-account.js';
 import { AcmeClient } from '../acme/client.js';
-import { findAccountByKey, type AccountRef } from '../acme/account.js';
 import { createHttpTransport, type HttpSend } from '../net/transport.js';
 import { DEFAULT_DIRECTORY_KEYWORD, resolveDirectoryUrl } from '../acme/known-directories.js';
-import type { Account, Directory } from '../acme/types.js';
+import type { Directory } from '../acme/types.js';
 import { KeyError, StateError, UsageError } from '../errors.js';
 import type { AccountKey } from '../keys/account-key.js';
 import { readAccountKeyFile } from '../keys/files.js';
@@ -28,14 +28,6 @@ export interface GlobalOptions {
   json?: boolean;
   allowHttp?: boolean;
   timeout?: string;
-}
-
-export interface ResolvedAccount extends AccountRef {
-  thumbprint: string;
-  /** Where the URL came from: the local cache (no round trip) or the CA. */
-  source: 'cache' | 'server';
-  /** The account object, when the CA was asked this run. */
-  account?: Account;
 }
 
 /**
@@ -190,11 +182,9 @@ export class CliContext {
   /** The account flow's steps, done the CLI's way: the directory cache, a question on the terminal, a spinner, the account cache. */
   accountCreationSteps(): AccountCreationSteps {
     return {
-      directory: (client) => this.directoryOf(client),
+      ...this.#accountMemory(),
       agreeToTerms: (question) => confirmOrFail(this.io, question, '--agree-tos'),
       step: (label, work) => this.output.step(label, work),
-      remember: (directoryUrl, thumbprint, accountUrl) =>
-        this.cache.saveAccount(directoryUrl, thumbprint, accountUrl).catch((err: unknown) => this.output.warn(`cannot cache the account URL: ${(err as Error).message}`)),
     };
   }
 
@@ -213,16 +203,18 @@ export class CliContext {
   }
 
   /** The same for any directory and key (cert renew: each lineage names its own). */
-  async accountAt(directoryUrl: string, client: AcmeClient, key: AccountKey, options: { preferServer?: boolean } = {}): Promise<ResolvedAccount> {
-    const thumbprint = await jwkThumbprint(key.publicJwk);
-    if (!options.preferServer) {
-      const cached = await this.cache.findAccount(directoryUrl, thumbprint);
-      if (cached) return { url: cached.accountUrl, key, thumbprint, source: 'cache' };
-    }
-    await this.directoryOf(client);
-    const found = await findAccountByKey(client, key);
-    await this.cache.saveAccount(directoryUrl, thumbprint, found.url).catch((err: unknown) => this.output.warn(`cannot cache the account URL: ${(err as Error).message}`));
-    return { url: found.url, key, thumbprint, source: 'server', account: found.account };
+  accountAt(directoryUrl: string, client: AcmeClient, key: AccountKey, options: { preferServer?: boolean } = {}): Promise<ResolvedAccount> {
+    return findAccount(directoryUrl, client, key, this.#accountMemory(), options);
+  }
+
+  /** The account cache in the state folder, and the directory cache: a cache that cannot be written only warns. */
+  #accountMemory(): AccountMemory {
+    return {
+      recall: async (directoryUrl, thumbprint) => (await this.cache.findAccount(directoryUrl, thumbprint))?.accountUrl,
+      directory: (client) => this.directoryOf(client),
+      remember: (directoryUrl, thumbprint, accountUrl) =>
+        this.cache.saveAccount(directoryUrl, thumbprint, accountUrl).catch((err: unknown) => this.output.warn(`cannot cache the account URL: ${(err as Error).message}`)),
+    };
   }
 
   /** An account key by path, read once per run. */
@@ -236,7 +228,7 @@ export class CliContext {
   }
 
   async rememberAccount(thumbprint: string, accountUrl: string): Promise<void> {
-    await this.cache.saveAccount(this.directoryUrl, thumbprint, accountUrl).catch((err: unknown) => this.output.warn(`cannot cache the account URL: ${(err as Error).message}`));
+    await this.#accountMemory().remember(this.directoryUrl, thumbprint, accountUrl);
   }
 
   async close(): Promise<void> {

@@ -19,9 +19,7 @@ import { expiringWithin, lineageSummary } from '../issuance/lineage-summary.js';
 import { deleteLineage } from '../issuance/delete-lineage.js';
 import { namesLineageNotFile, parseRevocationReason, revokeTarget } from '../issuance/revoke.js';
 import type { CliContext } from '../cli/context.js';
-import { eabFromOptions, FALLBACK_EAB_NAMES } from '../cli/eab-options.js';
-import { resolveDirectoryUrl } from '../acme/known-directories.js';
-import type { ExternalAccountBinding } from '../acme/jws.js';
+import { eabByDirectoryFromOptions } from '../cli/eab-options.js';
 import { VERSION } from '../cli/version.js';
 import { printableLine } from '../printable.js';
 
@@ -30,18 +28,7 @@ export async function issueAction(ctx: CliContext, options: IssueOptions, solver
   await ctx.checkStateHomeWritable();
   const config = await planIssue(options, [...solverOrder], fallbackOrder, planEdges(ctx));
   await assertOutputFolderWritable(config.outDir);
-  const eabByDirectory = new Map<string, ExternalAccountBinding>();
-  const primaryEab = eabFromOptions(options, ctx.io.env.ACMECLI_EAB_HMAC_KEY);
-  if (primaryEab) eabByDirectory.set(config.directoryUrl, primaryEab);
-  // One variable holds one key: it cannot tell two fallbacks apart, so a second one needs its key on the command line.
-  const envFallbackKey = ctx.io.env.ACMECLI_FALLBACK_EAB_HMAC_KEY || undefined;
-  if (envFallbackKey && fallbackOrder.filter((spec) => spec.eabKid && !spec.eabHmacKey).length > 1) {
-    throw new UsageError('ACMECLI_FALLBACK_EAB_HMAC_KEY serves one --fallback-eab-kid without --fallback-eab-hmac-key, not several: give the others their key');
-  }
-  for (const spec of fallbackOrder) {
-    const eab = eabFromOptions({ eabKid: spec.eabKid, eabHmacKey: spec.eabHmacKey, eabAlg: options.eabAlg }, envFallbackKey, FALLBACK_EAB_NAMES);
-    if (eab) eabByDirectory.set(resolveDirectoryUrl(spec.url, Boolean(ctx.globals.allowHttp)), eab);
-  }
+  const eabByDirectory = eabByDirectoryFromOptions(options, fallbackOrder, config.directoryUrl, ctx.io.env, Boolean(ctx.globals.allowHttp));
   const creation = { email: options.email ?? [], agreeTos: Boolean(options.agreeTos), eabByDirectory };
   const stop = stopOnSignals();
   try {
