@@ -7,7 +7,10 @@
  * The schedule, for a CA that sends no Retry-After:
  * - the first poll comes `firstDelayMs` after the challenge response or the
  *   finalize: a CA that validates at once (Pebble, most http-01 checks) is seen
- *   without waiting;
+ *   without waiting. When the solver serves the answer itself (http-standalone),
+ *   the first poll also waits until the CA has fetched it, up to `baseDelayMs`:
+ *   a validation cannot have ended before that fetch, and polling earlier costs
+ *   a request that can only say "pending";
  * - then `baseDelayMs`, doubling each time up to `maxDelayMs`; nominal polls at
  *   5, 105, 305, 705, 1505, 3105, 6305, 11305 ms, then every 5 s. Each wait is
  *   the nominal one plus 0–25 % jitter, never less, so a fleet does not poll in
@@ -79,6 +82,8 @@ export interface PollRuntime {
   random: () => number;
   signal?: AbortSignal;
   policy?: PollPolicy;
+  /** Settles when the CA has fetched the answer (ChallengeSolver.answerFetched); the first poll waits for it, at most `baseDelayMs`. */
+  firstPollAfter?: Promise<void>;
 }
 
 /** What one poll saw. */
@@ -100,6 +105,7 @@ export async function pollUntilSettled<T>(
 ): Promise<T | undefined> {
   const started = runtime.now();
   let retryAfterMs = firstRetryAfterMs;
+  if (runtime.firstPollAfter) await settledOrTimedOut(runtime.firstPollAfter, (runtime.policy ?? DEFAULT_POLL_POLICY).baseDelayMs, runtime);
   for (let attempt = 1; ; attempt++) {
     const decision = decidePoll({ attempt, elapsedMs: runtime.now() - started, retryAfterMs, random: runtime.random() }, runtime.policy);
     if (!decision.poll) return undefined;
@@ -110,8 +116,23 @@ export async function pollUntilSettled<T>(
   }
 }
 
+/** Waits for `event`, but not longer than `ms`; an abort of the runtime's signal still throws. */
+async function settledOrTimedOut(event: Promise<void>, ms: number, runtime: PollRuntime): Promise<void> {
+  const done = new AbortController();
+  const signal = runtime.signal ? AbortSignal.any([done.signal, runtime.signal]) : done.signal;
+  try {
+    await Promise.race([event.catch(() => undefined), runtime.sleep(ms, signal)]);
+  } catch (err) {
+    if (runtime.signal?.aborted) throw err;
+  } finally {
+    done.abort();
+  }
+}
+
 export interface PollOptions {
   signal?: AbortSignal;
+  /** See PollRuntime.firstPollAfter. */
+  firstPollAfter?: Promise<void>;
   /** Give up after this long; default the policy's budget (5 minutes). */
   deadlineMs?: number;
   policy?: PollPolicy;
@@ -130,6 +151,7 @@ export function pollRuntime(options: PollOptions): PollRuntime & { policy: PollP
     random: options.random ?? Math.random,
     policy: options.deadlineMs !== undefined ? { ...base, budgetMs: options.deadlineMs } : base,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.firstPollAfter ? { firstPollAfter: options.firstPollAfter } : {}),
   };
 }
 

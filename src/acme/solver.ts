@@ -52,6 +52,13 @@ export interface ChallengeSolver {
   begin(task: ChallengeTask, signal: AbortSignal): Promise<BeginOutcome>;
   /** For DNS: wait until the record is visible, so the CA does not look too early. */
   waitUntilReady?(task: ChallengeTask, signal: AbortSignal): Promise<void>;
+  /**
+   * For a solver that serves the answer itself (http-standalone): settles once the CA has fetched
+   * this task's answer, after `begin`. The first poll of the authorization waits for it, so it does
+   * not ask while the CA has not even looked. May never settle (the CA did not fetch from here):
+   * the poll schedule bounds that wait.
+   */
+  answerFetched?(task: ChallengeTask): Promise<void>;
   /** Always called after a begin that was accepted, in `finally`. */
   end(task: ChallengeTask, outcome: 'done' | 'failed'): Promise<void>;
   /** Release shared resources (listening sockets) once the whole run is over. */

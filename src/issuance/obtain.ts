@@ -157,8 +157,13 @@ async function authorize(req: ObtainRequest, url: string, step: (i: string, s: I
     try {
       await solver.waitUntilReady?.(task, signal);
       step(name, 'validation', challenge.type);
+      const fetched = solver.answerFetched?.(task);
       const answered = await respondToChallenge(req.client, req.account, challenge);
-      const settled = await pollAuthorizationUntilSettled(req.client, req.account, url, { ...pollOptions(req), ...(answered.retryAfterMs !== undefined ? { firstRetryAfterMs: answered.retryAfterMs } : {}) });
+      const settled = await pollAuthorizationUntilSettled(req.client, req.account, url, {
+        ...pollOptions(req),
+        ...(answered.retryAfterMs !== undefined ? { firstRetryAfterMs: answered.retryAfterMs } : {}),
+        ...(fetched ? { firstPollAfter: fetched } : {}),
+      });
       if (settled.authorization.status !== 'valid') throw validationFailure(name, challenge.type, settled, url);
       result = 'done';
       step(name, 'valid', challenge.type);

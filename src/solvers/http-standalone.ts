@@ -14,6 +14,7 @@ export interface HttpStandaloneOptions {
 export interface HttpStandaloneSolver extends ChallengeSolver {
   prepare(): Promise<void>;
   close(): Promise<void>;
+  answerFetched(task: ChallengeTask): Promise<void>;
   /** The port listened on, once prepared (the real one when the address said port 0). */
   port(): number | undefined;
 }
@@ -30,8 +31,9 @@ const CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
  */
 export function createHttpStandaloneSolver(options: HttpStandaloneOptions): HttpStandaloneSolver {
   const address: ListenAddress = parseListenAddress(options.address);
-  // token → key authorization, and how many tasks hold it (two orders may share an authorization).
-  const answers = new Map<string, { keyAuthorization: string; holders: number }>();
+  // token → key authorization, how many tasks hold it (two orders may share an authorization), and
+  // whether the CA has fetched it (answerFetched).
+  const answers = new Map<string, Answer & { holders: number }>();
   const server = createServer((req, res) => respond(req, res, answers));
   server.keepAliveTimeout = 5_000;
 
@@ -47,9 +49,14 @@ export function createHttpStandaloneSolver(options: HttpStandaloneOptions): Http
       await prepare();
       const held = answers.get(task.token);
       if (held) held.holders++;
-      else answers.set(task.token, { keyAuthorization: task.keyAuthorization, holders: 1 });
+      else {
+        let markFetched = () => {};
+        const fetched = new Promise<void>((resolve) => (markFetched = resolve));
+        answers.set(task.token, { keyAuthorization: task.keyAuthorization, holders: 1, fetched, markFetched });
+      }
       return 'accepted';
     },
+    answerFetched: (task: ChallengeTask) => answers.get(task.token)?.fetched ?? new Promise<void>(() => {}),
     async end(task: ChallengeTask) {
       const held = answers.get(task.token);
       if (held && --held.holders <= 0) answers.delete(task.token);
@@ -67,7 +74,14 @@ export function createHttpStandaloneSolver(options: HttpStandaloneOptions): Http
   };
 }
 
-function respond(req: IncomingMessage, res: ServerResponse, answers: Map<string, { keyAuthorization: string }>): void {
+interface Answer {
+  keyAuthorization: string;
+  /** Settles once a response with the key authorization has been sent in full. */
+  fetched: Promise<void>;
+  markFetched: () => void;
+}
+
+function respond(req: IncomingMessage, res: ServerResponse, answers: Map<string, Answer>): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
     return;
@@ -83,5 +97,6 @@ function respond(req: IncomingMessage, res: ServerResponse, answers: Map<string,
   // CAs do not look at the media type; text/plain is what lego and acmez send.
   const body = Buffer.from(answer.keyAuthorization, 'utf8');
   res.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length, 'cache-control': 'no-store' });
+  if (req.method === 'GET') res.once('finish', answer.markFetched);
   res.end(req.method === 'HEAD' ? undefined : body);
 }

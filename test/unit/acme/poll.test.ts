@@ -67,6 +67,30 @@ describe('pollUntilSettled', () => {
     expect(clock.waits).toEqual([5, 100, 200]);
   });
 
+  test('with firstPollAfter, the first poll waits for the CA to fetch the answer, then the first delay', async () => {
+    const clock = fakeClock();
+    const order: string[] = [];
+    let markFetched = () => {};
+    const fetched = new Promise<void>((resolve) => (markFetched = resolve));
+    // The fake sleep never lets time pass while the answer is not fetched: only the fetch can end that wait.
+    const sleep = (ms: number, signal?: AbortSignal) => {
+      if (ms !== policy.baseDelayMs || order.length > 0) return clock.sleep(ms);
+      order.push('waiting for the fetch');
+      setTimeout(() => (order.push('fetched'), markFetched()), 1);
+      return new Promise<void>((_resolve, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+    };
+    const value = await pollUntilSettled(async () => (order.push('poll'), { value: 'valid' }), (v) => v !== 'pending', { ...clock, sleep, firstPollAfter: fetched });
+    expect(value).toBe('valid');
+    expect(order).toEqual(['waiting for the fetch', 'fetched', 'poll']);
+    expect(clock.waits).toEqual([5]);
+  });
+
+  test('a fetch that never comes delays the first poll by the base delay, no more', async () => {
+    const clock = fakeClock();
+    await pollUntilSettled(async () => ({ value: 'valid' }), (v) => v !== 'pending', { ...clock, firstPollAfter: new Promise<void>(() => {}) });
+    expect(clock.waits).toEqual([policy.baseDelayMs, 5]);
+  });
+
   test('the first wait honours the Retry-After of the challenge response or finalize', async () => {
     const clock = fakeClock();
     await pollUntilSettled(async () => ({ value: 'valid' }), (v) => v !== 'pending', clock, 2_000);

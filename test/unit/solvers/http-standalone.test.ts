@@ -125,3 +125,22 @@ test('answers http-01 for dns and ip identifiers only', () => {
   expect(solver.canAnswer('dns-01', task('a').identifier)).toBe(false);
   expect(solver.canAnswer('tls-alpn-01', task('a').identifier)).toBe(false);
 });
+
+test('answerFetched settles once the CA has fetched that token\'s answer, not on a miss, a HEAD or another token', async () => {
+  const { solver, port } = await started();
+  const a = task('LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0');
+  const b = task('evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA');
+  await solver.begin(a, signal);
+  await solver.begin(b, signal);
+  const seen: string[] = [];
+  void solver.answerFetched(a).then(() => seen.push('a'));
+  void solver.answerFetched(b).then(() => seen.push('b'));
+  await get(port, '/.well-known/acme-challenge/not-a-registered-token');
+  await get(port, `/.well-known/acme-challenge/${a.token}`, { method: 'HEAD' });
+  await get(port, `/.well-known/acme-challenge/${b.token}`);
+  await solver.answerFetched(b);
+  expect(seen).toEqual(['b']);
+  await get(port, `/.well-known/acme-challenge/${a.token}`);
+  await solver.answerFetched(a);
+  expect(seen).toEqual(['b', 'a']);
+});
