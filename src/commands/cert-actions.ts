@@ -21,7 +21,7 @@ import { namesLineageNotFile, parseRevocationReason, revokeTarget } from '../iss
 import type { CliContext } from '../cli/context.js';
 import { eabByDirectoryFromOptions } from '../cli/eab-options.js';
 import { VERSION } from '../cli/version.js';
-import { printableLine } from '../printable.js';
+import { alignColumns } from '../cli/columns.js';
 
 export async function issueAction(ctx: CliContext, options: IssueOptions, solverOrder: SolverSpec[], fallbackOrder: FallbackSpec[] = []): Promise<void> {
   // Folders we cannot write fail now, in one line, not after the CA has issued a certificate we cannot keep.
@@ -204,16 +204,6 @@ export async function listAction(ctx: CliContext, options: { expiring?: string }
     const expiring = expiringWithin(rows, expiringDays, now);
     if (expiring.length > 0) throw new CheckStatusError(`${expiring.length} lineage${expiring.length === 1 ? '' : 's'} expire${expiring.length === 1 ? 's' : ''} within ${expiringDays} days: ${expiring.map((l) => `${l.name} (${l.notAfter})`).join(', ')}`, { exitCode: 1 });
   }
-}
-
-/**
- * Columns padded to their widest cell, for people; programs use --json. The last column is not padded.
- * Cells are escaped first (a CA's message may hold a newline), so the widths are those printed.
- */
-function alignColumns(table: string[][]): string[] {
-  const rows = table.map((row) => row.map(printableLine));
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd());
 }
 
 function printOutcomes(ctx: CliContext, outcomes: LineageOutcome[], command: 'issue' | 'renew'): void {

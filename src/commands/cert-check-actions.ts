@@ -4,7 +4,7 @@ import { checkServedCertificates, type EndpointCheck } from '../monitoring/check
 import { formatPluginOutput, PLUGIN_STATUS } from '../monitoring/nagios.js';
 import { LineageStore, checkLineageName } from '../state/lineage-store.js';
 import type { CliContext } from '../cli/context.js';
-import { printableLine } from '../printable.js';
+import { alignColumns } from '../cli/columns.js';
 
 export interface CheckOptions {
   warnDays?: string;
@@ -41,9 +41,7 @@ function report(ctx: CliContext, checks: EndpointCheck[]): void {
   const bad = checks.filter((c) => c.state !== 'ok');
   ctx.output.result({ ok: bad.length === 0, checks }, (r) => {
     if (r.checks.length === 0) return 'No lineage has a serve check: add one with acmecli cert issue -d NAME --serve-check HOST:PORT';
-    const rows = [['LINEAGE', 'ENDPOINT', 'STATE', 'DAYS LEFT', 'DETAIL'], ...r.checks.map((c) => [c.lineage, c.endpoint, c.state, c.daysLeft === null ? '-' : String(c.daysLeft), c.detail])].map((row) => row.map(printableLine));
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-    return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
+    return alignColumns([['LINEAGE', 'ENDPOINT', 'STATE', 'DAYS LEFT', 'DETAIL'], ...r.checks.map((c) => [c.lineage, c.endpoint, c.state, c.daysLeft === null ? '-' : String(c.daysLeft), c.detail])]);
   });
   if (bad.length > 0) {
     throw new CheckStatusError(`${bad.length} of ${checks.length} endpoint${checks.length === 1 ? '' : 's'} not ok: ${bad.map((c) => `${c.lineage} at ${c.endpoint} ${c.state}`).join(', ')}`, { exitCode: 1 });
