@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { AccountCreationSteps } from '../accounts/create-account.js';
 import { findAccount, type AccountMemory, type ResolvedAccount } from '../accounts/find-account.js';
+import type { AccountKeeping } from '../accounts/rekey.js';
 import { AcmeClient } from '../acme/client.js';
 import { createHttpTransport, type HttpSend } from '../net/transport.js';
 import { DEFAULT_DIRECTORY_KEYWORD, resolveDirectoryUrl } from '../acme/known-directories.js';
@@ -227,8 +228,13 @@ export class CliContext {
     return key;
   }
 
-  async rememberAccount(thumbprint: string, accountUrl: string): Promise<void> {
-    await this.#accountMemory().remember(this.directoryUrl, thumbprint, accountUrl);
+  /** Keeping account URLs both ways, with a step to watch: `account rekey`. */
+  accountKeeping(): AccountKeeping {
+    return {
+      remember: this.#accountMemory().remember,
+      forget: (directoryUrl, thumbprint) => this.cache.forgetAccount(directoryUrl, thumbprint),
+      step: (label, work) => this.output.step(label, work),
+    };
   }
 
   async close(): Promise<void> {

@@ -1,15 +1,16 @@
 import { Option, type Command } from 'commander';
 import {
-  deactivateAccount, fetchAccount, rolloverAccountKey, updateAccountContacts, validateContacts,
+  deactivateAccount, fetchAccount, updateAccountContacts, validateContacts,
 } from '../acme/account.js';
 import { EAB_ALGORITHMS, type EabAlgorithm } from '../acme/jws.js';
 import { AcmeProblemError } from '../acme/problem.js';
 import { UsageError } from '../errors.js';
 import { readAccountKeyFile } from '../keys/files.js';
-import { LineageStore, type LineageConfig } from '../state/lineage-store.js';
+import { LineageStore } from '../state/lineage-store.js';
+import { moveLineagesToAccountKey } from '../issuance/lineage-account-key.js';
+import { rolloverToKey } from '../accounts/rekey.js';
 import { persistNamesToRepublish } from '../dns/dns-persist.js';
 import { resolve } from 'node:path';
-import { jwkThumbprint } from '../keys/thumbprint.js';
 import type { CliContext } from '../cli/context.js';
 import { confirmOrFail } from '../cli/prompt.js';
 import { createAccountFor } from '../accounts/create-account.js';
@@ -115,13 +116,10 @@ Examples:
     .addHelpText('after', '\nExample:\n  acmecli key generate ec256 -o new.pem && acmecli -k account.pem account rekey new.pem')
     .action(async (newKeyPath: string) => {
       const newKey = await readAccountKeyFile(newKeyPath, (w) => ctx.output.warn(w));
-      const newThumbprint = await jwkThumbprint(newKey.publicJwk);
       const account = await withAccountHint(ctx, () => ctx.account());
-      if (newThumbprint === account.thumbprint) throw new UsageError('the new key is the same key as the current one');
-      await ctx.output.step('rolling the account key over', async () => rolloverAccountKey(await ctx.client(), account, newKey));
-      await ctx.rememberAccount(newThumbprint, account.url);
-      await ctx.cache.forgetAccount(ctx.directoryUrl, account.thumbprint);
-      const { moved: lineagesMoved, configs } = await moveLineagesToKey(ctx, resolve(ctx.io.cwd, ctx.globals.key ?? ctx.io.env.ACMECLI_KEY ?? ''), resolve(ctx.io.cwd, newKeyPath));
+      const { newThumbprint } = await rolloverToKey(ctx.directoryUrl, await ctx.client(), account, newKey, ctx.accountKeeping());
+      const { moved: lineagesMoved, configs } = await moveLineagesToAccountKey(new LineageStore(ctx.stateHome), ctx.directoryUrl,
+        resolve(ctx.io.cwd, ctx.globals.key ?? ctx.io.env.ACMECLI_KEY ?? ''), resolve(ctx.io.cwd, newKeyPath));
       const republish = persistNamesToRepublish(configs, (await ctx.cache.findDirectory(ctx.directoryUrl).catch(() => undefined))?.directory.meta);
       const result = { accountUrl: account.url, oldThumbprint: account.thumbprint, newThumbprint, newKeyFile: newKeyPath, lineagesMoved, republish };
       ctx.output.result(result, (r) => [
@@ -160,20 +158,4 @@ async function withAccountHint<T>(ctx: CliContext, find: () => Promise<T>): Prom
     }
     throw err;
   }
-}
-
-/** After a rollover the old key has no account: lineages that renewed with it must use the new one. */
-async function moveLineagesToKey(ctx: CliContext, oldKeyPath: string, newKeyPath: string): Promise<{ moved: string[]; configs: LineageConfig[] }> {
-  const store = new LineageStore(ctx.stateHome);
-  const moved: string[] = [];
-  const configs: LineageConfig[] = [];
-  for (const name of await store.list()) {
-    const record = await store.read(name).catch(() => undefined);
-    if (!record || record.config.directoryUrl !== ctx.directoryUrl || record.config.accountKeyPath !== oldKeyPath) continue;
-    record.config.accountKeyPath = newKeyPath;
-    await store.write(record);
-    moved.push(name);
-    configs.push(record.config);
-  }
-  return { moved, configs };
 }
