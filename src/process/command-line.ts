@@ -11,13 +11,18 @@ import { UsageError } from '../errors.js';
  * Throws UsageError for an unterminated quote, a trailing backslash, or no words.
  */
 export function splitCommandLine(text: string): string[] {
-  const words: string[] = [];
+  return splitWords(text).map((w) => w.word);
+}
+
+/** splitCommandLine's words, each with where it ends in `text` (just past its closing quote, if any). */
+function splitWords(text: string): { word: string; end: number }[] {
+  const words: { word: string; end: number }[] = [];
   let word = '';
   let inWord = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i] as string;
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
-      if (inWord) words.push(word);
+      if (inWord) words.push({ word, end: i });
       word = '';
       inWord = false;
     } else if (c === "'") {
@@ -51,7 +56,7 @@ export function splitCommandLine(text: string): string[] {
       inWord = true;
     }
   }
-  if (inWord) words.push(word);
+  if (inWord) words.push({ word, end: text.length });
   if (words.length === 0) throw new UsageError('empty command');
   return words;
 }
@@ -62,9 +67,8 @@ export function splitCommandLine(text: string): string[] {
  * (found on PATH) or an absolute path is left as it is, and so is the rest of the line.
  */
 export function absoluteProgram(commandLine: string, cwd: string): string {
-  const words = splitCommandLine(commandLine);
-  const program = words[0];
-  if (!program || isAbsolute(program) || !program.includes('/')) return commandLine;
-  const rest = commandLine.trimStart().slice(commandLine.trimStart().indexOf(program) + program.length);
-  return `${JSON.stringify(resolve(cwd, program))}${rest}`;
+  const first = splitWords(commandLine)[0];
+  if (!first || isAbsolute(first.word) || !first.word.includes('/')) return commandLine;
+  // The rest starts where the program's word ends, quotes included: `'./my hooks/run' x` keeps ` x`, not `' x`.
+  return `${JSON.stringify(resolve(cwd, first.word))}${commandLine.slice(first.end)}`;
 }

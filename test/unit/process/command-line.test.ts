@@ -33,8 +33,13 @@ test.each([
 test.each([
   ['./hook.sh', '/srv/site', '"/srv/site/hook.sh"'],
   ['  ./bin/deploy --reload "a b"', '/srv/site', '"/srv/site/bin/deploy" --reload "a b"'],
+  ["'./my hooks/run' x", '/srv', '"/srv/my hooks/run" x'],
+  ['"./a b"/c --flag', '/srv', '"/srv/a b/c" --flag'],
+  ['./with\\ blank arg', '/srv', '"/srv/with blank" arg'],
   ['/usr/local/bin/hook arg', '/srv', '/usr/local/bin/hook arg'],
   ['systemctl reload nginx', '/srv', 'systemctl reload nginx'],
 ])('absoluteProgram(%j) from %s: a relative program path is made absolute, the rest kept', (line, cwd, expected) => {
   expect(absoluteProgram(line, cwd)).toBe(expected);
+  // What is stored is read back by the same splitter: the same words, the program now absolute.
+  expect(splitCommandLine(absoluteProgram(line, cwd)).slice(1)).toEqual(splitCommandLine(line).slice(1));
 });
