@@ -4,20 +4,13 @@ import type { Directory } from '../acme/types.js';
 import { UsageError } from '../errors.js';
 import { CAA_VALIDATION_METHODS, caaRecords } from '../dns/caa.js';
 import { dnsAccountRecordName, dnsAccountRecords } from '../dns/dns-account.js';
-import { PERSIST_DRAFTS, choosePersistDraft, dnsPersistRecords, parsePersistDraft, persistIssuerDomainNames, type PersistDraft } from '../dns/dns-persist.js';
+import { PERSIST_DRAFTS, dnsPersistRecords } from '../dns/dns-persist.js';
 import { HTTP_SNIPPET_SERVERS, httpSnippet, type HttpSnippetServer } from '../dns/http-snippet.js';
+import { directoryNeeded, parseRecordOptions, recordSettingsFrom, type RecordOptions } from '../dns/record-settings.js';
 import type { CliContext } from '../cli/context.js';
 
-interface RecordsOptions {
-  accountUri?: string;
-  caaIdentity?: string[];
-  issuerDomain?: string;
-  validationMethods?: string;
+interface RecordsOptions extends RecordOptions {
   wildcard?: boolean;
-  persistDraft?: string;
-  accountHashPrefix?: string;
-  persistUntil?: string;
-  ttl?: string;
   offline?: boolean;
 }
 
@@ -152,20 +145,9 @@ Examples:
 
 /** What `dns records` and `dns publish` both derive from the options, the cache and the CA: one reading of them. */
 export async function recordSettings(ctx: CliContext, options: RecordsOptions) {
-  const ttl = options.ttl === undefined ? undefined : parseTtl(options.ttl);
-  const persistUntil = options.persistUntil === undefined ? undefined : parseDate(options.persistUntil);
-  const validationMethods = options.validationMethods?.split(',').map((m) => m.trim()).filter(Boolean);
-  const override = options.persistDraft === undefined ? undefined : parsePersistDraft(options.persistDraft);
-  const inputs = await gatherInputs(ctx, options, override);
-  const warnings: string[] = [];
-  const identities = options.caaIdentity ?? inputs.directory?.meta?.caaIdentities ?? [];
-  if (identities.length === 0) warnings.push(`the CA's directory lists no caaIdentities; pass --caa-identity to get CAA and dns-persist-01 records`);
-  const issuerDomain = options.issuerDomain ?? persistIssuerDomainNames(inputs.directory?.meta)?.[0] ?? identities[0];
-  const draft: PersistDraft = choosePersistDraft(inputs.directory?.meta, override);
-  const accountHashPrefix = options.accountHashPrefix ?? (typeof inputs.directory?.meta?.accountHashPrefix === 'string' ? inputs.directory.meta.accountHashPrefix : undefined);
-  if (draft === '02' && !accountHashPrefix) throw new UsageError('dns-persist-01 draft 02 needs the directory\'s accountHashPrefix: pass --account-hash-prefix, or drop --offline');
-  if (draft === '02' && !inputs.thumbprint) throw new UsageError('dns-persist-01 draft 02 hashes the key thumbprint into the record: pass -k');
-  return { inputs, identities, issuerDomain, draft, accountHashPrefix, validationMethods, persistUntil, ttl, warnings };
+  const parsed = parseRecordOptions(options);
+  const inputs = await gatherInputs(ctx, options, directoryNeeded(options, parsed.draftOverride));
+  return { inputs, ...recordSettingsFrom(options, parsed, { caaIdentities: inputs.directory?.meta?.caaIdentities, meta: inputs.directory?.meta }, inputs.thumbprint) };
 }
 
 interface RecordInputs {
@@ -180,14 +162,10 @@ interface RecordInputs {
  * still missing (never with --offline), so the command works on a machine
  * without network once it has seen the account.
  */
-async function gatherInputs(ctx: CliContext, options: RecordsOptions, draftOverride: PersistDraft | undefined): Promise<RecordInputs> {
+async function gatherInputs(ctx: CliContext, options: RecordsOptions, needsDirectory: boolean): Promise<RecordInputs> {
   const hasKey = Boolean(ctx.globals.key ?? ctx.io.env.ACMECLI_KEY);
   const thumbprint = hasKey ? await ctx.thumbprint() : undefined;
   const cachedDirectory = (await ctx.cache.findDirectory(ctx.directoryUrl))?.directory;
-  // --account-uri with --caa-identity is everything the records need: no network (the dns-persist-01 form is then
-  // --persist-draft, else the cached directory's, else 01), as the option's help says.
-  const givenEnough = Boolean(options.accountUri && options.caaIdentity);
-  const needsDirectory = !givenEnough && (!options.caaIdentity || (draftOverride === undefined && !options.accountHashPrefix));
   let directory = cachedDirectory;
   let directorySource: Source | 'none' = cachedDirectory ? 'cache' : 'none';
   if (!directory && needsDirectory && !options.offline) {
@@ -216,16 +194,4 @@ function isComment(line: string): boolean {
 function refuseIpAddresses(zones: readonly string[]): void {
   const ip = zones.find((zone) => isIP(zone.replace(/^\[|\]$/g, '')) !== 0);
   if (ip) throw new UsageError(`${ip} is an IP address: CAA and these TXT records exist for DNS names only (RFC 8659); a certificate for an IP address needs none`);
-}
-
-function parseTtl(text: string): number {
-  const ttl = Number(text);
-  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 2_147_483_647) throw new UsageError(`--ttl must be a whole number of seconds, not ${JSON.stringify(text)}`);
-  return ttl;
-}
-
-function parseDate(text: string): Date {
-  const date = /^\d+$/.test(text) ? new Date(Number(text) * 1000) : new Date(text);
-  if (Number.isNaN(date.getTime())) throw new UsageError(`--persist-until must be an ISO 8601 date or UNIX seconds, not ${JSON.stringify(text)}`);
-  return date;
 }
