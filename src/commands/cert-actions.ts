@@ -1,15 +1,12 @@
 // The work behind `acmecli cert …`, loaded only when a cert command runs: it brings X.509 parsing and the issuance flow.
-import { readNamedText } from '../state/read-file.js';
 import { resolve } from 'node:path';
 import { signalExitStatus, stopOnSignals, type StopSignals } from '../process/stop-signals.js';
-import { fetchRenewalInfo } from '../acme/ari.js';
-import { describeCertificate, splitPemChain } from '../certs/certificate.js';
-import { ariWindowProblem, parseRenewalInfo } from '../certs/renewal-time.js';
-import { CheckStatusError, LineageFailedError, StoppedBySignalError, UNREACHABLE_CODES, UsageError, type ErrorCode } from '../errors.js';
+import { CheckStatusError, LineageFailedError, StoppedBySignalError, UsageError } from '../errors.js';
 import { EXIT } from '../cli/exit-status.js';
 import { planIssue, positiveNumber, type FallbackSpec, type IssueOptions, type PlanEdges } from '../issuance/plan.js';
 import type { LineageOutcome } from '../issuance/lineage-runner.js';
 import { issueLineage, renewLineages, type RunEdges } from '../issuance/cert-runs.js';
+import { runVerdict } from '../issuance/run-verdict.js';
 import { KEY_COMPROMISE, currentVersion } from '../issuance/renewal-decision.js';
 import { LineageStore, checkLineageName, type LineageRecord, type SolverSpec } from '../state/lineage-store.js';
 import { describeStateHomeRule } from '../state/home.js';
@@ -18,6 +15,8 @@ import { webServerLines } from '../issuance/output-files.js';
 import { expiringWithin, lineageSummary } from '../issuance/lineage-summary.js';
 import { deleteLineage } from '../issuance/delete-lineage.js';
 import { namesLineageNotFile, parseRevocationReason, revokeTarget } from '../issuance/revoke.js';
+import { readCertificateFile } from '../issuance/certificate-file.js';
+import { askRenewalInfo } from '../issuance/renewal-info.js';
 import type { CliContext } from '../cli/context.js';
 import { eabByDirectoryFromOptions } from '../cli/eab-options.js';
 import { VERSION } from '../cli/version.js';
@@ -97,9 +96,7 @@ export async function showAction(ctx: CliContext, file: string): Promise<void> {
     if (!record || !currentVersion(record)) throw new UsageError(`${file}: no such file, and no lineage of that name (see acmecli cert list)`);
     return showLineage(ctx, record);
   }
-  const chain = splitPemChain(await readNamedText(file));
-  if (chain.length === 0) throw new UsageError(`${file} holds no PEM certificate`);
-  const info = describeCertificate(chain[0]!, file);
+  const { chain, info } = await readCertificateFile(file);
   const result = {
     file,
     subject: info.subject,
@@ -161,24 +158,8 @@ function showLineage(ctx: CliContext, record: LineageRecord): void {
 }
 
 export async function ariAction(ctx: CliContext, file: string): Promise<void> {
-  const leaf = splitPemChain(await readNamedText(file))[0];
-  if (!leaf) throw new UsageError(`${file} holds no PEM certificate`);
-  const info = describeCertificate(leaf, file);
-  if (!info.ariCertId) throw new UsageError(`${file} has no Authority Key Identifier, so it has no ARI CertID`);
-  const answer = await fetchRenewalInfo(await ctx.client(), info.ariCertId);
-  if (!answer) throw new UsageError(`${ctx.directoryUrl} does not offer ACME Renewal Information (no renewalInfo in its directory)`);
-  const parsed = parseRenewalInfo(answer.renewalInfo);
-  const problem = ariWindowProblem(parsed.suggestedWindow, info);
-  if (problem) ctx.output.warn(`the CA's window ${problem}: cert renew ignores it and uses the local renewal window`);
-  const result = {
-    file,
-    ariCertId: info.ariCertId,
-    windowStart: parsed.suggestedWindow.start.toISOString(),
-    windowEnd: parsed.suggestedWindow.end.toISOString(),
-    explanationURL: parsed.explanationURL ?? null,
-    retryAfterSeconds: answer.retryAfterMs !== undefined ? Math.round(answer.retryAfterMs / 1000) : null,
-    ignoredBecause: problem ? `the window ${problem}` : null,
-  };
+  const { result, windowProblem } = await askRenewalInfo(file, await ctx.client(), ctx.directoryUrl);
+  if (windowProblem) ctx.output.warn(`the CA's window ${windowProblem}: cert renew ignores it and uses the local renewal window`);
   ctx.output.result(result, (r) => [
     `ARI CertID:   ${r.ariCertId}`,
     `Renew between ${r.windowStart} and ${r.windowEnd}`,
@@ -207,13 +188,7 @@ export async function listAction(ctx: CliContext, options: { expiring?: string }
 }
 
 function printOutcomes(ctx: CliContext, outcomes: LineageOutcome[], command: 'issue' | 'renew'): void {
-  const failed = outcomes.filter((o) => o.status === 'failed' || o.status === 'locked');
-  const summary = {
-    command,
-    ok: failed.length === 0,
-    counts: countBy(outcomes.map((o) => o.status)),
-    lineages: outcomes,
-  };
+  const { summary, failure } = runVerdict(outcomes, command);
   ctx.output.result(summary, (s) => {
     if (command === 'issue' && s.lineages.length === 1) {
       const o = s.lineages[0]!;
@@ -237,13 +212,8 @@ function printOutcomes(ctx: CliContext, outcomes: LineageOutcome[], command: 'is
     lines.push(`renew: ${Object.entries(s.counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'no lineages'}`);
     return lines;
   });
-  if (failed.length > 0) {
-    // Exit 1: the summary above says which lineage failed and why; this line repeats the gist for cron mail.
-    const names = failed.map((o) => o.name).join(', ');
-    const unreachable = failed.every((o) => UNREACHABLE_CODES.has((o.error?.code ?? '') as ErrorCode));
-    const message = failed.length === 1 ? failed[0]!.message : unreachable ? `${failed.length} lineages could not reach their CA: ${names}` : `${failed.length} of ${outcomes.length} lineages failed: ${names}`;
-    throw new LineageFailedError(message, { exitCode: unreachable ? EXIT.unreachable : EXIT.failure });
-  }
+  // The summary above says which lineage failed and why; this line repeats the gist for cron mail.
+  if (failure) throw new LineageFailedError(failure.message, { exitCode: failure.unreachable ? EXIT.unreachable : EXIT.failure });
 }
 
 /** A run a signal stopped ends with 128+N and one line, not with a summary of cancelled lineages. */
@@ -251,14 +221,6 @@ function throwIfStopped(stop: StopSignals): void {
   const sig = stop.stoppedBy();
   if (sig) throw new StoppedBySignalError(`stopped by ${sig}`, { exitCode: signalExitStatus(sig) });
 }
-
-function countBy(values: string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
-  return counts;
-}
-
-
 
 /** What planning reads from this run: the folder, the environment, the state, the global options, the CA. */
 function planEdges(ctx: CliContext): PlanEdges {

@@ -1,12 +1,13 @@
 import type { AccountRef } from '../acme/account.js';
 import type { AcmeClient } from '../acme/client.js';
 import { REVOCATION_REASONS, revokeCertificate } from '../acme/certificate.js';
-import { certificateMatchesKey, describeCertificate, splitPemChain } from '../certs/certificate.js';
+import { certificateMatchesKey } from '../certs/certificate.js';
 import { UsageError } from '../errors.js';
 import type { AccountKey } from '../keys/account-key.js';
 import { findPemBlocks } from '../keys/pem.js';
-import { namesExistingFile, readNamedText } from '../state/read-file.js';
+import { namesExistingFile } from '../state/read-file.js';
 import type { LineageRecord, LineageStore, LineageVersion } from '../state/lineage-store.js';
+import { readCertificateFile } from './certificate-file.js';
 import { currentVersion, lineageStatus, markRevoked } from './renewal-decision.js';
 
 /** What revoking reads from outside: the state, the default CA and account, the keys, a step to watch. */
@@ -49,9 +50,7 @@ export async function revokeTarget(target: string, options: { reason: number | u
     owner = { record, version: current };
     file = store.versionFiles(record.config.name, current.number, current.hasKey).certificate;
   }
-  const leaf = splitPemChain(await readNamedText(file))[0];
-  if (!leaf) throw new UsageError(`${file} holds no PEM certificate`);
-  const info = describeCertificate(leaf, file);
+  const { leaf, info } = await readCertificateFile(file);
   owner ??= await store.findBySha256(info.sha256Fingerprint);
 
   // The CA that issued this version (a fallback CA, perhaps), not only the lineage's own.
