@@ -240,9 +240,20 @@ const BLOB_FIELDS = new Set(['cert', 'ca_issuer', 'csr']);
  */
 function redactFields(value: unknown, redact: (text: string) => string, key = ''): unknown {
   if (typeof value === 'string') return BLOB_FIELDS.has(key) ? value : redact(value);
-  if (Array.isArray(value)) return value.map((item) => redactFields(item, redact));
+  // In place: the answer was just parsed and is ours, and a list of 5,000 certificates is not copied each cycle.
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = redactFields(value[i], redact);
+    return value;
+  }
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactFields(v, redact, k)]));
+    const record = value as Record<string, unknown>;
+    for (const k of Object.keys(record)) {
+      const before = record[k];
+      const after = redactFields(before, redact, k);
+      // An own field (a parsed "__proto__" too) is replaced, never a prototype's setter called.
+      if (after !== before) record[k] = after;
+    }
+    return record;
   }
   return value;
 }

@@ -93,6 +93,17 @@ test('manager-contract.md §3.2: an empty metadata list is `null` on the wire an
   expect(h.server.requests[0]?.url).toBe('/api/v1/certificate/metadata');
 });
 
+test('pieces of the token anywhere in a success answer are redacted, in nested lists and a field named __proto__ too; blobs are left whole', async () => {
+  const body = `[{"domain":"a.example","issuer":"pebble","labels":"stolen=${TOKEN}","__proto__":"x${TOKEN}","san":["b.example","${TOKEN}"],"csr":"${TOKEN}"}]`;
+  const h = await harness((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(body);
+  });
+  const [entry] = (await h.client.listMetadata()) as unknown as Record<string, unknown>[];
+  expect(JSON.stringify(entry)).toBe(`{"domain":"a.example","issuer":"pebble","labels":"stolen=<redacted>","__proto__":"x<redacted>","san":["b.example","<redacted>"],"csr":"${TOKEN}"}`);
+  expect(Object.getPrototypeOf(entry)).toBe(Object.prototype);
+});
+
 test('the metadata list comes back with its wire field names', async () => {
   const list = [{ domain: 'a.example', issuer: 'pebble', renewal_days: '20-30', key_type: 'ec256' }, { domain: 'b.example', issuer: 'pebble', name: 'web' }];
   const h = await harness((_req, res) => goJson(res, 200, list));
