@@ -2,7 +2,7 @@
 // certificate that all phases need the same way: its log fields, its folder, its file modes.
 import type { ManagerClient } from '../manager/client.js';
 import type { ManagerCertificate } from '../manager/types.js';
-import type { VaultClient } from '../manager/vault.js';
+import { backupPath, type VaultClient } from '../manager/vault.js';
 import type { CertificateIdentity } from './config/paths.js';
 import type { ClientConfig, CommonConfig } from './config/schema.js';
 import type { DeployModes } from './deploy-files.js';
@@ -59,6 +59,11 @@ export function certificateFolder(config: ClientConfig): string {
 
 export function deployModes(common: CommonConfig): DeployModes {
   return { dirMode: common.certificateDirMode, fileMode: common.certificateFileMode, keyFileMode: common.certificateKeyFileMode };
+}
+
+/** Where a certificate's key and certificate are backed up in Vault (manager-contract.md §6.8). */
+export function vaultBackupPath(deps: SyncDeps, identity: CertificateIdentity): string {
+  return backupPath({ prefix: deps.config.vault.certificatePrefix, owner: deps.owner, issuer: identity.issuer, domain: identity.domain, ...(identity.name ? { name: identity.name } : {}) });
 }
 
 /** The certificate's state entry, made on first use. */

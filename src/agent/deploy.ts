@@ -2,11 +2,10 @@
 // (certificate by fingerprint, CA file, key restored when lost), with the configured modes; and the
 // user's commands around the cycle's changes (pre_cmd, post_cmd).
 import type { CertMap, ManagerCertificate } from '../manager/types.js';
-import { backupPath } from '../manager/vault.js';
 import { runUserCommand } from '../process/run-command.js';
 import { certificateId, certificatePaths, identityOf, managerRef, type CertificateIdentity } from './config/paths.js';
 import type { CertificateConfig } from './config/schema.js';
-import { certificateFolder, deployModes, logFields, metricLabels, rememberMetadata, stateOf, type CycleResult, type SyncDeps } from './cycle-context.js';
+import { certificateFolder, deployModes, logFields, metricLabels, rememberMetadata, stateOf, vaultBackupPath, type CycleResult, type SyncDeps } from './cycle-context.js';
 import { deployFiles, deployedStamp, fingerprintOf, readLocalFiles, type LocalFiles } from './deploy-files.js';
 import { CertificateRefused, keyPairs, listedIdentifiers, refusalOf, requestedIdentifiers } from './issued-check.js';
 import { checkAnswerIsFor } from './manager-entry.js';
@@ -73,7 +72,7 @@ export async function deployServerCertificate(deps: SyncDeps, result: CycleResul
   const pairStamp = local.key ? `${fingerprintOf(local.key).slice(0, 32)}:${fingerprintOf(certText)}` : '';
   let keyFromPending = false;
   if (!local.key || (entry.pairChecked !== pairStamp && !keyPairs(local.key, certText))) {
-    const restored = await restoreKey(deps, server, identity, certText);
+    const restored = await restoreKey(deps, identity, certText);
     if (restored) {
       update.key = restored.pem;
       keyFromPending = restored.fromPending;
@@ -116,7 +115,7 @@ export async function deployServerCertificate(deps: SyncDeps, result: CycleResul
 }
 
 /** §6.8: a key that pairs with the certificate: a pending key (an interrupted deploy), else the Vault backup. */
-async function restoreKey(deps: SyncDeps, server: ManagerCertificate, identity: CertificateIdentity, certPem: string): Promise<{ pem: string; fromPending: boolean } | undefined> {
+async function restoreKey(deps: SyncDeps, identity: CertificateIdentity, certPem: string): Promise<{ pem: string; fromPending: boolean } | undefined> {
   // A key made for an order that a crash interrupted before it reached the files.
   const pending = await pendingKeyPairingWith(deps.pendingKeyDir, identity, certPem);
   if (pending) {
@@ -124,7 +123,7 @@ async function restoreKey(deps: SyncDeps, server: ManagerCertificate, identity: 
     return { pem: pending, fromPending: true }; // forgotten once it is deployed, not before
   }
   if (!deps.vault || !(deps.config.common.certificateBackup || deps.pullOnly)) return undefined;
-  const path = backupPath({ prefix: deps.config.vault.certificatePrefix, owner: deps.owner, issuer: server.issuer, domain: server.domain, ...(server.name ? { name: server.name } : {}) });
+  const path = vaultBackupPath(deps, identity);
   try {
     const secret = await deps.vault.readSecret(path);
     deps.metrics.vaultOperations.inc({ secret_type: 'unknown', operation: 'get', status: 'success' });

@@ -7,10 +7,9 @@ import { newCertificateKey } from '../certs/cert-key-types.js';
 import type { ManagerClient } from '../manager/client.js';
 import { ManagerError } from '../manager/manager-error.js';
 import type { CertMap, ManagerCertificate, UpdateCertificateParams } from '../manager/types.js';
-import { backupPath } from '../manager/vault.js';
 import { certificateId, certificatePaths, identityOf, managerRef, type CertificateIdentity } from './config/paths.js';
 import type { CertificateConfig } from './config/schema.js';
-import { certificateFolder, deployModes, logFields, metricLabels, rememberMetadata, stateOf, type CycleResult, type SyncDeps } from './cycle-context.js';
+import { certificateFolder, deployModes, logFields, metricLabels, rememberMetadata, stateOf, vaultBackupPath, type CycleResult, type SyncDeps } from './cycle-context.js';
 import { deployFiles, fingerprintOf, readLocalFiles, type DeployModes, type DeployPaths } from './deploy-files.js';
 import { CertificateRefused, refusalOf, requestedIdentifiers } from './issued-check.js';
 import { checkAnswerIsFor } from './manager-entry.js';
@@ -176,9 +175,8 @@ function agentTarget(deps: SyncDeps, cert: CertificateConfig): CertificateToIssu
     files: { folder: certificateFolder(deps.config), paths: certificatePaths(common, identity), modes: deployModes(common) },
     deploy: common.certificateDeploy,
     backup: common.certificateBackup && vault ? async (secret) => {
-      const path = backupPath({ prefix: deps.config.vault.certificatePrefix, owner: deps.owner, issuer: identity.issuer, domain: identity.domain, ...(identity.name ? { name: identity.name } : {}) });
       try {
-        await vault.writeSecret(path, secret);
+        await vault.writeSecret(vaultBackupPath(deps, identity), secret);
         deps.metrics.vaultOperations.inc({ secret_type: 'unknown', operation: 'put', status: 'success' });
       } catch (err) {
         deps.metrics.vaultOperations.inc({ secret_type: 'unknown', operation: 'put', status: 'failed' });
