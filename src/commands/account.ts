@@ -1,10 +1,8 @@
 import { Option, type Command } from 'commander';
-import {
-  deactivateAccount, fetchAccount, updateAccountContacts, validateContacts,
-} from '../acme/account.js';
+import { validateContacts } from '../acme/account.js';
+import { accountDetails, contactsToSet, deactivateForGood, replaceContacts } from '../accounts/manage.js';
 import { EAB_ALGORITHMS, type EabAlgorithm } from '../acme/jws.js';
 import { AcmeProblemError } from '../acme/problem.js';
-import { UsageError } from '../errors.js';
 import { readAccountKeyFile } from '../keys/files.js';
 import { LineageStore } from '../state/lineage-store.js';
 import { moveLineagesToAccountKey } from '../issuance/lineage-account-key.js';
@@ -25,7 +23,7 @@ export function addAccountCommands(program: Command, ctx: CliContext): void {
     .addHelpText('after', '\nExample:\n  acmecli -a letsencrypt -k account.pem account show')
     .action(async (options: { details?: boolean }) => {
       const account = await withAccountHint(ctx, () => ctx.account({ preferServer: true }));
-      const details = account.account ?? (await fetchAccount(await ctx.client(), account));
+      const details = await accountDetails(await ctx.client(), account);
       const key = await ctx.accountKey();
       const result = {
         directoryUrl: ctx.directoryUrl,
@@ -101,11 +99,9 @@ Examples:
     .argument('<contact...>', 'mailto: URIs, or clear')
     .addHelpText('after', '\nExamples:\n  acmecli -k account.pem account update mailto:admin@example.com mailto:noc@example.net\n  acmecli -k account.pem account update clear')
     .action(async (contacts: string[]) => {
-      const isClear = contacts.length === 1 && contacts[0] === 'clear';
-      if (!isClear && contacts.includes('clear')) throw new UsageError('`clear` must be given alone');
-      const contact = isClear ? [] : validateContacts(contacts);
+      const contact = contactsToSet(contacts);
       const account = await withAccountHint(ctx, () => ctx.account());
-      const updated = await ctx.output.step('updating contacts', async () => updateAccountContacts(await ctx.client(), account, contact));
+      const updated = await replaceContacts(await ctx.client(), account, contact, ctx.accountKeeping());
       const result = { accountUrl: account.url, status: updated.status, contact: updated.contact ?? [] };
       ctx.output.result(result, (r) => `Contacts of ${r.accountUrl}: ${r.contact.length ? r.contact.join(', ') : '(none)'}`);
     });
@@ -142,8 +138,7 @@ Examples:
     .action(async (options: { confirm?: boolean }) => {
       const account = await withAccountHint(ctx, () => ctx.account());
       if (!options.confirm) await confirmOrFail(ctx.io, `Deactivate ${account.url} for good?`, '--confirm');
-      const updated = await ctx.output.step('deactivating the account', async () => deactivateAccount(await ctx.client(), account));
-      await ctx.cache.forgetAccount(ctx.directoryUrl, account.thumbprint);
+      const updated = await deactivateForGood(ctx.directoryUrl, await ctx.client(), account, ctx.accountKeeping());
       ctx.output.result({ accountUrl: account.url, status: updated.status }, (r) => `Account ${r.accountUrl} is ${r.status}.`);
     });
 }
