@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import { startDeadline } from './deadline.js';
 import { readCapped } from './read-capped.js';
 import { AbortedError, BadResponseError, NetworkError, TimeoutError, TlsError, UsageError } from '../errors.js';
@@ -48,27 +48,34 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export function createHttpTransport(options: TransportOptions): { send: HttpSend; close: () => Promise<void> } {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const tls = {
+  const trust = {
     ...(options.extraCaPem ? { ca: [...rootCertificates, options.extraCaPem] } : {}),
     ...(options.clientCertificate ? { cert: options.clientCertificate.certPem, key: options.clientCertificate.keyPem } : {}),
-    ...(options.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
   };
-  const connect = { ...tls, timeout: Math.min(timeoutMs, 15_000) };
   const timeouts = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 10_000 };
   const hasProxy = Boolean(options.proxy?.httpsProxy || options.proxy?.httpProxy);
   // undici is the largest dependency: loaded on the first request, so offline commands never pay for it.
   let loaded: Promise<{ undici: typeof import('undici'); dispatcher: Dispatcher }> | undefined;
   const load = () => (loaded ??= import('undici').then((undici) => ({ undici, dispatcher: makeDispatcher(undici) })));
-  const makeDispatcher = ({ Agent, EnvHttpProxyAgent }: typeof import('undici')): Dispatcher => hasProxy
-    ? new EnvHttpProxyAgent({
-        ...timeouts,
-        connect,
-        requestTls: tls,
-        ...(options.proxy?.httpsProxy ? { httpsProxy: options.proxy.httpsProxy } : {}),
-        ...(options.proxy?.httpProxy ? { httpProxy: options.proxy.httpProxy } : {}),
-        ...(options.proxy?.noProxy ? { noProxy: options.proxy.noProxy } : {}),
-      })
-    : new Agent({ ...timeouts, connect });
+  const makeDispatcher = ({ Agent, EnvHttpProxyAgent }: typeof import('undici')): Dispatcher => {
+    const tls = {
+      // One context for every connection: given as PEM, the ~150 system roots would be parsed again for each socket.
+      // Made on the first request, so a bad PEM fails there, classified like any TLS failure.
+      ...(Object.keys(trust).length > 0 ? { secureContext: createSecureContext(trust) } : {}),
+      ...(options.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
+    };
+    const connect = { ...tls, timeout: Math.min(timeoutMs, 15_000) };
+    return hasProxy
+      ? new EnvHttpProxyAgent({
+          ...timeouts,
+          connect,
+          requestTls: tls,
+          ...(options.proxy?.httpsProxy ? { httpsProxy: options.proxy.httpsProxy } : {}),
+          ...(options.proxy?.httpProxy ? { httpProxy: options.proxy.httpProxy } : {}),
+          ...(options.proxy?.noProxy ? { noProxy: options.proxy.noProxy } : {}),
+        })
+      : new Agent({ ...timeouts, connect });
+  };
 
   const send: HttpSend = async (req, signal) => {
     const url = parseUrl(req.url, options.allowHttp ?? false);
@@ -94,7 +101,7 @@ export function createHttpTransport(options: TransportOptions): { send: HttpSend
     }
   };
   // At the end of a run there is nothing left to send: drop idle keep-alive sockets instead of waiting on them.
-  return { send, close: async () => { if (loaded) await (await loaded).dispatcher.destroy(); } };
+  return { send, close: async () => { if (loaded) await loaded.then(({ dispatcher }) => dispatcher.destroy(), () => {}); } };
 }
 
 function parseUrl(raw: string, allowHttp: boolean): URL {
