@@ -1,6 +1,6 @@
 /**
  * A private Pebble (and pebble-challtestsrv) per call, on free 127.0.0.1 ports,
- * with its own throwaway TLS certificate (docs/testing.md). Nothing listens on a
+ * with a throwaway TLS certificate that no other running Pebble shares (docs/testing.md). Nothing listens on a
  * fixed port or on 0.0.0.0; everything is stopped by `stop()`, and killed on
  * process exit if a test forgot to.
  *
@@ -188,7 +188,7 @@ function run(command: string, args: string[], cwd: string): Promise<void> {
 }
 
 /** A throwaway CA and a leaf for localhost / 127.0.0.1, signed by it. */
-async function makeListenerCertificate(dir: string): Promise<{ caFile: string; certFile: string; keyFile: string }> {
+async function makeListenerCertificate(dir: string): Promise<ListenerCertificate> {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   await run(
     'openssl',
@@ -206,7 +206,30 @@ async function makeListenerCertificate(dir: string): Promise<{ caFile: string; c
     ['x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'cert.pem', '-days', '7', '-extfile', 'leaf.ext'],
     dir,
   );
-  return { caFile: path.join(dir, 'ca.pem'), certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem') };
+  const [ca, cert, key] = await Promise.all(['ca.pem', 'cert.pem', 'key.pem'].map((name) => readFile(path.join(dir, name))));
+  return { ca: ca as Buffer, cert: cert as Buffer, key: key as Buffer };
+}
+
+interface ListenerCertificate {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
+// Making a listener certificate costs three openssl processes, forked from a test process. A stopped
+// Pebble's certificate goes back to this pool for the next Pebble of the same process, so Pebbles that are
+// alive at the same time (a primary and a fallback CA) still never share a CA.
+const idleListenerCertificates: ListenerCertificate[] = [];
+
+/** Writes a listener certificate into `dir` (ca.pem, cert.pem, key.pem) and returns it, to be given back on stop. */
+async function takeListenerCertificate(dir: string): Promise<{ listener: ListenerCertificate; caFile: string; certFile: string; keyFile: string }> {
+  const caFile = path.join(dir, 'ca.pem');
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  const idle = idleListenerCertificates.pop();
+  if (idle === undefined) return { listener: await makeListenerCertificate(dir), caFile, certFile, keyFile };
+  await Promise.all([writeFile(caFile, idle.ca), writeFile(certFile, idle.cert), writeFile(keyFile, idle.key, { mode: 0o600 })]);
+  return { listener: idle, caFile, certFile, keyFile };
 }
 
 // ---------------------------------------------------------------------------
@@ -360,15 +383,19 @@ async function startOnce(options: StartPebbleOptions): Promise<PebbleInstance> {
   liveDirs.add(dir);
   const procs: Proc[] = [];
   let stopped: Promise<void> | undefined;
+  let listener: ListenerCertificate | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
       await Promise.all(procs.map(stopProcess));
+      if (listener) idleListenerCertificates.push(listener);
       liveDirs.delete(dir);
       if (!options.keepFiles) rmSync(dir, { recursive: true, force: true });
     })());
 
   try {
-    const { caFile, certFile, keyFile } = await makeListenerCertificate(dir);
+    const taken = await takeListenerCertificate(dir);
+    listener = taken.listener;
+    const { caFile, certFile, keyFile } = taken;
     const ca = await readFile(caFile);
     const ports = await freePorts(5);
     const [listenPort, managementPort, httpPort, tlsPort, challMgmtPort] = ports.tcp as [number, number, number, number, number];
