@@ -17,8 +17,8 @@ export interface ChainChoiceOptions {
 }
 
 /**
- * The chain to keep for `--preferred-chain NAME`: the default chain when its topmost certificate was
- * issued by exactly NAME (or no NAME is given), else the first alternate whose topmost certificate
+ * The chain to keep for `--preferred-chain NAME`: the default chain when no NAME is given (its issuer
+ * then unread) or its topmost certificate was issued by exactly NAME, else the first alternate whose topmost certificate
  * was, downloaded one by one and only as far as needed (at most MAX_ALTERNATE_CHAINS); else the
  * default chain, with a warning. This is certbot's rule (`find_chain_with_issuer`, topmost-only
  * since certbot issue #8577) and lego's (`hasPreferredChain`): an intermediate's name in the middle
@@ -27,10 +27,12 @@ export interface ChainChoiceOptions {
  * certificate is issued and the default chain is good. Only an abort stops the search.
  */
 export async function choosePreferredChain(first: DownloadedChain, options: ChainChoiceOptions): Promise<{ pem: string; issuer?: string }> {
+  // No --preferred-chain: the default chain, with no certificate of it parsed for a name nobody asked about.
+  if (!options.preferred) return { pem: first.pem };
   const issuerOf = (pem: string) => options.topIssuerName?.(pem);
   const firstIssuer = issuerOf(first.pem);
   const keepFirst = { pem: first.pem, ...(firstIssuer ? { issuer: firstIssuer } : {}) };
-  if (!options.preferred || firstIssuer === options.preferred) return keepFirst;
+  if (firstIssuer === options.preferred) return keepFirst;
   const alternates = [...new Set(first.alternates)];
   if (alternates.length > MAX_ALTERNATE_CHAINS) {
     options.onWarning?.(`the CA offers ${alternates.length} alternate chains; looking at the first ${MAX_ALTERNATE_CHAINS} only`);
