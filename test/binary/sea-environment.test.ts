@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { distBinary, runCli } from '../support/cli.js';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 
 // What the environment of dist/acmecli may not do: run code in it (NODE_OPTIONS
 // --require), open a debugger into it (--inspect), or turn off its TLS checks.
@@ -15,7 +15,7 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'acmecli-sea-env-'));
   binary = path.join(work, 'acmecli');
   copyFileSync(distBinary, binary);
-  pebble = await startPebble({ withChallTestSrv: false });
+  pebble = await sharedPebble({ withChallTestSrv: false });
 }, 120_000);
 afterAll(async () => pebble?.stop());
 

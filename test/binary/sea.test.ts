@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { distBinary, repoRoot, runCli } from '../support/cli.js';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 
 // The single executable, copied away from the repository so it cannot lean on
 // node_modules, run with a PATH that has no node on it.
@@ -17,7 +17,7 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'acmecli-sea-'));
   binary = path.join(work, 'acmecli');
   copyFileSync(distBinary, binary);
-  pebble = await startPebble({ withChallTestSrv: false });
+  pebble = await sharedPebble({ withChallTestSrv: false });
 });
 afterAll(async () => pebble?.stop());
 

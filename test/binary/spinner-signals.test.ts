@@ -3,7 +3,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { distBinary, makeTempHome } from '../support/cli.js';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { runMain } from '../support/in-process.js';
 import { tempDir } from '../support/cert-fixtures.js';
 
@@ -14,7 +14,7 @@ let work: string;
 let accountKey: string;
 
 beforeAll(async () => {
-  pebble = await startPebble({ withChallTestSrv: false });
+  pebble = await sharedPebble({ withChallTestSrv: false });
   work = tempDir('pty');
   accountKey = path.join(work, 'account.pem');
   expect((await runMain(['key', 'generate', 'ec256', '-o', accountKey])).code).toBe(0);

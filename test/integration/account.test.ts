@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { runMain } from '../support/in-process.js';
 import { makeTempHome } from '../support/cli.js';
 
@@ -10,7 +10,7 @@ let pebble: PebbleInstance;
 let work: string;
 
 beforeAll(async () => {
-  pebble = await startPebble();
+  pebble = await sharedPebble();
   work = mkdtempSync(path.join(tmpdir(), 'acmecli-account-'));
 });
 afterAll(async () => pebble?.stop());

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startHostileManager, type HostileManager } from '../support/hostile-manager.js';
 import { startManagerStandin, type ManagerStandin } from '../support/manager-standin.js';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { runMain } from '../support/in-process.js';
 import { tempDir } from '../support/cert-fixtures.js';
 
@@ -14,7 +14,7 @@ let upstream: ManagerStandin;
 let hostile: HostileManager;
 
 beforeAll(async () => {
-  pebble = await startPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' }, withChallTestSrv: false });
+  pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' }, withChallTestSrv: false });
   upstream = await startManagerStandin({ pebble });
   hostile = await startHostileManager(upstream);
 });

@@ -6,14 +6,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { certificateMatchesKey } from '../../src/certs/certificate.js';
 import { startManagerStandin, type ManagerStandin } from '../support/manager-standin.js';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { runMain } from '../support/in-process.js';
 import { distBinary } from '../support/cli.js';
 import { tempDir } from '../support/cert-fixtures.js';
 
 let pebble: PebbleInstance;
 beforeAll(async () => {
-  pebble = await startPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' }, withChallTestSrv: false });
+  pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' }, withChallTestSrv: false });
 });
 afterAll(async () => pebble?.stop());
 

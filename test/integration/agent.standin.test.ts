@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { certificateMatchesKey } from '../../src/certs/certificate.js';
 import { startManagerStandin, type ManagerStandin } from '../support/manager-standin.js';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { startVaultStandin, type VaultStandin } from '../support/vault-standin.js';
 import { runMain } from '../support/in-process.js';
 import { tempDir } from '../support/cert-fixtures.js';
@@ -19,7 +19,7 @@ let manager: ManagerStandin;
 let vault: VaultStandin;
 
 beforeAll(async () => {
-  pebble = await startPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' }, withChallTestSrv: false });
+  pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' }, withChallTestSrv: false });
   manager = await startManagerStandin({ pebble });
   vault = await startVaultStandin({ roleId: 'role-1', secretId: 'secret-1' });
 });

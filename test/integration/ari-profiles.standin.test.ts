@@ -16,7 +16,7 @@ import { describeCertificate } from '../../src/certs/certificate.js';
 import { ariCertId, startAcmeStandin, type AcmeStandin, type RenewalWindow } from '../support/acme-standin.js';
 import { makeTempHome } from '../support/cli.js';
 import { runMain } from '../support/in-process.js';
-import { setTxtRecord, startPebble, type PebbleInstance } from '../support/pebble.js';
+import { setTxtRecord, sharedPebble, type PebbleInstance } from '../support/pebble.js';
 
 const PROFILES = { classic: 'The usual 90-day certificate', shortlived: 'A six-day certificate, no revocation information' };
 const DAY_MS = 86_400_000;
@@ -31,7 +31,7 @@ let work: string;
 const windows = new Map<string, RenewalWindow>();
 
 beforeAll(async () => {
-  pebble = await startPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
+  pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
   standin = await startAcmeStandin({ pebble, profiles: PROFILES, renewalInfo: (certId) => windows.get(certId) });
   plain = await startAcmeStandin({ pebble });
   work = mkdtempSync(path.join(tmpdir(), 'acmecli-standin-ari-'));

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { runMain } from '../support/in-process.js';
 
 // A deliberately broken web server on loopback: not an ACME stand-in, just the
@@ -110,7 +110,7 @@ describe('usage errors: exit 2, one line', () => {
 describe('TLS', () => {
   let pebble: PebbleInstance;
   beforeAll(async () => {
-    pebble = await startPebble({ withChallTestSrv: false });
+    pebble = await sharedPebble({ withChallTestSrv: false });
   });
   afterAll(async () => pebble?.stop());
 

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { startHostileAcmeProxy, type HostileAcmeProxy } from '../support/hostile-acme-proxy.js';
 import { runMain } from '../support/in-process.js';
 import { tempDir } from '../support/cert-fixtures.js';
@@ -17,7 +17,7 @@ let accountKey: string;
 let home: string;
 
 beforeAll(async () => {
-  pebble = await startPebble();
+  pebble = await sharedPebble();
   proxy = await startHostileAcmeProxy(pebble);
   work = tempDir('steer');
   home = path.join(work, 'home');

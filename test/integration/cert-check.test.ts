@@ -1,7 +1,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { startNginx, type NginxInstance } from '../support/nginx.js';
 import { runMain } from '../support/in-process.js';
 import { freePort } from '../support/pebble.js';
@@ -23,7 +23,7 @@ describe('cert check against a real nginx serving the lineage files', () => {
 
   beforeAll(async () => {
     // Validation is not what these tests are about: no responder port that another test file could take first.
-    pebble = await startPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
+    pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
     const work = tempDir('check');
     const key = path.join(work, 'account.pem');
     expect((await runMain(['key', 'generate', 'ec256', '-o', key])).code).toBe(0);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { describeCertificate, splitPemChain } from '../../src/certs/certificate.js';
-import { getCertStatusBySerial, startPebble, type PebbleInstance } from '../support/pebble.js';
+import { getCertStatusBySerial, sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { runMain } from '../support/in-process.js';
 import { closeServer, pairMatches, serveOn, tempDir, writeDnsHook } from '../support/cert-fixtures.js';
 
@@ -16,7 +16,7 @@ let thumbprint: string;
 let server: Server | undefined;
 
 beforeAll(async () => {
-  pebble = await startPebble();
+  pebble = await sharedPebble();
   work = tempDir('cert');
   home = path.join(work, 'home');
   accountKey = path.join(work, 'account.pem');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { splitPemChain } from '../../src/certs/certificate.js';
 import { createCsr, parseCsr } from '../../src/certs/csr.js';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { startHostileAcmeProxy, type HostileAcmeProxy } from '../support/hostile-acme-proxy.js';
 import { issueLeaf, makeTestCa, type TestCa } from '../support/forged-certificates.js';
 import { runMain } from '../support/in-process.js';
@@ -21,7 +21,7 @@ let accountKey: string;
 let orderedKey: KeyObject | undefined;
 
 beforeAll(async () => {
-  pebble = await startPebble();
+  pebble = await sharedPebble();
   proxy = await startHostileAcmeProxy(pebble);
   forger = await makeTestCa('Hostile Test CA');
   work = tempDir('issued-check');

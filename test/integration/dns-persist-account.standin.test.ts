@@ -9,14 +9,14 @@ import { dnsAccountLabel } from '../../src/dns/dns-account.js';
 import { startAcmeStandin, type AcmeStandin } from '../support/acme-standin.js';
 import { makeTempHome } from '../support/cli.js';
 import { runMain } from '../support/in-process.js';
-import { setTxtRecord, startPebble, type PebbleInstance } from '../support/pebble.js';
+import { setTxtRecord, sharedPebble, type PebbleInstance } from '../support/pebble.js';
 
 let pebble: PebbleInstance;
 let standin: AcmeStandin;
 let work: string;
 
 beforeAll(async () => {
-  pebble = await startPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
+  pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
   standin = await startAcmeStandin({ pebble });
   work = mkdtempSync(path.join(tmpdir(), 'acmecli-standin-dns-'));
 });

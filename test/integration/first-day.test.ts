@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { runMain } from '../support/in-process.js';
 import { tempDir } from '../support/cert-fixtures.js';
 
@@ -12,7 +12,7 @@ let work: string;
 let key: string;
 
 beforeAll(async () => {
-  pebble = await startPebble({ withChallTestSrv: false });
+  pebble = await sharedPebble({ withChallTestSrv: false });
   work = tempDir('firstday');
   key = path.join(work, 'account.pem');
   expect((await runMain(['key', 'generate', 'ec256', '-o', key])).code).toBe(0);

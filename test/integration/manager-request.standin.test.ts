@@ -4,7 +4,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startManagerStandin, type ManagerStandin } from '../support/manager-standin.js';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { runMain } from '../support/in-process.js';
 import { pairMatches, tempDir } from '../support/cert-fixtures.js';
 
@@ -12,7 +12,7 @@ let pebble: PebbleInstance;
 let manager: ManagerStandin;
 
 beforeAll(async () => {
-  pebble = await startPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' }, withChallTestSrv: false });
+  pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' }, withChallTestSrv: false });
   manager = await startManagerStandin({ pebble });
 }, 120_000);
 afterAll(async () => {

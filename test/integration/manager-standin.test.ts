@@ -6,7 +6,7 @@ import { splitPemChain } from '../../src/certs/certificate.js';
 import { createCsr } from '../../src/certs/csr.js';
 import { generatePrivateKey } from '../../src/keys/generate.js';
 import { startManagerStandin, type ManagerStandin } from '../support/manager-standin.js';
-import { getCertStatusBySerial, startPebble, type PebbleInstance } from '../support/pebble.js';
+import { getCertStatusBySerial, sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { startVaultStandin, type VaultStandin } from '../support/vault-standin.js';
 
 interface Reply {
@@ -73,7 +73,7 @@ let manager: ManagerStandin;
 const ALL: ('create' | 'read' | 'update' | 'delete')[] = ['create', 'read', 'update', 'delete'];
 
 beforeAll(async () => {
-  pebble = await startPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
+  pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
   manager = await startManagerStandin({ pebble });
 });
 afterAll(async () => {

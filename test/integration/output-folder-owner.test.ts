@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, existsSync, lchownSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { startHostileAcmeProxy, type HostileAcmeProxy } from '../support/hostile-acme-proxy.js';
 import { runMain } from '../support/in-process.js';
 import { tempDir } from '../support/cert-fixtures.js';
@@ -16,7 +16,7 @@ let work: string;
 let accountKey: string;
 
 beforeAll(async () => {
-  pebble = await startPebble();
+  pebble = await sharedPebble();
   proxy = await startHostileAcmeProxy(pebble);
   work = tempDir('out-owner');
   accountKey = path.join(work, 'account.pem');

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { startHostileAcmeProxy, type HostileAcmeProxy } from '../support/hostile-acme-proxy.js';
 import { nodeEntry } from '../support/cli.js';
 import { runMain } from '../support/in-process.js';
@@ -31,7 +31,7 @@ function asNobody(args: string[], env: Record<string, string>): Promise<{ code: 
 }
 
 beforeAll(async () => {
-  pebble = await startPebble();
+  pebble = await sharedPebble();
   proxy = await startHostileAcmeProxy(pebble);
   work = tempDir('readonly');
   chmodSync(work, 0o755);

@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { runMain } from '../support/in-process.js';
 import { tempDir } from '../support/cert-fixtures.js';
 
@@ -19,7 +19,7 @@ describe('cert renew --all: the quiet path over lineages that are not due', () =
   let out: string;
   beforeAll(async () => {
     // Validation is not what these tests are about: no responder port that another test file could take first.
-    pebble = await startPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
+    pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
     const work = tempDir('quiet');
     const key = path.join(work, 'account.pem');
     expect((await runMain(['key', 'generate', 'ec256', '-o', key])).code).toBe(0);

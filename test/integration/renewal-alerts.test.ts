@@ -1,7 +1,7 @@
 import { chmodSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { startHostileAcmeProxy, type HostileAcmeProxy } from '../support/hostile-acme-proxy.js';
 import { startNodeExporter, type NodeExporter } from '../support/node-exporter.js';
 import { runMain } from '../support/in-process.js';
@@ -30,7 +30,7 @@ describe('a failing renewal says so: the failure hook, the metrics file through 
   let exporter: NodeExporter;
   beforeAll(async () => {
     // Validation is not what these tests are about: no responder port that another test file could take first.
-    pebble = await startPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
+    pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
     proxy = await startHostileAcmeProxy(pebble);
     exporter = await startNodeExporter();
   });

@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { getRootCertificate, startPebble, type PebbleInstance } from '../support/pebble.js';
+import { getRootCertificate, sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { runMain } from '../support/in-process.js';
 import { tempDir } from '../support/cert-fixtures.js';
 import { startNginx } from '../support/nginx.js';
@@ -16,7 +16,7 @@ let issueText: string;
 const NAME = 'web.example.com';
 
 beforeAll(async () => {
-  pebble = await startPebble();
+  pebble = await sharedPebble();
   const work = tempDir('web');
   out = path.join(work, 'out');
   const key = path.join(work, 'account.pem');

@@ -1,5 +1,6 @@
 /**
- * A private Pebble (and pebble-challtestsrv) per call, on free 127.0.0.1 ports,
+ * A private Pebble (and pebble-challtestsrv) per call, or one per test process for
+ * the files that can share it (sharedPebble), on free 127.0.0.1 ports,
  * with a throwaway TLS certificate that no other running Pebble shares (docs/testing.md). Nothing listens on a
  * fixed port or on 0.0.0.0; everything is stopped by `stop()`, and killed on
  * process exit if a test forgot to.
@@ -374,6 +375,29 @@ export async function startPebble(options: StartPebbleOptions = {}): Promise<Peb
       }
     }
   }
+}
+
+/** What may vary between shared Pebbles: anything else (EAB, config, a DNS server of the test's own) needs startPebble. */
+export type SharedPebbleOptions = Pick<StartPebbleOptions, 'env' | 'withChallTestSrv'>;
+
+const sharedPebbles = new Map<string, Promise<PebbleInstance>>();
+
+/**
+ * The Pebble of this process for these options, started by the first caller and then left running: vitest runs a
+ * worker's test files one after another in one process (isolate: false), so a dozen files share a Pebble instead of
+ * each paying for one. Its stop() does nothing; the process exit kills it. For files that only issue through it (each
+ * with its own account key), count its log lines relative to a before, and do not stop it to play a CA that is down.
+ */
+export function sharedPebble(options: SharedPebbleOptions = {}): Promise<PebbleInstance> {
+  const key = JSON.stringify(options);
+  let started = sharedPebbles.get(key);
+  if (started === undefined) {
+    started = startPebble(options).then((pebble) => ({ ...pebble, stop: async () => {} }));
+    // A failed start is not kept: the next file tries again.
+    started.catch(() => sharedPebbles.delete(key));
+    sharedPebbles.set(key, started);
+  }
+  return started;
 }
 
 async function startOnce(options: StartPebbleOptions): Promise<PebbleInstance> {

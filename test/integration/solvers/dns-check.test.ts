@@ -9,7 +9,7 @@ import { waitUntilServed, type TxtMatcher } from '../../../src/dns-providers/pro
 import { AbortedError, DnsError } from '../../../src/errors.js';
 import { createDnsPersistSolver } from '../../../src/solvers/dns-persist.js';
 import { createHookSolver } from '../../../src/solvers/hook.js';
-import { clearTxtRecord, setTxtRecord, startPebble, type PebbleInstance } from '../../support/pebble.js';
+import { clearTxtRecord, setTxtRecord, sharedPebble, type PebbleInstance } from '../../support/pebble.js';
 
 // pebble-challtestsrv is the DNS server here: a real server on a free 127.0.0.1 port, given as
 // --dns-resolver would give it (it answers for every name, so it stands for the zone's servers).
@@ -23,7 +23,7 @@ const servedWithin = (timeoutMs: number) => (record: { name: string; value: stri
   waitUntilServed({ ...record, resolvers: [server], timeoutMs, signal });
 
 beforeAll(async () => {
-  pebble = await startPebble();
+  pebble = await sharedPebble();
   server = parseServer(pebble.dnsServer, 'test');
   dir = await mkdtemp(join(tmpdir(), 'acmecli-dns-check-'));
 });
