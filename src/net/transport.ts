@@ -79,9 +79,13 @@ export function createHttpTransport(options: TransportOptions): { send: HttpSend
 
   const send: HttpSend = async (req, signal) => {
     const url = parseUrl(req.url, options.allowHttp ?? false);
+    // Loading undici and making the TLS context (first request only) is this process's time, not the server's: the
+    // deadline starts after it, or a loaded machine turns a short --timeout into "no answer" before anything is sent.
+    const { undici, dispatcher } = await load().catch((err: unknown) => {
+      throw classifyNetworkError(err, url, options.caFileOption ?? '--ca-file');
+    });
     const deadline = startDeadline(timeoutMs, signal);
     try {
-      const { undici, dispatcher } = await load();
       const res = await undici.request(url, {
         method: req.method,
         headers: { 'user-agent': options.userAgent, 'accept-language': 'en', ...req.headers },
