@@ -50,11 +50,23 @@ export async function runSyncCycle(given: SyncDeps): Promise<CycleResult> {
   return result;
 }
 
+/** The last list partitioned: the client hands back the same frozen list while the manager's answer is unchanged. */
+let lastPartition: { list: readonly unknown[]; listed: ReturnType<typeof partitionManagerList> } | undefined;
+
+function partitionOf(list: readonly unknown[]): ReturnType<typeof partitionManagerList> {
+  if (lastPartition?.list !== list || !Object.isFrozen(list)) {
+    const listed = partitionManagerList(list);
+    Object.freeze(listed.usable); // shared by the cycles that get this list: nobody may change it
+    lastPartition = { list, listed };
+  }
+  return lastPartition.listed;
+}
+
 /** The manager's list (`all`, as it came) with refused entries reported (every cycle, and otherwise ignored); undefined when there is none this cycle. */
 async function listFromManager(deps: SyncDeps, result: CycleResult): Promise<{ usable: ManagerCertificate[]; all: readonly unknown[] } | undefined> {
   try {
     const all = await deps.manager.listMetadata();
-    const listed = partitionManagerList(all);
+    const listed = partitionOf(all);
     result.reachedManager = true;
     // A refused entry is not deployed, not deleted here or on the manager.
     for (const message of listed.refused) {

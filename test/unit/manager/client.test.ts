@@ -104,6 +104,18 @@ test('pieces of the token anywhere in a success answer are redacted, in nested l
   expect(Object.getPrototypeOf(entry)).toBe(Object.prototype);
 });
 
+test('the same metadata answer twice gives the same frozen list, read once; another answer is read anew', async () => {
+  let list: object[] = [{ domain: 'a.example', issuer: 'pebble', labels: `x=${TOKEN}` }];
+  const h = await harness((_req, res) => goJson(res, 200, list));
+  const first = await h.client.listMetadata();
+  expect(first).toEqual([{ domain: 'a.example', issuer: 'pebble', labels: 'x=<redacted>' }]);
+  expect(Object.isFrozen(first) && Object.isFrozen(first[0])).toBe(true);
+  expect(await h.client.listMetadata()).toBe(first);
+  list = [{ domain: 'b.example', issuer: 'pebble' }];
+  expect(await h.client.listMetadata()).toEqual(list);
+  expect(h.server.requests.length).toBe(3); // one request per call all the same
+});
+
 test('the metadata list comes back with its wire field names', async () => {
   const list = [{ domain: 'a.example', issuer: 'pebble', renewal_days: '20-30', key_type: 'ec256' }, { domain: 'b.example', issuer: 'pebble', name: 'web' }];
   const h = await harness((_req, res) => goJson(res, 200, list));
