@@ -1,14 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { AcmeProblemError } from '../acme/problem.js';
 import { AcmecliError, OwnExitStatusError, UNREACHABLE_CODES, UsageError } from '../errors.js';
-import { addAccountCommands } from '../commands/account.js';
-import { addAgentCommands } from '../commands/agent.js';
-import { addManagerCommands } from '../commands/manager.js';
-import { addCertCommands } from '../commands/cert.js';
-import { addDnsCommands } from '../commands/dns.js';
-import { addKeyCommands } from '../commands/key.js';
-import { addVersionCommand } from '../commands/version.js';
-import { addCompletionCommand } from '../commands/completion.js';
 import { CliContext } from '../cli/context.js';
 import { bindDashValues } from '../cli/dash-values.js';
 import type { CliIO } from '../cli/io.js';
@@ -30,7 +22,7 @@ export interface MainOptions {
 export async function main(argv: readonly string[], io: CliIO, options: MainOptions = {}): Promise<number> {
   const ctx = new CliContext(io);
   options.onContext?.(ctx);
-  const program = buildProgram(ctx);
+  const program = await buildProgram(ctx, argv);
   try {
     await program.parseAsync(bindDashValues(program, argv), { from: 'user' });
     return EXIT.ok;
@@ -45,7 +37,70 @@ export async function main(argv: readonly string[], io: CliIO, options: MainOpti
   }
 }
 
-export function buildProgram(ctx: CliContext): Command {
+type AddCommands = (program: Command, ctx: CliContext) => void;
+
+/**
+ * The command groups in the order --help lists them, each loaded only when a program needs it: a
+ * dynamic import of a literal specifier stays in the one bundle, and esbuild runs the module (and what only it imports)
+ * on the first call, so `acmecli key thumbprint` never loads the agent, the manager client or the
+ * certificate code. `completion` describes the whole program, so it is never loaded alone.
+ */
+const COMMAND_GROUPS: Record<string, () => Promise<AddCommands>> = {
+  account: async () => (await import('../commands/account.js')).addAccountCommands,
+  key: async () => (await import('../commands/key.js')).addKeyCommands,
+  dns: async () => (await import('../commands/dns.js')).addDnsCommands,
+  cert: async () => (await import('../commands/cert.js')).addCertCommands,
+  manager: async () => (await import('../commands/manager.js')).addManagerCommands,
+  agent: async () => (await import('../commands/agent.js')).addAgentCommands,
+  version: async () => (await import('../commands/version.js')).addVersionCommand,
+  completion: async () => (await import('../commands/completion.js')).addCompletionCommand,
+};
+const LOADED_ALONE = new Set(['account', 'key', 'dns', 'cert', 'manager', 'agent', 'version']);
+
+/**
+ * The program: with `argv`, only the command group it names when that is plain to see (global
+ * options, each with its value, then a group name), else every group, as --help, completion, a
+ * mistyped name and the generated references need.
+ */
+export async function buildProgram(ctx: CliContext, argv?: readonly string[]): Promise<Command> {
+  const program = rootProgram(ctx);
+  const named = argv === undefined ? undefined : commandGroupNamed(program, argv);
+  const groups = named !== undefined && LOADED_ALONE.has(named) ? [named] : Object.keys(COMMAND_GROUPS);
+  const adders = await Promise.all(groups.map((name) => COMMAND_GROUPS[name]!()));
+  for (const add of adders) add(program, ctx);
+  // Subcommands inherit the same error handling and output.
+  const io = ctx.io;
+  const inherit = (command: Command) => {
+    for (const sub of command.commands) {
+      sub.exitOverride().configureOutput({ writeOut: (t) => io.writeStdout(t), writeErr: (t) => io.writeStderr(t), outputError: () => undefined });
+      inherit(sub);
+    }
+  };
+  inherit(program);
+  return program;
+}
+
+/**
+ * The group a command line names after global options, or undefined when anything before it is not a
+ * global option of `program` written in full (`-k FILE`, `--key FILE`, `--key=FILE`, `--json`): then
+ * commander sees every group and has the last word, so a shape read wrongly here only costs time.
+ */
+function commandGroupNamed(program: Command, argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('-')) return Object.hasOwn(COMMAND_GROUPS, arg) ? arg : undefined;
+    const [flag, attached] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), true] : [arg, false];
+    const option = program.options.find((o) => o.short === flag || o.long === flag);
+    if (option === undefined) return undefined;
+    if (option.required || option.optional) {
+      if (option.optional) return undefined;
+      if (!attached) i++;
+    } else if (attached) return undefined;
+  }
+  return undefined;
+}
+
+function rootProgram(ctx: CliContext): Command {
   const io = ctx.io;
   const program = new Command('acmecli')
     .description('ACME (RFC 8555) toolkit: accounts, keys, DNS records, certificates, and a deploy agent for ACME Manager. Online commands talk to the CA in --acme-url.')
@@ -81,24 +136,6 @@ Exit status: 0 success, 1 failure, 2 usage error, 3 CA unreachable (network, TLS
   program.configureHelp({ showGlobalOptions: true });
 
   program.hook('preAction', (_root, action) => ctx.configure(action.optsWithGlobals()));
-
-  addAccountCommands(program, ctx);
-  addKeyCommands(program, ctx);
-  addDnsCommands(program, ctx);
-  addCertCommands(program, ctx);
-  addManagerCommands(program, ctx);
-  addAgentCommands(program, ctx);
-  addVersionCommand(program, ctx);
-  addCompletionCommand(program, ctx);
-
-  // Subcommands inherit the same error handling and output.
-  const inherit = (command: Command) => {
-    for (const sub of command.commands) {
-      sub.exitOverride().configureOutput({ writeOut: (t) => io.writeStdout(t), writeErr: (t) => io.writeStderr(t), outputError: () => undefined });
-      inherit(sub);
-    }
-  };
-  inherit(program);
   return program;
 }
 

@@ -27,7 +27,7 @@ function silentIO(): CliIO {
 }
 
 /** The program acmecli runs, built without running anything. */
-export function referenceProgram(): Command {
+export function referenceProgram(): Promise<Command> {
   return buildProgram(new CliContext(silentIO()));
 }
 
@@ -53,8 +53,8 @@ export interface GeneratedFiles {
   install: Record<string, string>;
 }
 
-export function generateReferenceFiles(version: string): GeneratedFiles {
-  const program = referenceProgram();
+export async function generateReferenceFiles(version: string): Promise<GeneratedFiles> {
+  const program = await referenceProgram();
   const doc = describeCommand(program);
   const install: Record<string, string> = {
     'usr/share/man/man1/acmecli.1': renderAcmecliManPage(doc, version),

@@ -31,6 +31,6 @@ test.each([
   ['the value of an option is never taken for a subcommand', ['-k', 'cert', 'cert', 'list'], ['-k', 'cert', 'cert', 'list']],
   ['after --, nothing is touched', ['cert', 'issue', '--', '-d', '-x'], ['cert', 'issue', '--', '-d', '-x']],
   ['a lone - is a value like any other', ['key', 'convert', 'pem', '-o', '-'], ['key', 'convert', 'pem', '-o', '-']],
-] as const)('bindDashValues: %s', (_what, argv, expected) => {
-  expect(bindDashValues(program(), argv)).toEqual(expected);
+] as const)('bindDashValues: %s', async (_what, argv, expected) => {
+  expect(bindDashValues(await program(), argv)).toEqual(expected);
 });

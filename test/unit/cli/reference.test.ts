@@ -8,8 +8,8 @@ import { describeCommand, flattenCommands } from '../../../src/cli/reference/mod
 import { repoRoot } from '../../support/cli.js';
 import { runMain } from '../../support/in-process.js';
 
-const generated = generateReferenceFiles('9.9.9');
-const commands = flattenCommands(describeCommand(referenceProgram()));
+const generated = await generateReferenceFiles('9.9.9');
+const commands = flattenCommands(describeCommand(await referenceProgram()));
 const committed = readFileSync(path.join(repoRoot, CLI_REFERENCE_PATH), 'utf8');
 
 test('the command tree has every command group, and leaves under them', () => {
