@@ -7,7 +7,7 @@ import { planIssue, positiveNumber, type FallbackSpec, type IssueOptions, type P
 import type { LineageOutcome } from '../issuance/lineage-runner.js';
 import { issueLineage, renewLineages, type RunEdges } from '../issuance/cert-runs.js';
 import { runVerdict } from '../issuance/run-verdict.js';
-import { KEY_COMPROMISE, currentVersion } from '../issuance/renewal-decision.js';
+import { KEY_COMPROMISE } from '../issuance/renewal-decision.js';
 import { LineageStore, checkLineageName, type LineageRecord, type SolverSpec } from '../state/lineage-store.js';
 import { describeStateHomeRule } from '../state/home.js';
 import { assertOutputFolderWritable } from '../state/writable-folder.js';
@@ -15,7 +15,7 @@ import { webServerLines } from '../issuance/output-files.js';
 import { expiringWithin, lineageSummary } from '../issuance/lineage-summary.js';
 import { deleteLineage } from '../issuance/delete-lineage.js';
 import { namesLineageNotFile, parseRevocationReason, revokeTarget } from '../issuance/revoke.js';
-import { readCertificateFile } from '../issuance/certificate-file.js';
+import { issuedLineage, showCertificateFile } from '../issuance/certificate-file.js';
 import { askRenewalInfo } from '../issuance/renewal-info.js';
 import type { CliContext } from '../cli/context.js';
 import { eabByDirectoryFromOptions } from '../cli/eab-options.js';
@@ -91,26 +91,8 @@ export async function deleteAction(ctx: CliContext, name: string, options: { rem
 
 export async function showAction(ctx: CliContext, file: string): Promise<void> {
   // A file wins; otherwise the argument names a lineage, shown with its stored settings.
-  if (namesLineageNotFile(file)) {
-    const record = await new LineageStore(ctx.stateHome).read(file);
-    if (!record || !currentVersion(record)) throw new UsageError(`${file}: no such file, and no lineage of that name (see acmecli cert list)`);
-    return showLineage(ctx, record);
-  }
-  const { chain, info } = await readCertificateFile(file);
-  const result = {
-    file,
-    subject: info.subject,
-    dnsNames: info.dnsNames,
-    ipAddresses: info.ipAddresses,
-    issuer: info.issuer,
-    notBefore: info.notBefore.toISOString(),
-    notAfter: info.notAfter.toISOString(),
-    daysLeft: Math.floor((info.notAfter.getTime() - Date.now()) / 86_400_000),
-    serial: info.serialHex,
-    sha256Fingerprint: info.sha256Fingerprint,
-    ariCertId: info.ariCertId ?? null,
-    chainLength: chain.length,
-  };
+  if (namesLineageNotFile(file)) return showLineage(ctx, (await issuedLineage(new LineageStore(ctx.stateHome), file)).record);
+  const result = await showCertificateFile(file, new Date());
   ctx.output.result(result, (r) => [
     `Subject:      ${r.subject}`,
     `Names:        ${[...r.dnsNames, ...r.ipAddresses].join(', ')}`,

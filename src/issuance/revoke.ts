@@ -7,8 +7,8 @@ import type { AccountKey } from '../keys/account-key.js';
 import { findPemBlocks } from '../keys/pem.js';
 import { namesExistingFile } from '../state/read-file.js';
 import type { LineageRecord, LineageStore, LineageVersion } from '../state/lineage-store.js';
-import { readCertificateFile } from './certificate-file.js';
-import { currentVersion, lineageStatus, markRevoked } from './renewal-decision.js';
+import { issuedLineage, readCertificateFile } from './certificate-file.js';
+import { lineageStatus, markRevoked } from './renewal-decision.js';
 
 /** What revoking reads from outside: the state, the default CA and account, the keys, a step to watch. */
 export interface RevokeEdges {
@@ -44,9 +44,7 @@ export async function revokeTarget(target: string, options: { reason: number | u
   let file = target;
   let owner: { record: LineageRecord; version: LineageVersion } | undefined;
   if (namesLineageNotFile(target)) {
-    const record = await store.read(target);
-    const current = record && currentVersion(record);
-    if (!record || !current) throw new UsageError(`${target}: no such file, and no lineage of that name (see acmecli cert list)`);
+    const { record, current } = await issuedLineage(store, target);
     owner = { record, version: current };
     file = store.versionFiles(record.config.name, current.number, current.hasKey).certificate;
   }
