@@ -13,6 +13,8 @@ import type { CliContext } from '../cli/context.js';
 import { confirmOrFail } from '../cli/prompt.js';
 import { createAccountFor } from '../accounts/create-account.js';
 import { eabFromOptions } from '../cli/eab-options.js';
+import { LineageFailedError } from '../errors.js';
+import { EXIT } from '../cli/exit-status.js';
 
 export function addAccountCommands(program: Command, ctx: CliContext): void {
   const group = program.command('account').description('ACME account operations (online: talk to the CA)');
@@ -114,21 +116,25 @@ Examples:
       const newKey = await readAccountKeyFile(newKeyPath, (w) => ctx.output.warn(w));
       const account = await withAccountHint(ctx, () => ctx.account());
       const { newThumbprint } = await rolloverToKey(ctx.directoryUrl, await ctx.client(), account, newKey, ctx.accountKeeping());
-      const { moved: lineagesMoved, configs } = await moveLineagesToAccountKey(new LineageStore(ctx.stateHome), ctx.directoryUrl,
-        resolve(ctx.io.cwd, ctx.globals.key ?? ctx.io.env.ACMECLI_KEY ?? ''), resolve(ctx.io.cwd, newKeyPath));
+      const oldKeyFile = resolve(ctx.io.cwd, ctx.globals.key ?? ctx.io.env.ACMECLI_KEY ?? '');
+      const newKeyFile = resolve(ctx.io.cwd, newKeyPath);
+      const { moved: lineagesMoved, notMoved: lineagesNotMoved, configs } = await moveLineagesToAccountKey(new LineageStore(ctx.stateHome), ctx.directoryUrl, oldKeyFile, newKeyFile);
       const republish = persistNamesToRepublish(configs, (await ctx.cache.findDirectory(ctx.directoryUrl).catch(() => undefined))?.directory.meta);
-      const result = { accountUrl: account.url, oldThumbprint: account.thumbprint, newThumbprint, newKeyFile: newKeyPath, lineagesMoved, republish };
+      const result = { accountUrl: account.url, oldThumbprint: account.thumbprint, newThumbprint, newKeyFile: newKeyPath, lineagesMoved, lineagesNotMoved, republish };
       ctx.output.result(result, (r) => [
         `Account ${r.accountUrl} now uses the key in ${r.newKeyFile}.`,
         `Old thumbprint: ${r.oldThumbprint}`,
         `New thumbprint: ${r.newThumbprint}`,
         ...(r.lineagesMoved.length ? [`Lineages now renewing with the new key: ${r.lineagesMoved.join(', ')}`] : []),
+        ...r.lineagesNotMoved.map((n) => `${n.name}: NOT moved to the new key (${n.reason}); it still renews with ${oldKeyFile}, which has no account now: once that run has ended, put the new key there (install -m 600 ${newKeyFile} ${oldKeyFile})`),
         'From now on pass -k with the new key; update stateless http-01 configurations with the new thumbprint.',
         ...(r.republish.length
           ? [`The dns-persist-01 records of ${r.republish.join(', ')} hash the old thumbprint (draft 02): republish them with`,
               `  acmecli -k ${r.newKeyFile} dns publish ${r.republish.join(' ')} --dns rfc2136   (or print them: dns records)`]
           : ['If you published draft-02 dns-persist-01 records (they hash the thumbprint), republish them: acmecli -k NEWKEY dns publish ZONE... --dns rfc2136']),
       ]);
+      // The rollover is done and cannot be repeated: exit 1 so that a script sees the lineages left to fix.
+      if (lineagesNotMoved.length) throw new LineageFailedError(`${lineagesNotMoved.length} lineage(s) still name the old key: ${lineagesNotMoved.map((n) => n.name).join(', ')}`, { exitCode: EXIT.failure });
     });
 
   group.command('deactivate')
