@@ -29,7 +29,8 @@ export async function main(argv: readonly string[], io: CliIO, options: MainOpti
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
-      return reportError(ctx, new UsageError(err.message.replace(/^error:\s*/i, '')), argv);
+      // Commander puts its suggestion on a second line ("…\n(Did you mean key?)"): one line, as every error.
+      return reportError(ctx, new UsageError(err.message.replace(/^error:\s*/i, '').replace(/\s*\n\s*/g, ' ')), argv);
     }
     return reportError(ctx, err, argv);
   } finally {

@@ -98,6 +98,8 @@ describe('usage errors: exit 2, one line', () => {
     [['-a', 'letsencrypt-stagin', 'account', 'show'], /unknown --acme-url keyword "letsencrypt-stagin"/],
     [['-a', 'http://127.0.0.1:9/dir', 'account', 'show'], /must be https:\/\/ \(RFC 8555 §6\.1\)/],
     [['account', 'frobnicate'], /unknown command 'frobnicate'/],
+    // Commander's suggestion joins the line, not as an escaped \n.
+    [['kye', 'generate'], /^acmecli: unknown command 'kye' \(Did you mean key\?\) \(see --help\)$/m],
     [['key', 'generate', 'ec999', '-o', 'x'], /value 'ec999' is invalid for argument 'type'. Allowed choices are ec256/],
     [['key', 'generate', 'ec256'], /required option '-o, --output <file>' not specified/],
     [['account', 'update', 'mailto:a@example.com', 'clear'], /`clear` must be given alone/],
