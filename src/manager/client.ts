@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { startDeadline } from '../net/deadline.js';
 import type { HttpRequest, HttpResponse, HttpSend } from '../net/transport.js';
 import { AcmecliError, BadResponseError, NetworkError, TimeoutError, TlsError, UsageError } from '../errors.js';
@@ -125,17 +126,19 @@ export class ManagerClient {
     const res = await this.#request(call, options.signal);
     // An agent in sync is sent the same list every cycle: the same bytes give the list read last time
     // (frozen, so no caller can have changed it), not a new parse and redaction of 5,000 entries.
-    if (this.#lastList && Buffer.compare(res.body, this.#lastList.body) === 0) return this.#lastList.list;
+    // By its SHA-256, not a copy of the bytes: 4.4 MiB for 5,000 certificates, held for the agent's lifetime.
+    const digest = hash('sha256', res.body);
+    if (this.#lastList?.digest === digest) return this.#lastList.list;
     const json = this.#parse(res, call);
     if (json === null) return [];
     if (!Array.isArray(json) || !json.every(isObject)) throw new BadResponseError(`${call.operation}: the answer is not a list of certificates`);
     const list = deepFreeze(json as unknown as ManagerCertificate[]);
-    this.#lastList = { body: Buffer.from(res.body), list };
+    this.#lastList = { digest, list };
     return list;
   }
 
-  /** The last metadata list and the bytes it was read from. */
-  #lastList: { body: Buffer; list: readonly ManagerCertificate[] } | undefined;
+  /** The last metadata list and the SHA-256 of the bytes it was read from. */
+  #lastList: { digest: string; list: readonly ManagerCertificate[] } | undefined;
 
   /** `GET /certificate/{name}` or `GET /certificate/{issuer}/{domain}`: the certificate with its PEM. */
   async getCertificate(ref: CertificateRef, options: CallOptions = {}): Promise<CertMap> {
