@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Installs the .deb as root: run by .ci/run after `npm run package` (vitest.release.config.ts).
     exclude: ['test/release/**', '**/node_modules/**'],
-    // The process-wide set-up of src/entry/run.ts (the Reflect shim), which in-process tests bypass.
+    // The tests' process-wide set-up: the Reflect shim their fixture library, @peculiar/x509, needs.
     setupFiles: ['test/support/process-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -498,7 +498,7 @@ async function loadStandin(ctx) {
   await esbuild.build({
     entryPoints: {
       'manager-standin': path.join(ctx.root, 'test', 'support', 'manager-standin.ts'),
-      'reflect-metadata-shim': path.join(ctx.root, 'src', 'certs', 'reflect-metadata-shim.ts'),
+      'reflect-metadata-shim': path.join(ctx.root, 'test', 'support', 'reflect-metadata-shim.ts'),
     },
     bundle: true,
     platform: 'node',
@@ -510,8 +510,8 @@ async function loadStandin(ctx) {
     absWorkingDir: ctx.root,
   });
   // With the npm packages external, their imports are evaluated before any bundled
-  // code, so the Reflect shim that @peculiar/x509 needs (src/certs/x509.ts imports it
-  // first) is loaded on its own beforehand.
+  // code, so the Reflect shim that @peculiar/x509 needs (the stand-in reaches it through
+  // test/support/x509.ts) is loaded on its own beforehand.
   await import(pathToFileURL(path.join(outdir, 'reflect-metadata-shim.js')).href);
   return import(pathToFileURL(path.join(outdir, 'manager-standin.js')).href);
 }

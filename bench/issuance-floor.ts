@@ -9,7 +9,6 @@
 // { id, ms, code, stderr }: ms is performance.now() around main(), so it holds the
 // whole command (directory, order, challenge, finalize, download, files written,
 // solver closed), like the executable's spawn-to-exit time minus the process.
-import '../src/certs/reflect-metadata-shim.js';
 import { main } from '../src/entry/main.js';
 import type { CliIO } from '../src/cli/io.js';
 

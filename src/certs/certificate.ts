@@ -1,13 +1,12 @@
 import { createHash, createPublicKey, X509Certificate as NodeX509Certificate, type KeyObject } from 'node:crypto';
 import { BadResponseError } from '../errors.js';
-import { certificateSerialContent } from './der.js';
-import { normaliseIpAddress } from './identifiers.js';
+import { formatIpAddress } from './identifiers.js';
 import { encodePem, findPemBlocks } from '../keys/pem.js';
-import { x509 } from './x509.js';
+import { GENERAL_NAME_KINDS, OID, formatName, nameField, readAuthorityKeyIdentifier, readCertificateFields, readGeneralNames, type CertificateFields } from './x509-der.js';
 
 /** What `cert show`, renewal and ARI need from a certificate. Hex is lowercase without colons. */
 export interface CertificateInfo {
-  /** RFC 4514-style distinguished names as @peculiar/x509 writes them: 'CN=example.com'. */
+  /** RFC 4514-style distinguished names, RDNs in encoded order: 'CN=example.com'. */
   subject: string;
   issuer: string;
   subjectCommonName: string | undefined;
@@ -60,36 +59,38 @@ export function splitPemChain(text: string): string[] {
  */
 export function describeCertificate(pemOrDer: string | Uint8Array, source = 'the certificate'): CertificateInfo {
   const der = certificateDer(pemOrDer, source);
-  let cert: InstanceType<typeof x509.X509Certificate>;
-  let serial: Uint8Array;
+  let fields: CertificateFields;
+  let node: NodeX509Certificate;
   let spki: Buffer;
   try {
-    cert = new x509.X509Certificate(der);
-    serial = certificateSerialContent(der);
-    spki = new NodeX509Certificate(der).publicKey.export({ type: 'spki', format: 'der' });
+    node = new NodeX509Certificate(der);
+    fields = readCertificateFields(der);
+    spki = node.publicKey.export({ type: 'spki', format: 'der' });
   } catch {
     throw new BadResponseError(`${source} cannot be parsed as an X.509 certificate`);
   }
+  const serial = fields.serial;
 
   const dnsNames: string[] = [];
   const ipAddresses: string[] = [];
-  const san = readExtension(() => cert.getExtension(x509.SubjectAlternativeNameExtension), source, 'subjectAltName');
-  for (const name of san?.names.items ?? []) {
-    if (name.type === 'dns') dnsNames.push(name.value.toLowerCase());
-    if (name.type === 'ip') ipAddresses.push(normaliseIpAddress(name.value) ?? name.value);
+  const san = readExtension(fields, OID.subjectAltName, readGeneralNames, source, 'subjectAltName');
+  for (const name of san ?? []) {
+    const kind = GENERAL_NAME_KINDS[name.tag];
+    if (kind === 'dns') dnsNames.push(Buffer.from(name.content).toString('latin1').toLowerCase());
+    if (kind === 'ip') ipAddresses.push(formatIpAddress(name.content) ?? Buffer.from(name.content).toString('hex'));
   }
-  const aki = readExtension(() => cert.getExtension(x509.AuthorityKeyIdentifierExtension), source, 'authorityKeyIdentifier');
-  const keyIdentifier = aki?.keyId === undefined ? undefined : Buffer.from(aki.keyId, 'hex');
+  const aki = readExtension(fields, OID.authorityKeyIdentifier, readAuthorityKeyIdentifier, source, 'authorityKeyIdentifier');
+  const keyIdentifier = aki === undefined ? undefined : Buffer.from(aki);
 
   return {
-    subject: cert.subject,
-    issuer: cert.issuer,
-    subjectCommonName: cert.subjectName.getField('CN')[0],
-    issuerCommonName: cert.issuerName.getField('CN')[0],
+    subject: formatName(fields.subject),
+    issuer: formatName(fields.issuer),
+    subjectCommonName: nameField(fields.subject, OID.commonName)[0],
+    issuerCommonName: nameField(fields.issuer, OID.commonName)[0],
     dnsNames,
     ipAddresses,
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
+    notBefore: node.validFromDate,
+    notAfter: node.validToDate,
     serialHex: serialHex(serial),
     sha256Fingerprint: createHash('sha256').update(der).digest('hex'),
     authorityKeyIdentifier: keyIdentifier?.toString('hex'),
@@ -147,7 +148,8 @@ export function chainIssuerNames(chainPem: string): ChainIssuerNames {
   if (certificates.length === 0) throw new BadResponseError('the certificate chain holds no certificate');
   const issuerCommonNames = certificates.map((pem, index) => {
     try {
-      return new x509.X509Certificate(pem).issuerName.getField('CN')[0];
+      const der = findPemBlocks(pem)[0]?.der;
+      return nameField(readCertificateFields(der ?? new Uint8Array(0)).issuer, OID.commonName)[0];
     } catch {
       throw new BadResponseError(`certificate ${index + 1} of the chain cannot be parsed as an X.509 certificate`);
     }
@@ -164,9 +166,12 @@ function certificateDer(pemOrDer: string | Uint8Array, source: string): Uint8Arr
   return block.der;
 }
 
-function readExtension<T>(read: () => T | null, source: string, name: string): T | undefined {
+/** The first extension `oid`, read by `read`; undefined without one. */
+function readExtension<T>(fields: CertificateFields, oid: string, read: (value: Uint8Array) => T, source: string, name: string): T | undefined {
+  const extension = fields.extensions.find((candidate) => candidate.oid === oid);
+  if (extension === undefined) return undefined;
   try {
-    return read() ?? undefined;
+    return read(extension.value);
   } catch {
     throw new BadResponseError(`${source} has a ${name} extension that cannot be parsed`);
   }

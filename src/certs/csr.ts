@@ -1,12 +1,14 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { KeyError, UsageError, isAcmecliError } from '../errors.js';
 import { CERT_KEY_TYPES, certKeyTypeOf, type CertKeyTypeName, type CertKeyTypeSpec } from './cert-key-types.js';
 import { concatBytes, encodeTlv } from './der.js';
-import { ipAddressBytes, normaliseIpAddress, parseIdentifier, type Identifier } from './identifiers.js';
+import {
+  GENERAL_NAME_KINDS, OID, encodeAlgorithmIdentifier, encodeCommonNameOnly, encodeCsrInfo, encodeSigned, nameField, readCsrFields, readGeneralNames, type CsrFields,
+} from './x509-der.js';
+import { formatIpAddress, ipAddressBytes, parseIdentifier, type Identifier } from './identifiers.js';
+import { printableLine } from '../printable.js';
 import { encodePem, findPemBlocks } from '../keys/pem.js';
-import { nodeCrypto, x509 } from './x509.js';
 
-const SUBJECT_ALT_NAME_OID = '2.5.29.17';
 /** RFC 5280 Appendix A: ub-common-name INTEGER ::= 64. */
 const MAX_COMMON_NAME_LENGTH = 64;
 /** GeneralName CHOICE tags (RFC 5280 §4.2.1.6), context-specific and implicit: dNSName [2] IA5String, iPAddress [7] OCTET STRING. */
@@ -44,27 +46,33 @@ export async function createCsr(privateKey: KeyObject, identifiers: readonly Ide
   if (names.length === 0) throw new UsageError('a certificate request needs at least one DNS name or IP address');
 
   const firstDnsName = names.find((identifier) => identifier.type === 'dns')?.value;
-  const subjectName = firstDnsName !== undefined && firstDnsName.length <= MAX_COMMON_NAME_LENGTH ? [{ CN: [firstDnsName] }] : [];
-  const subjectAltName = new x509.Extension(SUBJECT_ALT_NAME_OID, subjectName.length === 0, encodeSubjectAltName(names));
+  const commonName = firstDnsName !== undefined && firstDnsName.length <= MAX_COMMON_NAME_LENGTH ? firstDnsName : undefined;
+  const subjectAltName = { oid: OID.subjectAltName, critical: commonName === undefined, value: encodeSubjectAltName(names) };
 
-  const importAlgorithm =
-    spec.kty === 'EC' ? { name: 'ECDSA', namedCurve: spec.curve } : { name: 'RSASSA-PKCS1-v1_5', hash: spec.csrHash };
-  const keys = {
-    privateKey: privateKey.toCryptoKey(importAlgorithm, false, ['sign']),
-    publicKey: createPublicKey(privateKey).toCryptoKey(importAlgorithm, true, ['verify']),
-  };
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create(
-    {
-      name: subjectName,
-      extensions: [subjectAltName],
-      signingAlgorithm: { name: importAlgorithm.name, hash: spec.csrHash },
-      keys,
-    },
-    nodeCrypto,
-  );
-  const der = new Uint8Array(csr.rawData);
+  const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+  const info = encodeCsrInfo(encodeCommonNameOnly(commonName), spki, [subjectAltName]);
+  const signing = CSR_SIGNING[spec.kty][spec.csrHash];
+  // ECDSA signatures in X.509 are the DER SEQUENCE { r, s } (RFC 5480 §2.2.3), node's default encoding.
+  const signature = sign(signing.hash, info, privateKey);
+  const der = encodeSigned(info, encodeAlgorithmIdentifier(signing.oid, spec.kty === 'RSA'), signature);
   return { der, pem: encodePem('CERTIFICATE REQUEST', der) };
 }
+
+/** The signatureAlgorithm of our own requests (RFC 5758 §3.2, RFC 4055 §5), by key family and hash. */
+const CSR_SIGNING = {
+  EC: { 'SHA-256': { oid: '1.2.840.10045.4.3.2', hash: 'sha256' }, 'SHA-384': { oid: '1.2.840.10045.4.3.3', hash: 'sha384' } },
+  RSA: { 'SHA-256': { oid: '1.2.840.113549.1.1.11', hash: 'sha256' }, 'SHA-384': { oid: '1.2.840.113549.1.1.12', hash: 'sha384' } },
+} as const;
+
+/**
+ * The signature algorithms a `--csr` file may be signed with, and the hash each verifies with
+ * (null: the algorithm has its own, Ed25519). ECDSA and PKCS#1 v1.5 take no parameters but NULL.
+ */
+const CSR_VERIFY_HASHES: Readonly<Record<string, string | null>> = {
+  '1.2.840.10045.4.1': 'sha1', '1.2.840.10045.4.3.2': 'sha256', '1.2.840.10045.4.3.3': 'sha384', '1.2.840.10045.4.3.4': 'sha512',
+  '1.2.840.113549.1.1.5': 'sha1', '1.2.840.113549.1.1.11': 'sha256', '1.2.840.113549.1.1.12': 'sha384', '1.2.840.113549.1.1.13': 'sha512',
+  '1.3.101.112': null,
+};
 
 /** SubjectAltName's extnValue: GeneralNames ::= SEQUENCE OF GeneralName. */
 function encodeSubjectAltName(identifiers: readonly Identifier[]): Uint8Array {
@@ -97,15 +105,24 @@ export interface ParsedCsr {
  */
 export async function parseCsr(pemOrDer: string | Uint8Array, source: string): Promise<ParsedCsr> {
   const der = csrDer(pemOrDer, source);
-  let csr: InstanceType<typeof x509.Pkcs10CertificateRequest>;
+  let csr: CsrFields;
   try {
-    csr = new x509.Pkcs10CertificateRequest(der);
+    csr = readCsrFields(der);
   } catch {
     throw new UsageError(`${source} is not a certificate request (PKCS#10 in PEM or DER); the file is damaged or of another kind`);
   }
+  let publicKey: KeyObject | undefined;
+  try {
+    publicKey = createPublicKey({ key: Buffer.from(csr.spki), format: 'der', type: 'spki' });
+  } catch {
+    publicKey = undefined;
+  }
+  const hash = CSR_VERIFY_HASHES[csr.signatureAlgorithm];
+  const parametersAllowed = csr.signatureParameters === undefined || (Buffer.from(csr.signatureParameters).equals(Buffer.from([0x05, 0x00])) && hash !== null);
   let isSignatureValid: boolean;
   try {
-    isSignatureValid = await csr.verify(nodeCrypto);
+    if (publicKey === undefined || hash === undefined || !parametersAllowed) throw new Error('unsupported');
+    isSignatureValid = verify(hash, csr.info, publicKey, csr.signature);
   } catch {
     throw new UsageError(`${source}: the certificate request's signature cannot be checked (unsupported key or signature algorithm)`);
   }
@@ -113,12 +130,6 @@ export async function parseCsr(pemOrDer: string | Uint8Array, source: string): P
     throw new UsageError(`${source}: the certificate request's signature does not verify; the file was altered or signed with another key`);
   }
 
-  let publicKey: KeyObject;
-  try {
-    publicKey = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' });
-  } catch {
-    throw new UsageError(`${source}: the certificate request's public key cannot be read`);
-  }
   let keyType: CertKeyTypeName | undefined;
   try {
     keyType = certKeyTypeOf(publicKey, source);
@@ -147,37 +158,39 @@ function csrDer(pemOrDer: string | Uint8Array, source: string): Uint8Array {
   return request.der;
 }
 
-function csrIdentifiers(csr: InstanceType<typeof x509.Pkcs10CertificateRequest>, source: string): Identifier[] {
+function csrIdentifiers(csr: CsrFields, source: string): Identifier[] {
   const inSource = (err: unknown): never => {
     if (isAcmecliError(err)) throw new UsageError(`${source}: ${err.message}`);
     throw err;
   };
   const identifiers: Identifier[] = [];
-  const extension = csr.getExtension(SUBJECT_ALT_NAME_OID);
-  if (extension !== null) {
-    let names: readonly { type: string; value: string }[];
+  const extension = csr.extensions.find((candidate) => candidate.oid === OID.subjectAltName);
+  if (extension !== undefined) {
+    let names: ReturnType<typeof readGeneralNames>;
     try {
-      names = new x509.SubjectAlternativeNameExtension(extension.rawData).names.items;
+      names = readGeneralNames(extension.value);
     } catch {
       throw new UsageError(`${source}: the certificate request's subjectAltName cannot be read`);
     }
     for (const name of names) {
-      if (name.type === 'dns') {
+      const kind = GENERAL_NAME_KINDS[name.tag] ?? `[${name.tag}]`;
+      if (kind === 'dns') {
         try {
-          identifiers.push(parseIdentifier(name.value));
+          identifiers.push(parseIdentifier(Buffer.from(name.content).toString('latin1')));
         } catch (err) {
           inSource(err);
         }
-      } else if (name.type === 'ip') {
-        const value = normaliseIpAddress(name.value);
-        if (value === undefined) throw new UsageError(`${source}: the certificate request has an invalid IP address (${name.value})`);
+      } else if (kind === 'ip') {
+        const value = formatIpAddress(name.content);
+        if (value === undefined) throw new UsageError(`${source}: the certificate request has an invalid IP address (${name.content.length} bytes)`);
         identifiers.push({ type: 'ip', value });
       } else {
-        throw new UsageError(`${source} asks for the ${name.type} name ${name.value}; ACME certificates hold only DNS names and IP addresses`);
+        const shown = kind === 'email' || kind === 'uri' ? ` ${printableLine(Buffer.from(name.content).toString('latin1'))}` : '';
+        throw new UsageError(`${source} asks for the ${kind} name${shown}; ACME certificates hold only DNS names and IP addresses`);
       }
     }
   }
-  for (const commonName of csr.subjectName.getField('CN')) {
+  for (const commonName of nameField(csr.subject, OID.commonName)) {
     try {
       identifiers.push(parseIdentifier(commonName));
     } catch (err) {

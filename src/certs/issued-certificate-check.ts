@@ -3,10 +3,9 @@
 import { X509Certificate as NodeX509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import { BadResponseError } from '../errors.js';
 import { printableLine as printable } from '../printable.js';
-import { readTlv } from './der.js';
 import { encodePem } from '../keys/pem.js';
 import { formatIpAddress, normaliseIpAddress, type Identifier } from './identifiers.js';
-import { x509 } from './x509.js';
+import { GENERAL_NAME_KINDS, OID, nameField, readCertificateFields, readGeneralNames, type CertificateFields } from './x509-der.js';
 
 /** How far a certificate's notBefore may lie ahead of our clock: CAs backdate, but clocks drift both ways. */
 export const NOT_BEFORE_SKEW_MS = 5 * 60_000;
@@ -79,7 +78,7 @@ export function checkIssuedCertificate(text: IssuedCertificateText, expected: Is
     throw refuse(`it is for another public key than the one ${expected.askedIn} was made with`);
   }
 
-  const names = certificateNames(leaf.peculiar);
+  const names = certificateNames(leaf.fields);
   if ('problem' in names) throw refuse(names.problem);
   const wanted = [...new Set(expected.identifiers.map(nameKey))];
   const got = names.san;
@@ -91,8 +90,8 @@ export function checkIssuedCertificate(text: IssuedCertificateText, expected: Is
     throw refuse(`its subject CN ${printable(cn)} is not one of the names ${expected.askedIn} was for (${listOrNone(wanted)})`);
   }
 
-  const notBefore = leaf.peculiar.notBefore;
-  const notAfter = leaf.peculiar.notAfter;
+  const notBefore = leaf.node.validFromDate;
+  const notAfter = leaf.node.validToDate;
   const nowMs = expected.now.getTime();
   if (notBefore.getTime() > nowMs + NOT_BEFORE_SKEW_MS) throw refuse(`it is not valid before ${notBefore.toISOString()} (now is ${expected.now.toISOString()})`);
   if (nowMs >= notAfter.getTime()) throw refuse(`it expired at ${notAfter.toISOString()} (now is ${expected.now.toISOString()})`);
@@ -132,12 +131,12 @@ function strictPemCertificates(text: string, what: string): { ders: Uint8Array[]
 
 interface ParsedCertificate {
   node: NodeX509Certificate;
-  peculiar: x509.X509Certificate;
+  fields: CertificateFields;
 }
 
 function parse(der: Uint8Array): ParsedCertificate | undefined {
   try {
-    return { node: new NodeX509Certificate(der), peculiar: new x509.X509Certificate(der) };
+    return { node: new NodeX509Certificate(der), fields: readCertificateFields(der) };
   } catch {
     return undefined;
   }
@@ -145,45 +144,36 @@ function parse(der: Uint8Array): ParsedCertificate | undefined {
 
 type Names = { san: string[]; others: string[]; commonName: string | undefined } | { problem: string };
 
-const SUBJECT_ALT_NAME_OID = '2.5.29.17';
-/** GeneralName CHOICE tags (RFC 5280 §4.2.1.6), context-specific: what each kind is called in a refusal. */
-const GENERAL_NAME_KINDS: Record<number, string> = {
-  0xa0: 'otherName', 0x81: 'email', 0x82: 'dns', 0xa3: 'x400Address', 0xa4: 'directoryName', 0xa5: 'ediPartyName', 0x86: 'uri', 0x87: 'ip', 0x88: 'registeredID',
-};
-
 /**
  * subjectAltName as canonical keys (`dns:` lowercased, `ip:` RFC 5952), every
  * other kind of name apart. Read from the DER itself: the IP address bytes are
  * compared as bytes, never through a library's text form of them.
  */
-function certificateNames(cert: x509.X509Certificate): Names {
-  const extensions = cert.extensions.filter((extension) => extension.type === SUBJECT_ALT_NAME_OID);
+function certificateNames(fields: CertificateFields): Names {
+  const extensions = fields.extensions.filter((extension) => extension.oid === OID.subjectAltName);
   if (extensions.length > 1) return { problem: 'it has more than one subjectAltName extension' };
   const san: string[] = [];
   const others: string[] = [];
   const [extension] = extensions;
   if (extension) {
-    const bytes = new Uint8Array(extension.value);
+    let names;
     try {
-      const names = readTlv(bytes, 0);
-      if (names.tag !== 0x30 || names.end !== bytes.length) throw new Error('not one SEQUENCE');
-      for (let at = names.contentStart; at < names.end; ) {
-        const name = readTlv(bytes, at);
-        const content = bytes.subarray(name.contentStart, name.end);
-        const kind = GENERAL_NAME_KINDS[name.tag] ?? `[${name.tag}]`;
-        if (kind === 'dns') san.push(`dns:${Buffer.from(content).toString('latin1').toLowerCase()}`);
-        else if (kind === 'ip') {
-          const ip = formatIpAddress(content);
-          if (ip === undefined) return { problem: `its subjectAltName holds an IP address of ${content.length} bytes` };
-          san.push(`ip:${ip}`);
-        } else others.push(kind === 'email' || kind === 'uri' ? `${kind}:${Buffer.from(content).toString('latin1')}` : `a ${kind} name`);
-        at = name.end;
-      }
+      names = readGeneralNames(extension.value);
     } catch {
       return { problem: 'its subjectAltName cannot be parsed' };
     }
+    for (const name of names) {
+      const content = name.content;
+      const kind = GENERAL_NAME_KINDS[name.tag] ?? `[${name.tag}]`;
+      if (kind === 'dns') san.push(`dns:${Buffer.from(content).toString('latin1').toLowerCase()}`);
+      else if (kind === 'ip') {
+        const ip = formatIpAddress(content);
+        if (ip === undefined) return { problem: `its subjectAltName holds an IP address of ${content.length} bytes` };
+        san.push(`ip:${ip}`);
+      } else others.push(kind === 'email' || kind === 'uri' ? `${kind}:${Buffer.from(content).toString('latin1')}` : `a ${kind} name`);
+    }
   }
-  const commonNames = cert.subjectName.getField('CN');
+  const commonNames = nameField(fields.subject, OID.commonName);
   if (commonNames.length > 1) return { problem: 'its subject has more than one CN' };
   return { san, others, commonName: commonNames[0] };
 }

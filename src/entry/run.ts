@@ -1,12 +1,6 @@
 // Process-wide side effects live here, in the process entry, and nowhere else: importing any other
 // module of src/ leaves the process as it found it (test/unit/layering.test.ts checks that).
 //
-// The global Reflect gets the metadata API. @peculiar/x509 loads tsyringe, which throws at load time
-// unless Reflect.getMetadata exists, and acmecli carries no reflect-metadata dependency: the shim adds
-// the three functions tsyringe uses, only when they are absent. It must run before anything loads
-// @peculiar/x509, hence the first import. (Tests, which skip this entry, get it from vitest's setup
-// file, test/support/process-setup.ts.)
-import '../certs/reflect-metadata-shim.js';
 import { setFlagsFromString } from 'node:v8';
 import { runStart } from './run-start.js';
 

@@ -1,11 +1,12 @@
-import { createHash, randomBytes, webcrypto } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer, type SecureContext } from 'node:tls';
 
 import type { ChallengeSolver, ChallengeTask } from '../acme/solver.js';
 import type { Identifier } from '../acme/types.js';
 import { ipAddressBytes } from '../certs/identifiers.js';
-import { nodeCrypto, x509 } from '../certs/x509.js';
+import { encodeAlgorithmIdentifier, encodeCommonNameOnly, encodeSigned, encodeTbsCertificate, OID } from '../certs/x509-der.js';
+import { concatBytes, encodeTlv } from '../certs/der.js';
 import { UsageError } from '../errors.js';
 import { encodePem } from '../keys/pem.js';
 import { scanClientHello } from './client-hello.js';
@@ -144,26 +145,35 @@ export function tlsAlpnServerName(identifier: Identifier): string {
  * STRING of SHA-256(keyAuthorization).
  */
 export async function createTlsAlpnCertificate(identifier: Identifier, keyAuthorization: string): Promise<TlsAlpnCertificate> {
-  const keys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const digest = createHash('sha256').update(keyAuthorization, 'utf8').digest();
   // RFC 8737 §3: "Authorization ::= OCTET STRING (SIZE (32))", DER: tag 04, length 32.
-  const acmeIdentifier = Buffer.concat([Buffer.from([0x04, digest.length]), digest]);
-  const san = identifier.type === 'ip' ? { type: 'ip' as const, value: identifier.value } : { type: 'dns' as const, value: identifier.value };
+  const acmeIdentifier = encodeTlv(0x04, digest);
+  const nameBytes = identifier.type === 'ip' ? ipAddressBytes(identifier.value) : Buffer.from(identifier.value, 'latin1');
+  if (nameBytes === undefined) throw new UsageError(`'${identifier.value}' is not an IP address`);
+  // GeneralNames with the one name: dNSName [2] or iPAddress [7], IMPLICIT.
+  const subjectAltName = encodeTlv(0x30, encodeTlv(identifier.type === 'ip' ? 0x87 : 0x82, nameBytes));
   const now = Date.now();
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      // Positive, 128 bits of randomness (RFC 5280 §4.1.2.2).
-      serialNumber: `01${randomBytes(16).toString('hex')}`,
-      name: 'CN=acmecli tls-alpn-01 challenge',
-      notBefore: new Date(now - 60 * 60 * 1000),
-      notAfter: new Date(now + 7 * 24 * 60 * 60 * 1000),
-      keys,
-      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-      extensions: [new x509.SubjectAlternativeNameExtension([san], false), new x509.Extension(ID_PE_ACME_IDENTIFIER, true, acmeIdentifier)],
-    },
-    nodeCrypto,
-  );
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  const privateKeyPem = encodePem('PRIVATE KEY', pkcs8);
-  return { certificatePem: certificate.toString('pem'), privateKeyPem };
+  const name = encodeCommonNameOnly('acmecli tls-alpn-01 challenge');
+  const algorithm = encodeAlgorithmIdentifier(ECDSA_WITH_SHA256, false);
+  const tbs = encodeTbsCertificate({
+    // Positive, 128 bits of randomness (RFC 5280 §4.1.2.2).
+    serial: concatBytes([new Uint8Array([0x01]), randomBytes(16)]),
+    algorithm,
+    issuer: name,
+    notBefore: new Date(now - 60 * 60 * 1000),
+    notAfter: new Date(now + 7 * 24 * 60 * 60 * 1000),
+    subject: name,
+    spki: createPublicKey(privateKey).export({ type: 'spki', format: 'der' }),
+    extensions: [
+      { oid: OID.subjectAltName, critical: false, value: subjectAltName },
+      { oid: ID_PE_ACME_IDENTIFIER, critical: true, value: acmeIdentifier },
+    ],
+  });
+  const certificate = encodeSigned(tbs, algorithm, sign('sha256', tbs, privateKey));
+  const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return { certificatePem: encodePem('CERTIFICATE', certificate), privateKeyPem };
 }
+
+/** RFC 5758 §3.2. */
+const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';

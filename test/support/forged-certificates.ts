@@ -5,7 +5,7 @@
  * `setMisissue` knob. Real X.509, signed and verifiable; never trusted anywhere.
  */
 import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject, type webcrypto } from 'node:crypto';
-import { nodeCrypto, x509 } from '../../src/certs/x509.js';
+import { nodeCrypto, x509 } from './x509.js';
 
 export interface TestCa {
   name: string;

@@ -30,7 +30,7 @@ import { createHttpTransport } from '../../src/net/transport.js';
 import { describeCertificate, splitPemChain } from '../../src/certs/certificate.js';
 import { parseCsr } from '../../src/certs/csr.js';
 import { findPemBlocks } from '../../src/keys/pem.js';
-import { x509 } from '../../src/certs/x509.js';
+import { x509 } from './x509.js';
 import { obtainCertificate } from '../../src/issuance/obtain.js';
 import { accountKeyFromKeyObject } from '../../src/keys/account-key.js';
 import { generatePrivateKey } from '../../src/keys/generate.js';

@@ -1,4 +1,3 @@
-// vitest's setup file: what the process entry (src/entry/run.ts) does for the real process, done in each
-// test process, since tests import modules and run main() in-process without going through that entry.
-// Only the Reflect metadata shim that @peculiar/x509 needs at load time: see run.ts for the reason.
-import '../../src/certs/reflect-metadata-shim.js';
+// vitest's setup file, run in each test process before any test module loads. Only the Reflect metadata shim that @peculiar/x509 (the tests' fixture library) needs at load time:
+// see test/support/reflect-metadata-shim.ts.
+import './reflect-metadata-shim.js';

@@ -4,7 +4,7 @@ import { createPublicKey, generateKeyPairSync, webcrypto, type KeyObject } from 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nodeCrypto, x509 } from '../../../src/certs/x509.js';
+import { nodeCrypto, x509 } from '../../support/x509.js';
 
 /** Runs openssl and returns stdout; throws with stderr when it fails. */
 export function openssl(args: string[], input?: Buffer | string): string {

@@ -3,7 +3,7 @@ import { connect, type TLSSocket } from 'node:tls';
 import { afterEach, expect, test } from 'vitest';
 
 import type { ChallengeTask } from '../../../src/acme/solver.js';
-import { x509 } from '../../../src/certs/x509.js';
+import { x509 } from '../../support/x509.js';
 import { UsageError } from '../../../src/errors.js';
 import { createTlsAlpnSolver, ID_PE_ACME_IDENTIFIER, tlsAlpnServerName, type TlsAlpnSolver } from '../../../src/solvers/tls-alpn.js';
 

@@ -1,10 +1,11 @@
 /**
  * The three Reflect metadata functions tsyringe needs, which @peculiar/x509
- * loads at import time ("tsyringe requires a reflect polyfill"). acmecli has no
+ * loads at import time ("tsyringe requires a reflect polyfill"). The tests use
+ * @peculiar/x509 for fixtures (acmecli itself does not) and have no
  * `reflect-metadata` dependency, so this module supplies them, only when absent.
- * Importing it patches the global Reflect, a process-wide effect, so only the
- * process entry (`src/entry/run.ts`, first import) and vitest's setup file import
- * it, before anything loads @peculiar/x509 (only `src/certs/x509.ts` does).
+ * Importing it patches the global Reflect, a process-wide effect, so only
+ * vitest's setup file imports it, before anything loads @peculiar/x509 (only
+ * `test/support/x509.ts` does).
  *
  * @peculiar/x509 uses them for parameterless `@injectable()` classes only, so
  * metadata is kept per (target, property) without the decorator-emitting parts of
