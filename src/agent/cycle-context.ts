@@ -30,6 +30,8 @@ export interface SyncDeps {
   seenCertificates?: Map<string, { fingerprint: string; text?: string }>;
   /** Folders checked this cycle (checkInsideFolder) on the way to deployed files: see deployedStamp. */
   checkedFolders?: Set<string>;
+  /** True once the agent is stopping (SIGTERM): work that only reports, such as the expiry alarm, is left out. */
+  stopping?: () => boolean;
 }
 
 export interface CycleResult {

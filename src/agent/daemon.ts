@@ -226,6 +226,7 @@ export class Agent {
       cleanup,
       pendingKeyDir,
       now,
+      stopping: () => this.#stopping.stopped,
     });
     await writeAgentState(this.#statePath, state).catch((err: unknown) => log.error(`cannot save the agent state: ${(err as Error).message}`));
     const summary = `sync done in ${Date.now() - startedAt} ms: ${result.created} created, ${result.updated} updated, ${result.deleted} deleted, ${result.changedFiles.length} files changed, ${result.errors.length} errors`;

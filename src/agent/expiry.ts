@@ -10,27 +10,25 @@ const DAY_MS = 86_400_000;
 const EXPIRY_ALARM_DAYS = 7;
 
 /** acme_manager_certificate_expiry for every deployed certificate: registered by the Go client, emitted here. */
-export async function updateExpiryMetrics(deps: SyncDeps, now: Date): Promise<void> {
+export async function updateExpiryMetrics(deps: SyncDeps, now: Date, alarm = false): Promise<void> {
   deps.metrics.certificateExpiry.reset();
   for (const entry of Object.values(deps.state.certificates)) {
     const info = await deployedCertificate(deps, entry).catch(() => undefined);
     if (!info) continue;
-    const daysLeft = Math.floor((info.notAfter.getTime() - now.getTime()) / DAY_MS);
-    deps.metrics.certificateExpiry.set({ issuer: entry.issuer ?? '', owner: deps.owner, domain: entry.domain ?? '', name: entry.name ?? '', expires: info.notAfter.toISOString(), encryption: entry.encryption ?? '', serial: info.serialHex }, daysLeft);
-  }
-}
-
-/** When the manager is out of reach, certificates close to expiry are an error every cycle. */
-export async function alarmOnExpiry(deps: SyncDeps, now: Date): Promise<void> {
-  await updateExpiryMetrics(deps, now);
-  for (const entry of Object.values(deps.state.certificates)) {
-    const info = await deployedCertificate(deps, entry).catch(() => undefined);
-    if (!info || !entry.issuer || !entry.domain) continue;
     const daysLeft = (info.notAfter.getTime() - now.getTime()) / DAY_MS;
-    if (daysLeft < EXPIRY_ALARM_DAYS) {
+    deps.metrics.certificateExpiry.set({ issuer: entry.issuer ?? '', owner: deps.owner, domain: entry.domain ?? '', name: entry.name ?? '', expires: info.notAfter.toISOString(), encryption: entry.encryption ?? '', serial: info.serialHex }, Math.floor(daysLeft));
+    if (alarm && daysLeft < EXPIRY_ALARM_DAYS && entry.issuer && entry.domain) {
       deps.log.error(`certificate expires in ${Math.max(0, Math.floor(daysLeft))} days and the manager cannot be reached`, logFields(deps.owner, identityOf({ name: entry.name, issuer: entry.issuer, domain: entry.domain })));
     }
   }
+}
+
+/**
+ * When the manager is out of reach, certificates close to expiry are an error every cycle. The
+ * metric and the alarm come from one pass over the deployed files (each is read once, not twice).
+ */
+export function alarmOnExpiry(deps: SyncDeps, now: Date): Promise<void> {
+  return updateExpiryMetrics(deps, now, true);
 }
 
 /** notAfter and serial of a deployed certificate, read with node's own X.509 parser (fast enough for every cycle). */

@@ -34,7 +34,8 @@ export async function runSyncCycle(given: SyncDeps): Promise<CycleResult> {
   const now = deps.now();
   const listed = await listFromManager(deps, result);
   if (listed === undefined) {
-    await alarmOnExpiry(deps, now);
+    // Stopping: the list was given up on purpose, and reading every deployed file would hold the exit.
+    if (!deps.stopping?.()) await alarmOnExpiry(deps, now);
     finishCycle(deps, result, now);
     return result;
   }

@@ -1,6 +1,6 @@
 // Stand-in: no ACME Manager binary runs here; test/support/manager-standin.ts follows manager-contract.md and issues through the real Pebble.
 // SIGTERM (systemctl stop) ends the agent daemon at once when it is only waiting, and lets an order in flight finish.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -18,11 +18,11 @@ import { tempDir } from '../support/cert-fixtures.js';
 const RETRY_WAIT_S = 120;
 const EXIT_BOUND_MS = 30_000;
 
-function agentDir(prefix: string, certificates: string): { config: string; certDir: string; home: string } {
+function agentDir(prefix: string, certificates: string, retryWaitS = RETRY_WAIT_S): { config: string; certDir: string; home: string } {
   const dir = tempDir(prefix);
   const certDir = path.join(dir, 'certs') + '/';
   const config = path.join(dir, 'client-config.yml');
-  writeFileSync(config, `common:\n  certificate_deploy: true\n  certificate_dir: ${certDir}\n  http_client_retry_wait_min: ${RETRY_WAIT_S}\n  http_client_retry_wait_max: ${RETRY_WAIT_S}\ncertificate:\n${certificates}`);
+  writeFileSync(config, `common:\n  certificate_deploy: true\n  certificate_dir: ${certDir}\n  http_client_retry_wait_min: ${retryWaitS}\n  http_client_retry_wait_max: ${retryWaitS}\n  http_client_retry_max: 1\ncertificate:\n${certificates}`);
   return { config, certDir, home: path.join(dir, 'state') };
 }
 
@@ -125,4 +125,45 @@ describe('SIGTERM while an order is in flight', () => {
     expect(certificateMatchesKey(readFileSync(`${base}.crt`, 'utf8'), createPrivateKey(readFileSync(`${base}.key`)))).toBe(true);
     expect(manager.certificates('stopper').has('pebble/c.stop.example')).toBe(true);
   });
+
+  test('the manager out of reach: a certificate within 7 days of its end is an error each cycle, but not when the cycle was stopped', async () => {
+    // A 1 s retry wait, so the failed list is quick; a deployed certificate is then replaced by one that ends in 3 days.
+    const { config, certDir, home } = agentDir('agent-stop-expiry', '  - domain: d.stop.example\n    issuer: pebble\n', 1);
+    const owned = manager.createToken({ username: 'expirer', scope: ['create', 'read', 'update', 'delete'] });
+    const env = { ...process.env, ACME_MANAGER_TOKEN: owned, ACMECLI_HOME: home };
+    const once = () => new Promise<{ code: number | null; log: string }>((resolve) => {
+      const child = spawn(distBinary, ['agent', '--config', config, '--manager-url', hostile.url, '--once'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let log = '';
+      child.stdout!.on('data', (c: Buffer) => (log += c.toString()));
+      child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+      child.once('close', (code) => resolve({ code, log }));
+    });
+    expect((await once()).code).toBe(0);
+    const crt = path.join(certDir, 'pebble', 'd.stop.example.crt');
+    const scratch = tempDir('agent-stop-short');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', path.join(scratch, 'k.pem'), '-out', crt, '-days', '3', '-subj', '/CN=d.stop.example'], { stdio: 'ignore' });
+    const alarm = /certificate expires in 2 days and the manager cannot be reached.*domain=d\.stop\.example/;
+    hostile.intercept((req) => (req.path === '/certificate/metadata' ? { status: 502, body: 'bad gateway' } : undefined));
+    try {
+      const down = await once();
+      expect(down.code, down.log).toBe(3);
+      expect(down.log).toMatch(alarm);
+    } finally {
+      hostile.intercept(undefined);
+    }
+    // Stopped while the list is in flight: the list is given up on purpose, and the alarm (a read of every deployed file) is left out.
+    const list = hostile.hold((req) => req.path === '/certificate/metadata');
+    const daemon = startDaemon(config, hostile.url, { ACME_MANAGER_TOKEN: owned, ACMECLI_HOME: home });
+    try {
+      let arrived = false;
+      void list.arrived.then(() => (arrived = true));
+      await waitFor(() => arrived, 'the daemon should ask for the list', daemon.log);
+      expect(await exitAfterSigterm(daemon)).toBe(0);
+    } finally {
+      list.release();
+    }
+    expect(daemon.log()).toMatch(/stopping: waits and reads end now.*\n.*cannot list certificates from the manager; nothing changes on disk: interrupted/);
+    expect(daemon.log()).not.toMatch(/certificate expires in/);
+  });
 });
+
