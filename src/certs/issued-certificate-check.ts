@@ -150,11 +150,10 @@ type Names = { san: string[]; others: string[]; commonName: string | undefined }
  * compared as bytes, never through a library's text form of them.
  */
 function certificateNames(fields: CertificateFields): Names {
-  const extensions = fields.extensions.filter((extension) => extension.oid === OID.subjectAltName);
-  if (extensions.length > 1) return { problem: 'it has more than one subjectAltName extension' };
+  // One at most: readCertificateFields refuses any extension that appears twice.
+  const extension = fields.extensions.find((candidate) => candidate.oid === OID.subjectAltName);
   const san: string[] = [];
   const others: string[] = [];
-  const [extension] = extensions;
   if (extension) {
     let names;
     try {

@@ -65,8 +65,14 @@ export function readCertificateFields(der: Uint8Array): CertificateFields {
   return { serial: content(der, serial), issuer: readName(der, issuer), subject: readName(der, subject), extensions };
 }
 
-/** Extensions ::= SEQUENCE OF SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }. */
+/**
+ * Extensions ::= SEQUENCE OF SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }.
+ * Each extension at most once (RFC 5280 §4.2): with two, readers disagree on which one counts (Go
+ * keeps the last subjectAltName, a first-match reader the first), so a name could be checked here
+ * and another one issued or trusted.
+ */
 function readExtensions(bytes: Uint8Array, list: Tlv): Extension[] {
+  const seen = new Set<string>();
   return children(bytes, list).map((extension) => {
     if (extension.tag !== TAG.sequence) throw new DerError('damaged extension');
     const parts = children(bytes, extension);
@@ -81,7 +87,10 @@ function readExtensions(bytes: Uint8Array, list: Tlv): Extension[] {
       value = third;
     } else if (third !== undefined) throw new DerError('damaged extension');
     if (value?.tag !== TAG.octetString) throw new DerError('damaged extension');
-    return { oid: decodeOid(content(bytes, id)), critical, value: content(bytes, value) };
+    const oid = decodeOid(content(bytes, id));
+    if (seen.has(oid)) throw new DerError(`extension ${oid} appears more than once`);
+    seen.add(oid);
+    return { oid, critical, value: content(bytes, value) };
   });
 }
 
@@ -112,7 +121,13 @@ function attributeText(tag: number, octets: Uint8Array): string | undefined {
     case TAG.universalString: {
       if (octets.length % 4 !== 0) throw new DerError('damaged UniversalString');
       let text = '';
-      for (let i = 0; i < octets.length; i += 4) text += String.fromCodePoint(buffer.readUInt32BE(i) % 0x110000);
+      for (let i = 0; i < octets.length; i += 4) {
+        // UCS-4 code points only: reading U+110061 modulo 0x110000 as 'a' would let a name say one
+        // thing to us and another (or nothing valid) to OpenSSL and the CA.
+        const codePoint = buffer.readUInt32BE(i);
+        if (codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff)) throw new DerError('damaged UniversalString');
+        text += String.fromCodePoint(codePoint);
+      }
       return text;
     }
     default:
@@ -196,11 +211,13 @@ export function readCsrFields(der: Uint8Array): CsrFields {
   if (version?.tag !== TAG.integer || subject?.tag !== TAG.sequence || spki?.tag !== TAG.sequence || attributes?.tag !== 0xa0 || rest.length > 0) {
     throw new DerError('not a certificate request');
   }
-  let extensions: Extension[] = [];
+  let extensions: Extension[] | undefined;
   for (const attribute of children(der, attributes)) {
     const [type, values, ...more] = attribute.tag === TAG.sequence ? children(der, attribute) : [];
     if (type?.tag !== TAG.oid || values?.tag !== TAG.set || more.length > 0) throw new DerError('damaged attribute');
     if (decodeOid(content(der, type)) !== OID.extensionRequest) continue;
+    // One extensionRequest: with two, a CA may merge them while we would read only one.
+    if (extensions !== undefined) throw new DerError('more than one extensionRequest attribute');
     const [list, ...others] = children(der, values);
     if (list?.tag !== TAG.sequence || others.length > 0) throw new DerError('damaged extensionRequest');
     extensions = readExtensions(der, list);
@@ -213,7 +230,7 @@ export function readCsrFields(der: Uint8Array): CsrFields {
     info: der.subarray(info.start, info.end),
     subject: readName(der, subject),
     spki: der.subarray(spki.start, spki.end),
-    extensions,
+    extensions: extensions ?? [],
     signatureAlgorithm: decodeOid(content(der, algorithmId)),
     signatureParameters: parameters === undefined ? undefined : der.subarray(parameters.start, parameters.end),
     signature: bits.subarray(1),
