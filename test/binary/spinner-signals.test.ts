@@ -90,6 +90,8 @@ describe.each([
     try {
       const hookPid = Number(await waitForFile(hook.pidFile, run));
       const pid = acmecliPid(run.child.pid!);
+      // The hook may start before the pty has passed on the spinner's first frame: it keeps turning while the hook holds.
+      if (setup) for (let i = 0; i < 200 && !/\r[|/\\-] .*\x1b\[K/.test(run.output()); i++) await new Promise((r) => setTimeout(r, 50));
       const output = run.output();
       // ora's spinner on a zero-width pty wrote ESC[1A ESC[0K without end (990 MB in 10 minutes).
       expect(output).not.toContain('\x1b[1A');
