@@ -84,7 +84,8 @@ export async function obtainCertificate(req: ObtainRequest): Promise<ObtainResul
   if (created.order.status === 'invalid') throw orderFailure(created);
   checkOrderIdentifiers(created.order, req.identifiers, created.url);
 
-  const outcomes = await Promise.allSettled(created.order.authorizations.map((url) => authorize(req, url, step)));
+  const sameName = answeringBarrier(req.identifiers, created.order.authorizations.length);
+  const outcomes = await Promise.allSettled(created.order.authorizations.map((url) => authorize(req, url, step, sameName)));
   const failures = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failures.length > 0) {
     // Authorizations still pending would linger at the CA; give them up (RFC 8555 §7.5.2).
@@ -127,10 +128,34 @@ export async function obtainCertificate(req: ObtainRequest): Promise<ObtainResul
   };
 }
 
-async function authorize(req: ObtainRequest, url: string, step: (i: string, s: IssuanceStep, d?: string) => void): Promise<SolvedChallenge> {
-  const fetched = await fetchAuthorization(req.client, req.account, url);
-  // From here on the name is ours (as requested), never the CA's spelling of it.
-  const { identifier, wildcard } = requestedIdentifierOf(fetched.authorization, req.identifiers, url);
+async function authorize(req: ObtainRequest, url: string, step: (i: string, s: IssuanceStep, d?: string) => void, sameName: AnsweringBarrier): Promise<SolvedChallenge> {
+  let identifier: Identifier;
+  let fetched: AuthorizationRef;
+  let wildcard: boolean;
+  try {
+    fetched = await fetchAuthorization(req.client, req.account, url);
+    // From here on the name is ours (as requested), never the CA's spelling of it.
+    ({ identifier, wildcard } = requestedIdentifierOf(fetched.authorization, req.identifiers, url));
+  } catch (err) {
+    sameName.releaseAll(); // whose name this was is unknown: nobody waits for it
+    throw err;
+  }
+  let arrived = false;
+  const ready = () => {
+    arrived = true;
+    return sameName.ready(identifier.value);
+  };
+  try {
+    return await answer(req, url, step, fetched, identifier, wildcard, ready);
+  } finally {
+    if (!arrived) void ready();
+  }
+}
+
+async function answer(
+  req: ObtainRequest, url: string, step: (i: string, s: IssuanceStep, d?: string) => void,
+  fetched: AuthorizationRef, identifier: Identifier, wildcard: boolean, readyToAnswer: () => Promise<void>,
+): Promise<SolvedChallenge> {
   const a = { ...fetched.authorization, identifier, wildcard };
   const authz: AuthorizationRef = { ...fetched, authorization: a };
   const name = wildcard ? `*.${identifier.value}` : identifier.value;
@@ -156,6 +181,7 @@ async function authorize(req: ObtainRequest, url: string, step: (i: string, s: I
     let result: 'done' | 'failed' = 'failed';
     try {
       await solver.waitUntilReady?.(task, signal);
+      await readyToAnswer();
       step(name, 'validation', challenge.type);
       const fetched = solver.answerFetched?.(task);
       const answered = await respondToChallenge(req.client, req.account, challenge);
@@ -175,6 +201,50 @@ async function authorize(req: ObtainRequest, url: string, step: (i: string, s: I
   const offered = a.challenges.map((c) => c.type).join(', ') || 'none';
   const why = tried.length ? ` (${tried.join('; ')})` : '';
   throw new UsageError(`no solver could answer for ${name}: the CA offers ${offered}; allowed here: ${allowedTypes(req, a).join(', ') || 'none'}${why}`);
+}
+
+interface AnsweringBarrier {
+  /** This authorization publishes nothing more for `name`: resolves once no other authorization of the order does. */
+  ready(name: string): Promise<void>;
+  /** An authorization failed before its name was known: nobody waits any more. */
+  releaseAll(): void;
+}
+
+/**
+ * A name and its wildcard are answered at one TXT name (_acme-challenge.NAME), by authorizations that run in
+ * parallel. The CA is told to look at either only once both records are published (as lego and certbot do):
+ * told at once, the CA's resolver could answer the second validation with what it fetched for the first
+ * (an answer still in flight, or cached), without the second value, and that validation fails. Keyed by
+ * the name without `*.`; a name requested once waits for nothing, and once every authorization is
+ * ready (or failed) nobody waits.
+ */
+function answeringBarrier(identifiers: readonly Identifier[], authorizations: number): AnsweringBarrier {
+  const groups = new Map<string, { left: number; released: Promise<void>; release: () => void }>();
+  const key = (value: string) => value.replace(/^\*\./, '').toLowerCase();
+  for (const { value } of identifiers) {
+    const name = key(value);
+    const group = groups.get(name);
+    if (group) group.left++;
+    else {
+      let release = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      groups.set(name, { left: 1, released, release });
+    }
+  }
+  const releaseAll = () => {
+    for (const group of groups.values()) group.release();
+  };
+  // A CA whose authorizations do not pair up as the names do must not leave one waiting for ever.
+  let arrived = 0;
+  return {
+    ready(name) {
+      const group = groups.get(key(name));
+      if (group && --group.left <= 0) group.release();
+      if (++arrived >= authorizations) releaseAll();
+      return group ? group.released : Promise.resolve();
+    },
+    releaseAll,
+  };
 }
 
 /** Solvers in the user's order; with --challenge, types in that order first. An already-failed type is never retried. */

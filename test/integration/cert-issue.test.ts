@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -113,6 +113,30 @@ describe('cert issue against Pebble, each challenge type for real', () => {
     expect(outcome.name).toBe('_wildcard.wild.example.com');
     const info = describeCertificate(readFileSync(path.join(work, 'wild', '_wildcard.wild.example.com.crt'), 'utf8'));
     expect(info.dnsNames).toEqual(['*.wild.example.com']);
+  });
+
+  test('a name and its wildcard share one TXT name: the CA is asked to look at either only once both records are published', async () => {
+    const dir = tempDir('hookpair');
+    const log = path.join(dir, 'hook.log');
+    const hook = path.join(dir, 'pair-hook.sh');
+    // The wildcard's begin is slow: it returns when the base name's challenge is done, or after 8 s. Told at once
+    // (before the fix), the CA validated the base name while the wildcard's record was not published yet.
+    writeFileSync(hook, `#!/bin/sh
+[ "$2" = dns-01 ] || exit 1
+if [ "$1" != begin ]; then echo "$1 $ACMECLI_WILDCARD" >> '${log}'; exit 0; fi
+if [ "$ACMECLI_WILDCARD" = 1 ]; then
+  i=0
+  while [ $i -lt 80 ] && ! grep -q '^done 0$' '${log}' 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+fi
+curl -sf -X POST -d "{\\"host\\":\\"$ACMECLI_TXT_NAME.\\",\\"value\\":\\"$ACMECLI_TXT_VALUE\\"}" '${pebble.challTestSrvUrl}/set-txt'
+echo "published $ACMECLI_WILDCARD" >> '${log}'
+`);
+    chmodSync(hook, 0o755);
+    const outcome = expectIssued(await issue(['-d', 'pair.example.com', '-d', '*.pair.example.com', '--hook', hook, '--challenge', 'dns-01', '--dns-resolver', pebble.dnsServer, '--out', path.join(work, 'pair')]));
+    expect(outcome.challenges?.map((c) => c.type)).toEqual(['dns-01', 'dns-01']);
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    expect(lines.indexOf('published 1'), lines.join('\n')).toBeGreaterThanOrEqual(0);
+    expect(lines.indexOf('published 1'), lines.join('\n')).toBeLessThan(lines.indexOf('done 0'));
   });
 
   test('an IP address identifier (RFC 8738) over http-01', async () => {
