@@ -50,7 +50,8 @@ export interface CheckedCertificate {
  * Accepts a certificate only when it is what was asked for: the leaf's public key
  * is `expected.key`'s; its subjectAltName holds exactly the requested names
  * (compared canonically: DNS case-insensitive, IP addresses as bytes), no other
- * kind of name, and a CN, if any, among them; it is valid now (notBefore ≤ now +
+ * kind of name, and a CN, if any, among them; no critical extension TLS clients do not
+ * know; it is valid now (notBefore ≤ now +
  * NOT_BEFORE_SKEW_MS, now < notAfter); the text is PEM CERTIFICATE blocks and
  * white space only; and the first chain certificate issued the leaf (names and
  * signature). Pure: no IO, the clock is given.
@@ -90,6 +91,11 @@ export function checkIssuedCertificate(text: IssuedCertificateText, expected: Is
     throw refuse(`its subject CN ${printable(cn)} is not one of the names ${expected.askedIn} was for (${listOrNone(wanted)})`);
   }
 
+  const unknownCritical = leaf.fields.extensions.find((extension) => extension.critical && !CRITICAL_EXTENSIONS_CLIENTS_KNOW.has(extension.oid));
+  if (unknownCritical !== undefined) {
+    throw refuse(`it has a critical extension ${unknownCritical.oid} that TLS clients do not know, so they would refuse it`);
+  }
+
   const notBefore = leaf.node.validFromDate;
   const notAfter = leaf.node.validToDate;
   const nowMs = expected.now.getTime();
@@ -107,6 +113,25 @@ export function checkIssuedCertificate(text: IssuedCertificateText, expected: Is
 
   return { leafPem: encodePem('CERTIFICATE', leafDer), chainPems: chainDers.map((der) => encodePem('CERTIFICATE', der)), notBefore, notAfter };
 }
+
+/**
+ * The RFC 5280 §4.2.1 extensions OpenSSL's verifier processes (X509_supported_extension), and so may be
+ * critical in a leaf we deploy. Any other critical one makes a client refuse the certificate (RFC 5280
+ * §4.2: "MUST reject"), e.g. a CT precertificate's poison (RFC 6962 §3.1): installing it would replace
+ * a working certificate with one no client accepts.
+ */
+const CRITICAL_EXTENSIONS_CLIENTS_KNOW: ReadonlySet<string> = new Set([
+  '2.5.29.15', // keyUsage
+  '2.5.29.17', // subjectAltName (critical when the subject is empty, §4.2.1.6)
+  '2.5.29.19', // basicConstraints
+  '2.5.29.30', // nameConstraints
+  '2.5.29.31', // cRLDistributionPoints
+  '2.5.29.32', // certificatePolicies
+  '2.5.29.33', // policyMappings
+  '2.5.29.36', // policyConstraints
+  '2.5.29.37', // extKeyUsage
+  '2.5.29.54', // inhibitAnyPolicy
+]);
 
 /** RFC 7468 strict: BEGIN/END CERTIFICATE blocks with base64 inside, white space between them, nothing else. */
 const STRICT_BLOCK = /^-----BEGIN CERTIFICATE-----\r?\n((?:[A-Za-z0-9+/=]+\r?\n)+)-----END CERTIFICATE-----(?:\r?\n|$)/;

@@ -135,3 +135,28 @@ describe('UniversalString holds Unicode code points only (X.680 §41: UCS-4 with
       .toBe('hostile.csr is not a certificate request (PKCS#10 in PEM or DER); the file is damaged or of another kind');
   });
 });
+
+describe('RFC 5280 §4.2: a client "MUST reject the certificate if it encounters a critical extension it does not recognize"', () => {
+  const keyUsage: Extension = { oid: '2.5.29.15', critical: true, value: new Uint8Array([TAG.bitString, 2, 5, 0xa0]) };
+  const basicConstraints: Extension = { oid: '2.5.29.19', critical: true, value: new Uint8Array([TAG.sequence, 0]) };
+
+  test('critical keyUsage, basicConstraints and subjectAltName (a leaf as Pebble and Let\'s Encrypt write it) are accepted', () => {
+    expect(() => checkLeaf(leafWith([keyUsage, basicConstraints, { ...subjectAltName('a.example'), critical: true }]))).not.toThrow();
+  });
+
+  test('the same extension not marked critical is accepted: only critical ones make clients refuse', () => {
+    expect(() => checkLeaf(leafWith([subjectAltName('a.example'), { oid: '1.3.6.1.4.1.11129.2.4.3', critical: false, value: new Uint8Array([TAG.null, 0]) }]))).not.toThrow();
+  });
+
+  test('a CT precertificate (its critical poison extension, RFC 6962 §3.1) is refused', () => {
+    const poison: Extension = { oid: '1.3.6.1.4.1.11129.2.4.3', critical: true, value: new Uint8Array([TAG.null, 0]) };
+    expect(refusal(() => checkLeaf(leafWith([keyUsage, subjectAltName('a.example'), poison]))))
+      .toBe('refused the certificate from the CA: it has a critical extension 1.3.6.1.4.1.11129.2.4.3 that TLS clients do not know, so they would refuse it');
+  });
+
+  test('any other unknown critical extension is refused', () => {
+    const unknown: Extension = { oid: '1.3.6.1.4.1.99999.7', critical: true, value: new Uint8Array([TAG.null, 0]) };
+    expect(refusal(() => checkLeaf(leafWith([subjectAltName('a.example'), unknown]))))
+      .toBe('refused the certificate from the CA: it has a critical extension 1.3.6.1.4.1.99999.7 that TLS clients do not know, so they would refuse it');
+  });
+});
