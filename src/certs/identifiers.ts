@@ -63,7 +63,9 @@ export function parseIdentifier(name: string): Identifier {
   if (lower.endsWith('.')) throw invalid('drop the trailing dot');
   if (lower.includes('_')) throw invalid('underscores are not allowed in DNS names');
   if (lower.includes(',')) throw invalid('give one name per -d');
-  if (/[^\x00-\x7f]/.test(lower)) {
+  // Tested before lowercasing too: 'K' (U+212A KELVIN SIGN) lowercases to an ASCII 'k', so a name that
+  // is not ASCII would otherwise pass as one (a --csr's CN 'K.example' read as k.example).
+  if (/[^\x00-\x7f]/.test(name)) {
     // domainToASCII maps the other full stops (。．｡) to '.', so a name ending in one suggests itself without the dot.
     const ascii = domainToASCII(lower).replace(/\.$/, '');
     throw invalid(ascii === '' ? 'it is not ASCII' : `internationalised names are written in their ASCII form: ${ascii}`);

@@ -160,3 +160,29 @@ describe('RFC 5280 §4.2: a client "MUST reject the certificate if it encounters
       .toBe('refused the certificate from the CA: it has a critical extension 1.3.6.1.4.1.99999.7 that TLS clients do not know, so they would refuse it');
   });
 });
+
+describe('case is folded for ASCII only: U+212A KELVIN SIGN lowercases to k, but K.example is not k.example', () => {
+  const kelvin = '\u212a.example';
+
+  test('a leaf whose CN is K.example (Kelvin sign) is refused for an order of k.example', () => {
+    const pem = leafWith([subjectAltName('k.example')], commonNameOf(TAG.utf8String, Buffer.from(kelvin, 'utf8')));
+    const message = refusal(() => checkIssuedCertificate(
+      { certificate: pem + ca.certPem },
+      { key, identifiers: [parseIdentifier('k.example')], now: new Date(), from: 'the CA', askedIn: 'the order' },
+    ));
+    expect(message).toMatch(/^refused the certificate from the CA: its subject CN .* is not one of the names the order was for \(k\.example\)$/);
+  });
+
+  test('the same leaf with CN K.EXAMPLE in ASCII capitals is accepted', () => {
+    const pem = leafWith([subjectAltName('k.example')], commonNameOf(TAG.utf8String, Buffer.from('K.EXAMPLE', 'utf8')));
+    expect(() => checkIssuedCertificate(
+      { certificate: pem + ca.certPem },
+      { key, identifiers: [parseIdentifier('k.example')], now: new Date(), from: 'the CA', askedIn: 'the order' },
+    )).not.toThrow();
+  });
+
+  test('a --csr whose CN is K.example (Kelvin sign) is refused, not read as k.example', async () => {
+    expect(await csrRefusal(csrWith([], commonNameOf(TAG.utf8String, Buffer.from(kelvin, 'utf8')))))
+      .toBe('hostile.csr: invalid name "\u212a.example": internationalised names are written in their ASCII form: k.example');
+  });
+});
