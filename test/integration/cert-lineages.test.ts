@@ -118,7 +118,7 @@ describe('a failed issuance leaves nothing behind', () => {
     expect(readdirSync(versions)).toEqual(['1']);
     for (let attempt = 0; attempt < 2; attempt++) {
       const renew = await run(['cert', 'renew', 'renewfail.example.com', '--force', '--json']);
-      expect(renew.code).toBe(1);
+      expect(renew.code, renew.stdout + renew.stderr).toBe(1);
       expect(renew.json<RunJson>().lineages[0]!.status).toBe('failed');
     }
     expect(readdirSync(versions)).toEqual(['1']);

@@ -113,7 +113,7 @@ describe('--hook dns-01: the propagation check asks every server before the CA l
     expect((await run(['cert', 'show', name])).stdout).toMatch(/^DNS check: +off \(--no-dns-check\)$/m);
     const postsBefore = await challengePosts();
     const renewed = await run(['cert', 'renew', name, '--force']);
-    expect(renewed.code).toBe(1);
+    expect(renewed.code, renewed.stdout + renewed.stderr).toBe(1);
     expect(renewed.stderr).toMatch(new RegExp(`dns-01 for ${escape(name)} failed: .*unauthorized`));
     expect(renewed.stderr).not.toMatch(/not on every authoritative server|waiting for TXT/);
     expect(await challengePosts()).toBeGreaterThan(postsBefore);
