@@ -116,12 +116,24 @@ describe('a failed issuance leaves nothing behind', () => {
 
     const versions = path.join(home, 'lineages', 'renewfail.example.com', 'versions');
     expect(readdirSync(versions)).toEqual(['1']);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const renew = await run(['cert', 'renew', 'renewfail.example.com', '--force', '--json']);
+    // Pebble hands back the valid authorization of the first issuance about 1% of the time even with
+    // PEBBLE_AUTHZREUSE=0 (it reuses when rand.Intn(100) > percent is false): then no challenge is needed
+    // and the renewal rightly succeeds. Such a run must say so; two runs that needed the closed server must fail.
+    let failures = 0;
+    let reused = 0;
+    for (let attempt = 0; failures < 2 && attempt < 6; attempt++) {
+      const renew = await run(['cert', 'renew', 'renewfail.example.com', '--force']);
+      if (renew.code === 0) {
+        expect(renew.stderr, renew.stdout + renew.stderr).toMatch(/renewfail\.example\.com: valid \(already valid\)/);
+        reused++;
+        continue;
+      }
       expect(renew.code, renew.stdout + renew.stderr).toBe(1);
-      expect(renew.json<RunJson>().lineages[0]!.status).toBe('failed');
+      expect(renew.stdout).toMatch(/^failed\s+renewfail\.example\.com: /m);
+      failures++;
     }
-    expect(readdirSync(versions)).toEqual(['1']);
+    expect(failures).toBe(2);
+    expect(readdirSync(versions)).toEqual(Array.from({ length: 1 + reused }, (_, i) => String(i + 1)));
     const list = await run(['cert', 'list', '--json']);
     expect(list.json<ListJson>().lineages.map((l) => l.name)).toEqual(['renewfail.example.com']);
   });

@@ -111,8 +111,15 @@ describe('--hook dns-01: the propagation check asks every server before the CA l
     // A change of settings only: nothing is asked of the CA.
     expect((await run(['cert', 'issue', '--name', name, '--no-dns-check'])).code).toBe(0);
     expect((await run(['cert', 'show', name])).stdout).toMatch(/^DNS check: +off \(--no-dns-check\)$/m);
-    const postsBefore = await challengePosts();
-    const renewed = await run(['cert', 'renew', name, '--force']);
+    // Pebble reuses the valid authorization about 1% of the time even with PEBBLE_AUTHZREUSE=0 (its test is
+    // rand.Intn(100) > percent): that renewal rightly succeeds without a challenge and must say so; then again.
+    let postsBefore = await challengePosts();
+    let renewed = await run(['cert', 'renew', name, '--force']);
+    for (let attempt = 0; renewed.code === 0 && attempt < 4; attempt++) {
+      expect(renewed.stderr, renewed.stdout + renewed.stderr).toMatch(new RegExp(`${escape(name)}: valid \\(already valid\\)`));
+      postsBefore = await challengePosts();
+      renewed = await run(['cert', 'renew', name, '--force']);
+    }
     expect(renewed.code, renewed.stdout + renewed.stderr).toBe(1);
     expect(renewed.stderr).toMatch(new RegExp(`dns-01 for ${escape(name)} failed: .*unauthorized`));
     expect(renewed.stderr).not.toMatch(/not on every authoritative server|waiting for TXT/);
