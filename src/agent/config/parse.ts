@@ -78,9 +78,13 @@ export function parseClientConfig(text: string, file: string): ClientConfig {
   return { file, common, certificates, vault, warnings, lines: ctx.lines };
 }
 
+/** The Go client's rule for numbers: absent or 0 means the default (so `http_client_retry_max: 0` is 4, not "no retry"). */
+function positive(value: number | undefined, fallback: number): number {
+  return value === undefined || value === 0 ? fallback : value;
+}
+
 function buildCommon(ctx: Context, raw: SectionValues<typeof COMMON_FIELDS>): CommonConfig {
   const d = COMMON_DEFAULTS;
-  const positive = (value: number | undefined, fallback: number) => (value === undefined || value === 0 ? fallback : value);
   const common: CommonConfig = {
     certificateDeploy: raw.certificate_deploy?.value ?? d.certificateDeploy,
     certificateBackup: raw.certificate_backup?.value ?? d.certificateBackup,
@@ -157,7 +161,6 @@ function buildCommon(ctx: Context, raw: SectionValues<typeof COMMON_FIELDS>): Co
 
 function buildVault(ctx: Context, raw: SectionValues<typeof VAULT_FIELDS>): VaultConfig {
   const d = VAULT_DEFAULTS;
-  const positive = (value: number | undefined, fallback: number) => (value === undefined || value === 0 ? fallback : value);
   const vault: VaultConfig = {
     url: raw.url?.value ?? d.url,
     roleId: raw.role_id?.value ?? d.roleId,
