@@ -9,22 +9,23 @@ import { certificateId, identityOf } from './config/paths.js';
 import type { CommonConfig } from './config/schema.js';
 
 /**
- * The files inside `certificate_dir` whose name ends in one of the three extensions, each with the
- * certificate id its path names (path minus dir and extension). Without a certificate_dir, none
+ * The files inside `certificate_dir` whose name ends in one of the three extensions, each with every
+ * certificate id its path can name (path minus dir and a matching extension: with `.crt` and `.ca.crt`,
+ * `le/shop.example.ca.crt` names `le/shop.example.ca` or `le/shop.example`). Without a certificate_dir, none
  * (the Go client would walk the current folder). The walk never enters a symbolic link: a link to a
  * folder elsewhere must not make that folder's files look like ours.
  */
-export async function certificateFilesIn(common: CommonConfig): Promise<{ id: string; path: string }[]> {
+export async function certificateFilesIn(common: CommonConfig): Promise<{ ids: string[]; path: string }[]> {
   const dir = common.certificateDir;
   if (!dir) return [];
-  // Longest first: `.ca.crt` must be tried before `.crt`.
-  const extensions = [common.certificateCaFileExt, common.certificateFileExt, common.certificateKeyFileExt].sort((a, b) => b.length - a.length);
+  const extensions = [common.certificateCaFileExt, common.certificateFileExt, common.certificateKeyFileExt];
   // Before the walk: a certificate_dir another user can change is not ours to clean (their files, their links).
   await assertOwnFolders(dir, 'certificate_dir');
-  const found: { id: string; path: string }[] = [];
+  const found: { ids: string[]; path: string }[] = [];
   for (const path of await regularFilesUnder(dir)) {
-    const ext = extensions.find((e) => path.endsWith(e));
-    if (ext) found.push({ id: relative(dir, path).slice(0, -ext.length), path });
+    const name = relative(dir, path);
+    const ids = [...new Set(extensions.filter((e) => name.endsWith(e) && name.length > e.length).map((e) => name.slice(0, -e.length)))];
+    if (ids.length > 0) found.push({ ids, path });
   }
   return found;
 }

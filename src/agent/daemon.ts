@@ -258,7 +258,7 @@ export class Agent {
     if (this.#vault) return this.#vault;
     const transport = this.#options.makeSend(30_000);
     this.#closers.push(transport.close);
-    this.#vault = new VaultClient({ url: v.url, roleId: v.roleId, secretId: v.secretId, mountPath: v.mountPath, secretEngine: v.secretEngine, send: this.#stopping.send(transport.send), sleep: (ms, signal) => this.#stopping.sleep(ms, signal), retry: { max: v.retryMax, waitMinMs: v.retryWaitMinMs, waitMaxMs: v.retryWaitMaxMs } });
+    this.#vault = new VaultClient({ url: v.url, roleId: v.roleId, secretId: v.secretId, mountPath: v.mountPath, secretEngine: v.secretEngine, send: this.#stopping.send(transport.send, { writesAfterStop: true }), sleep: (ms, signal) => this.#stopping.sleep(ms, signal), retry: { max: v.retryMax, waitMinMs: v.retryWaitMinMs, waitMaxMs: v.retryWaitMaxMs } });
     return this.#vault;
   }
 

@@ -24,9 +24,12 @@ export interface DeletionFacts<T> {
   /** Deletions scheduled by earlier cycles: certificate id → when (ISO 8601). */
   scheduled: Readonly<Record<string, string>>;
   now: Date;
-  /** `--cleanup` this cycle: the certificate files found in certificate_dir, each with the certificate id its path names. */
+  /**
+   * `--cleanup` this cycle: the certificate files found in certificate_dir, each with every certificate id
+   * its path can name (`le/shop.example.ca.crt` is the `.crt` of `le/shop.example.ca` or the `.ca.crt` of `le/shop.example`).
+   */
   cleanup?: {
-    files: readonly { id: string; path: string }[];
+    files: readonly { ids: readonly string[]; path: string }[];
     configuredIds: ReadonlySet<string>;
     listedIds: ReadonlySet<string>;
   } | undefined;
@@ -47,7 +50,8 @@ export type DeletionPlan<T> = {
 
 export function planDeletions<T>(facts: DeletionFacts<T>): DeletionPlan<T> {
   const { cleanup } = facts;
-  const orphanFiles = cleanup ? cleanup.files.filter((f) => !cleanup.configuredIds.has(f.id) && !cleanup.listedIds.has(f.id)).map((f) => f.path) : [];
+  // A file stays when any certificate it could belong to is configured or listed: never remove a live file on a guess.
+  const orphanFiles = cleanup ? cleanup.files.filter((f) => !f.ids.some((id) => cleanup.configuredIds.has(id) || cleanup.listedIds.has(id))).map((f) => f.path) : [];
   return { orphanFiles, ...planManagerDeletions(facts) };
 }
 

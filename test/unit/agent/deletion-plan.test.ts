@@ -40,7 +40,7 @@ test('the floor comes before the delay: a truncated configuration schedules noth
 });
 
 const cleanup = (files: string[], configured: string[], listed: string[]) => ({
-  files: files.map((id) => ({ id, path: `/etc/ssl/acme/${id}.crt` })),
+  files: files.map((id) => ({ ids: [id], path: `/etc/ssl/acme/${id}.crt` })),
   configuredIds: new Set(configured),
   listedIds: new Set(listed),
 });
@@ -57,4 +57,13 @@ test('--cleanup: the files of a certificate the floor holds back on the manager 
 
 test('without --cleanup no file is planned, whatever is orphaned on the manager', () => {
   expect(planDeletions(facts({ orphans: [orphan('a')], configured: 3 })).orphanFiles).toEqual([]);
+});
+
+test('--cleanup: a file that could belong to a configured certificate stays (shop.example.ca.crt is not the .ca.crt of shop.example)', () => {
+  const files = [
+    { ids: ['le/shop.example.ca', 'le/shop.example'], path: '/etc/ssl/acme/le/shop.example.ca.crt' },
+    { ids: ['le/gone.example.ca', 'le/gone.example'], path: '/etc/ssl/acme/le/gone.example.ca.crt' },
+  ];
+  const plan = planDeletions(facts({ configured: 1, cleanup: { files, configuredIds: new Set(['le/shop.example.ca']), listedIds: new Set(['le/shop.example.ca']) } }));
+  expect(plan.orphanFiles).toEqual(['/etc/ssl/acme/le/gone.example.ca.crt']);
 });
