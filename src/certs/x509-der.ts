@@ -82,8 +82,11 @@ function readExtensions(bytes: Uint8Array, list: Tlv): Extension[] {
     let value = second;
     if (second?.tag === TAG.boolean) {
       const flag = content(bytes, second);
-      if (flag.length !== 1) throw new DerError('damaged extension');
-      critical = flag[0] !== 0;
+      // DER TRUE is 0xff. Readers disagree on other bytes (OpenSSL: any non-zero is true; Go: malformed),
+      // so a certificate with 0x01 could be checked here and refused by a Go server. An explicit FALSE
+      // (0x00) is not DER either, but every reader takes it as false.
+      if (flag.length !== 1 || (flag[0] !== 0xff && flag[0] !== 0x00)) throw new DerError('damaged extension: its critical flag is neither TRUE (0xff) nor FALSE');
+      critical = flag[0] === 0xff;
       value = third;
     } else if (third !== undefined) throw new DerError('damaged extension');
     if (value?.tag !== TAG.octetString) throw new DerError('damaged extension');

@@ -32,10 +32,10 @@ export async function moveLineagesToAccountKey(store: LineageStore, directoryUrl
   const moved: string[] = [];
   const notMoved: LineageNotMoved[] = [];
   const configs: LineageConfig[] = [];
-  const waitUntil = now() + (options.lockWaitMs ?? LOCK_WAIT_MS);
   for (const name of await store.list()) {
     const seen = await store.read(name).catch(() => undefined);
     if (!seen || !usesOldKey(seen.config)) continue;
+    const waitUntil = now() + (options.lockWaitMs ?? LOCK_WAIT_MS);
     let unlock: (() => Promise<void>) | undefined;
     try {
       for (;;) {

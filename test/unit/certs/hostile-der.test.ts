@@ -154,6 +154,23 @@ describe('RFC 5280 §4.2: a client "MUST reject the certificate if it encounters
       .toBe('refused the certificate from the CA: it has a critical extension 1.3.6.1.4.1.11129.2.4.3 that TLS clients do not know, so they would refuse it');
   });
 
+  test('a critical flag that is not DER TRUE (0x01) is refused: OpenSSL reads it as true, Go as malformed', () => {
+    const algorithm = encodeAlgorithmIdentifier(ECDSA_WITH_SHA256, false);
+    const now = Date.now();
+    const tbs = encodeTbsCertificate({
+      serial: new Uint8Array([0x01, 0x02, 0x04]), algorithm, issuer: caSubject, notBefore: new Date(now - DAY), notAfter: new Date(now + 30 * DAY), subject: emptyName, spki,
+      extensions: [{ ...subjectAltName('a.example'), critical: true }],
+    });
+    const flag = Buffer.from(tbs).indexOf(Buffer.from([TAG.boolean, 1, 0xff]));
+    expect(flag).toBeGreaterThan(0);
+    const patched = new Uint8Array(tbs);
+    patched[flag + 2] = 0x01;
+    const pem = encodePem('CERTIFICATE', encodeSigned(patched, algorithm, sign('sha256', patched, ca.key)));
+    expect(refusal(() => checkLeaf(pem))).toBe('refused the certificate from the CA: it cannot be parsed as an X.509 certificate');
+    // The same certificate with 0xff is accepted: the refusal is the flag's.
+    expect(() => checkLeaf(leafWith([{ ...subjectAltName('a.example'), critical: true }]))).not.toThrow();
+  });
+
   test('any other unknown critical extension is refused', () => {
     const unknown: Extension = { oid: '1.3.6.1.4.1.99999.7', critical: true, value: new Uint8Array([TAG.null, 0]) };
     expect(refusal(() => checkLeaf(leafWith([subjectAltName('a.example'), unknown]))))
