@@ -140,11 +140,10 @@ async function authorize(req: ObtainRequest, url: string, step: (i: string, s: I
     sameName.releaseAll(); // whose name this was is unknown: nobody waits for it
     throw err;
   }
-  let arrived = false;
-  const ready = () => {
-    arrived = true;
-    return sameName.ready(identifier.value);
-  };
+  // Counted once per authorization, however often it is asked (today a failed challenge ends the authorization,
+  // so it is asked once; a retry of another challenge must not count twice and release the other name early).
+  let arrived: Promise<void> | undefined;
+  const ready = () => (arrived ??= sameName.ready(identifier.value));
   try {
     return await answer(req, url, step, fetched, identifier, wildcard, ready);
   } finally {
