@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, chmod, lstat, mkdir, rm, rmdir, stat } from 'node:fs/promises';
+import { access, lstat, mkdir, open, rm, rmdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import type { ChallengeSolver, ChallengeTask } from '../acme/solver.js';
@@ -101,7 +101,14 @@ export function createWebrootSolver(options: WebrootOptions): WebrootSolver {
       try {
         await mkdir(folder, { mode: 0o755 });
         created.push(folder);
-        await chmod(folder, 0o755); // exact, whatever the umask
+        // Exact, whatever the umask, and set on the folder we made: by path, a symlink the web server's
+        // user swapped in after the mkdir would have root chmod a folder of their choice.
+        const made = await open(folder, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+        try {
+          await made.chmod(0o755);
+        } finally {
+          await made.close();
+        }
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
           throw new IoError(`cannot create folder ${folder}: ${describeFsError(err)}`, { cause: err });

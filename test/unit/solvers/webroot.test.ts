@@ -141,3 +141,17 @@ test("a symlink of root's is the administrator's choice: the challenge is writte
   await solver.end(a, 'done');
   expect(await readdir(shared)).toEqual([]);
 });
+
+test('folders it creates are 0755 whatever the umask (set on the folder made, not through its path)', async () => {
+  const before = process.umask(0o077);
+  try {
+    const solver = createWebrootSolver({ root });
+    const a = task('LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0');
+    await solver.begin(a, signal);
+    expect(await mode(join(root, '.well-known'))).toBe(0o755);
+    expect(await mode(join(root, '.well-known', 'acme-challenge'))).toBe(0o755);
+    await solver.end(a, 'done');
+  } finally {
+    process.umask(before);
+  }
+});
