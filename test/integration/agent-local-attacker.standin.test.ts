@@ -1,9 +1,8 @@
 // Stand-in: no ACME Manager binary runs here; test/support/manager-standin.ts follows manager-contract.md and issues through the real Pebble.
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startManagerStandin, type ManagerStandin } from '../support/manager-standin.js';
-import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
+import { expect, test } from 'vitest';
+import { managerOnSharedPebble } from '../support/manager-on-shared-pebble.js';
 import { runMain } from '../support/in-process.js';
 import { tempDir } from '../support/cert-fixtures.js';
 import { NOBODY } from '../support/local-attacker.js';
@@ -11,17 +10,7 @@ import { NOBODY } from '../support/local-attacker.js';
 // Red-team F2, F4 and F10 against the agent (root) with nobody as the local attacker: a
 // certificate_dir, or a folder below it, that another user controls is refused before
 // anything is read, written or deleted there; a planted symlink is never read through.
-let pebble: PebbleInstance;
-let manager: ManagerStandin;
-
-beforeAll(async () => {
-  pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' }, withChallTestSrv: false });
-  manager = await startManagerStandin({ pebble });
-}, 120_000);
-afterAll(async () => {
-  await manager?.stop();
-  await pebble?.stop();
-});
+const standin = managerOnSharedPebble();
 
 function host(username: string) {
   const dir = tempDir(`agent-attacker-${username}`);
@@ -29,7 +18,7 @@ function host(username: string) {
   const certDir = path.join(dir, 'certs');
   const config = path.join(dir, 'client-config.yml');
   const home = path.join(dir, 'state');
-  const token = manager.createToken({ username, scope: ['create', 'read', 'update', 'delete'] });
+  const token = standin.manager.createToken({ username, scope: ['create', 'read', 'update', 'delete'] });
   writeFileSync(config, `common:
   certificate_deploy: true
   certificate_dir: ${certDir}/
@@ -37,11 +26,11 @@ certificate:
   - domain: q.${username}.example
     issuer: pebble
 `);
-  const run = (extra: string[]) => runMain(['agent', '--config', config, '--manager-url', manager.url, ...extra], { env: { ACME_MANAGER_TOKEN: token, ACMECLI_HOME: home } });
+  const run = (extra: string[]) => runMain(['agent', '--config', config, '--manager-url', standin.manager.url, ...extra], { env: { ACME_MANAGER_TOKEN: token, ACMECLI_HOME: home } });
   return { dir, certDir, config, once: (extra: string[] = []) => run(['--once', ...extra]), checkConfig: () => run(['--check-config']) };
 }
 
-const changes = (since: number) => manager.requests.slice(since).filter((q) => q.method !== 'GET').map((q) => `${q.method} ${q.path}`);
+const changes = (since: number) => standin.manager.requests.slice(since).filter((q) => q.method !== 'GET').map((q) => `${q.method} ${q.path}`);
 
 test('F4: an issuer folder another user made inside certificate_dir is refused; nothing is written into it', async () => {
   const h = host('f4sub');
@@ -87,7 +76,7 @@ test('F10: a symlink planted at a deployed key is refused before it is read: no 
   expect((await runMain(['key', 'generate', 'ec256', '-o', elsewhere])).code).toBe(0);
   rmSync(key);
   symlinkSync(elsewhere, key);
-  const since = manager.requests.length;
+  const since = standin.manager.requests.length;
   const r = await h.once();
   expect(r.code).toBe(1);
   expect(r.stdout + r.stderr).toContain(`${key} is a symbolic link to ${elsewhere}, outside ${h.certDir}`);
@@ -106,7 +95,7 @@ test('F10 after cycles in sync (files known by their stamp, not read): a symlink
   writeFileSync(elsewhere, cert);
   rmSync(certFile);
   symlinkSync(elsewhere, certFile);
-  const since = manager.requests.length;
+  const since = standin.manager.requests.length;
   const r = await h.once();
   expect(r.code).toBe(1);
   expect(r.stdout + r.stderr).toContain(`${certFile} is a symbolic link to ${elsewhere}, outside ${h.certDir}`);

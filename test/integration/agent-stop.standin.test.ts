@@ -9,8 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { certificateMatchesKey } from '../../src/certs/certificate.js';
 import { startHostileManager, type HostileManager } from '../support/hostile-manager.js';
-import { startManagerStandin, type ManagerStandin } from '../support/manager-standin.js';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { managerOnSharedPebble } from '../support/manager-on-shared-pebble.js';
 import { distBinary } from '../support/cli.js';
 import { tempDir } from '../support/cert-fixtures.js';
 
@@ -96,23 +95,16 @@ describe('SIGTERM while the manager cannot be reached', () => {
 });
 
 describe('SIGTERM while an order is in flight', () => {
-  let pebble: PebbleInstance;
-  let manager: ManagerStandin;
+  const standin = managerOnSharedPebble();
   let hostile: HostileManager;
   beforeAll(async () => {
-    pebble = await startPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' }, withChallTestSrv: false });
-    manager = await startManagerStandin({ pebble });
-    hostile = await startHostileManager(manager);
+    hostile = await startHostileManager(standin.manager);
   });
-  afterAll(async () => {
-    await hostile?.stop();
-    await manager?.stop();
-    await pebble?.stop();
-  });
+  afterAll(async () => hostile?.stop());
 
   test('the POST finishes, its certificate is deployed with its key, and then the daemon exits 0', async () => {
     const { config, certDir, home } = agentDir('agent-stop-post', '  - domain: c.stop.example\n    issuer: pebble\n');
-    const owned = manager.createToken({ username: 'stopper', scope: ['create', 'read', 'update', 'delete'] });
+    const owned = standin.manager.createToken({ username: 'stopper', scope: ['create', 'read', 'update', 'delete'] });
     const post = hostile.hold((req) => req.method === 'POST' && req.path === '/certificate');
     const daemon = startDaemon(config, hostile.url, { ACME_MANAGER_TOKEN: owned, ACMECLI_HOME: home });
     await post.arrived;
@@ -123,13 +115,13 @@ describe('SIGTERM while an order is in flight', () => {
     expect(await daemon.exited).toBe(0);
     const base = path.join(certDir, 'pebble', 'c.stop.example');
     expect(certificateMatchesKey(readFileSync(`${base}.crt`, 'utf8'), createPrivateKey(readFileSync(`${base}.key`)))).toBe(true);
-    expect(manager.certificates('stopper').has('pebble/c.stop.example')).toBe(true);
+    expect(standin.manager.certificates('stopper').has('pebble/c.stop.example')).toBe(true);
   });
 
   test('the manager out of reach: a certificate within 7 days of its end is an error each cycle, but not when the cycle was stopped', async () => {
     // A 1 s retry wait, so the failed list is quick; a deployed certificate is then replaced by one that ends in 3 days.
     const { config, certDir, home } = agentDir('agent-stop-expiry', '  - domain: d.stop.example\n    issuer: pebble\n', 1);
-    const owned = manager.createToken({ username: 'expirer', scope: ['create', 'read', 'update', 'delete'] });
+    const owned = standin.manager.createToken({ username: 'expirer', scope: ['create', 'read', 'update', 'delete'] });
     const env = { ...process.env, ACME_MANAGER_TOKEN: owned, ACMECLI_HOME: home };
     const once = () => new Promise<{ code: number | null; log: string }>((resolve) => {
       const child = spawn(distBinary, ['agent', '--config', config, '--manager-url', hostile.url, '--once'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -2,30 +2,19 @@
 // real Pebble. Its `loseNextCreateAnswer` knob issues and stores a certificate, then resets the connection instead of answering.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startManagerStandin, type ManagerStandin } from '../support/manager-standin.js';
-import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
+import { describe, expect, test } from 'vitest';
+import { managerOnSharedPebble } from '../support/manager-on-shared-pebble.js';
 import { runMain } from '../support/in-process.js';
 import { pairMatches, tempDir } from '../support/cert-fixtures.js';
 
-let pebble: PebbleInstance;
-let manager: ManagerStandin;
-
-beforeAll(async () => {
-  pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' }, withChallTestSrv: false });
-  manager = await startManagerStandin({ pebble });
-}, 120_000);
-afterAll(async () => {
-  await manager?.stop();
-  await pebble?.stop();
-});
+const standin = managerOnSharedPebble();
 
 /** One host: its state folder (where pending keys wait), its --out folder, a token of its own owner. */
 function host(owner: string) {
   const work = tempDir(`request-${owner}`);
   const home = path.join(work, 'home');
   const out = path.join(work, 'out');
-  const token = manager.createToken({ username: owner, scope: ['create', 'read'] });
+  const token = standin.manager.createToken({ username: owner, scope: ['create', 'read'] });
   const pendingDir = path.join(home, 'agent', 'pending-keys');
   return {
     out,
@@ -36,7 +25,7 @@ function host(owner: string) {
         return [];
       }
     },
-    request: (domain: string) => runMain(['manager', 'request', '--manager-url', manager.url, '-d', domain, '--issuer', 'pebble', '--out', out], { env: { ACME_MANAGER_TOKEN: token, ACMECLI_HOME: home } }),
+    request: (domain: string) => runMain(['manager', 'request', '--manager-url', standin.manager.url, '-d', domain, '--issuer', 'pebble', '--out', out], { env: { ACME_MANAGER_TOKEN: token, ACMECLI_HOME: home } }),
   };
 }
 
@@ -44,12 +33,12 @@ describe('manager request keeps the agent\'s pending-key protection', () => {
   test('the manager issued but the answer was lost: the next run deploys that certificate with the key the first run saved', async () => {
     const h = host('lost-answer');
     const domain = 'lost.request.example';
-    manager.loseNextCreateAnswer();
+    standin.manager.loseNextCreateAnswer();
     const first = await h.request(domain);
     expect(first.code, first.stderr).not.toBe(0);
     expect(first.stderr.trim().split('\n')).toHaveLength(1);
     // The manager has the certificate; this host has its key, waiting (0600).
-    const issued = manager.certificates('lost-answer').get(`pebble/${domain}`);
+    const issued = standin.manager.certificates('lost-answer').get(`pebble/${domain}`);
     expect(issued).toBeDefined();
     const [pending, ...more] = h.pendingKeys();
     expect(more).toEqual([]);
@@ -65,13 +54,13 @@ describe('manager request keeps the agent\'s pending-key protection', () => {
     expect(pairMatches(certFile, keyFile)).toBe(true);
     // Deployed: no key waits any more, and the manager was not asked to issue a second time.
     expect(h.pendingKeys()).toEqual([]);
-    expect(manager.requests.filter((r) => r.method === 'POST' && (r.body as { domain?: string } | undefined)?.domain === domain)).toHaveLength(1);
+    expect(standin.manager.requests.filter((r) => r.method === 'POST' && (r.body as { domain?: string } | undefined)?.domain === domain)).toHaveLength(1);
   });
 
   test('a POST the manager refused is asked again with the same key, not a new one each time', async () => {
     const h = host('busy');
     const domain = 'busy.request.example';
-    const release = manager.holdLock('busy', `pebble/${domain}`);
+    const release = standin.manager.holdLock('busy', `pebble/${domain}`);
     const first = await h.request(domain);
     release();
     expect(first.code, first.stderr).not.toBe(0);
