@@ -30,7 +30,7 @@ export async function main(argv: readonly string[], io: CliIO, options: MainOpti
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
       // Commander puts its suggestion on a second line ("…\n(Did you mean key?)"): one line, as every error.
-      return reportError(ctx, new UsageError(err.message.replace(/^error:\s*/i, '').replace(/\s*\n\s*/g, ' ')), argv);
+      return reportError(ctx, new UsageError(err.message.replace(/^error:\s*/i, '').replace(/\n(?=\(Did you mean )/, ' ')), argv);
     }
     return reportError(ctx, err, argv);
   } finally {

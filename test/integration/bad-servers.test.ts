@@ -100,6 +100,8 @@ describe('usage errors: exit 2, one line', () => {
     [['account', 'frobnicate'], /unknown command 'frobnicate'/],
     // Commander's suggestion joins the line, not as an escaped \n.
     [['kye', 'generate'], /^acmecli: unknown command 'kye' \(Did you mean key\?\) \(see --help\)$/m],
+    // A newline the user typed stays visible, escaped, not joined away.
+    [['ky\ne'], /^acmecli: unknown command 'ky\\ne' \(see --help\)$/m],
     [['key', 'generate', 'ec999', '-o', 'x'], /value 'ec999' is invalid for argument 'type'. Allowed choices are ec256/],
     [['key', 'generate', 'ec256'], /required option '-o, --output <file>' not specified/],
     [['account', 'update', 'mailto:a@example.com', 'clear'], /`clear` must be given alone/],
