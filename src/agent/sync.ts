@@ -51,16 +51,22 @@ export async function runSyncCycle(given: SyncDeps): Promise<CycleResult> {
   return result;
 }
 
-/** The last list partitioned: the client hands back the same frozen list while the manager's answer is unchanged. */
-let lastPartition: { list: readonly unknown[]; listed: ReturnType<typeof partitionManagerList> } | undefined;
+/**
+ * Each list partitioned once: the client hands back the same frozen list while the manager's answer is
+ * unchanged, so a cycle in sync reuses the partition of the one before (keyed by the list itself, per list,
+ * never shared by lists that merely look alike).
+ */
+const partitions = new WeakMap<readonly unknown[], ReturnType<typeof partitionManagerList>>();
 
 function partitionOf(list: readonly unknown[]): ReturnType<typeof partitionManagerList> {
-  if (lastPartition?.list !== list || !Object.isFrozen(list)) {
-    const listed = partitionManagerList(list);
+  let listed = partitions.get(list);
+  if (!listed) {
+    listed = partitionManagerList(list);
     Object.freeze(listed.usable); // shared by the cycles that get this list: nobody may change it
-    lastPartition = { list, listed };
+    // Only a frozen list can be trusted to be the same next time: the client freezes the lists it keeps.
+    if (Object.isFrozen(list)) partitions.set(list, listed);
   }
-  return lastPartition.listed;
+  return listed;
 }
 
 /** The manager's list (`all`, as it came) with refused entries reported (every cycle, and otherwise ignored); undefined when there is none this cycle. */

@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import type { AccountKey } from '../keys/account-key.js';
 import { findPemBlocks } from '../keys/pem.js';
 import { namesExistingFile } from '../state/read-file.js';
-import type { LineageRecord, LineageStore, LineageVersion } from '../state/lineage-store.js';
+import { isLineageName, type LineageRecord, type LineageStore, type LineageVersion } from '../state/lineage-store.js';
 import { issuedLineage, readCertificateFile } from './certificate-file.js';
 import { lineageStatus, markRevoked } from './renewal-decision.js';
 
@@ -29,7 +29,7 @@ export interface RevokeEdges {
  * what could be a lineage name is looked up as one.
  */
 export function namesLineageNotFile(argument: string): boolean {
-  return !namesExistingFile(argument) && /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(argument);
+  return !namesExistingFile(argument) && isLineageName(argument);
 }
 
 /**

@@ -6,6 +6,7 @@ import type { ChallengeSolver, ChallengeTask } from '../acme/solver.js';
 import { IoError, UsageError } from '../errors.js';
 import { describeFsError, writeFileAtomic } from '../state/atomic-write.js';
 import { badToken, isChallengeToken } from './challenge-token.js';
+import { isTrustedUser } from '../state/safe-folder.js';
 
 export interface WebrootOptions {
   /** The folder a web server serves as `/` for the names being validated. */
@@ -161,10 +162,6 @@ export function createWebrootSolver(options: WebrootOptions): WebrootSolver {
         }
       }),
   };
-}
-
-function isTrustedUser(uid: number): boolean {
-  return uid === 0 || uid === (process.getuid?.() ?? -1);
 }
 
 function describeMissing(err: unknown): string {

@@ -122,7 +122,8 @@ export class LineageLockedError extends StateError {}
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
 
-function isLineageName(name: string): boolean {
+/** A name a lineage can have (a file name under --out and the state folder): no separators, no `..`. */
+export function isLineageName(name: string): boolean {
   return NAME.test(name) && !name.includes('..');
 }
 

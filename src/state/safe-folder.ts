@@ -17,7 +17,7 @@ import { describeFsError } from './atomic-write.js';
  * or deletes them from (--out, the agent's certificate_dir): see assertOwnFolders.
  */
 export function untrustedFolderReason(link: Pick<Stats, 'isSymbolicLink'> & { uid?: number }, target: Pick<Stats, 'isDirectory' | 'mode' | 'uid' | 'gid'>, own: { uid: number; gid: number }): string | undefined {
-  const trustedUser = (uid: number) => uid === 0 || uid === own.uid;
+  const trustedUser = (uid: number) => isTrustedUser(uid, own);
   const mode = (target.mode & 0o7777).toString(8).padStart(4, '0');
   if (link.isSymbolicLink() && link.uid !== undefined && !trustedUser(link.uid)) return `is a symlink owned by another user (uid ${link.uid})`;
   if (link.isSymbolicLink() && !trustedUser(target.uid)) return `is a symlink to a folder owned by another user (uid ${target.uid})`;
@@ -26,6 +26,11 @@ export function untrustedFolderReason(link: Pick<Stats, 'isSymbolicLink'> & { ui
   if (target.mode & 0o002) return `can be written by every user (mode ${mode})`;
   if (target.mode & 0o020 && target.gid !== 0 && target.gid !== own.gid) return `can be written by group ${target.gid} (mode ${mode})`;
   return undefined;
+}
+
+/** Root and the user acmecli runs as: the only owners whose folders and symlinks acmecli follows. */
+export function isTrustedUser(uid: number, own: { uid: number } = ownIds()): boolean {
+  return uid === 0 || uid === own.uid;
 }
 
 /** Throws STATE naming `path` when it exists and is not a folder only root and we control. */
