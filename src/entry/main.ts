@@ -56,7 +56,6 @@ const COMMAND_GROUPS: Record<string, () => Promise<AddCommands>> = {
   version: async () => (await import('../commands/version.js')).addVersionCommand,
   completion: async () => (await import('../commands/completion.js')).addCompletionCommand,
 };
-const LOADED_ALONE = new Set(['account', 'key', 'dns', 'cert', 'manager', 'agent', 'version']);
 
 /**
  * The program: with `argv`, only the command group it names when that is plain to see (global
@@ -66,7 +65,7 @@ const LOADED_ALONE = new Set(['account', 'key', 'dns', 'cert', 'manager', 'agent
 export async function buildProgram(ctx: CliContext, argv?: readonly string[]): Promise<Command> {
   const program = rootProgram(ctx);
   const named = argv === undefined ? undefined : commandGroupNamed(program, argv);
-  const groups = named !== undefined && LOADED_ALONE.has(named) ? [named] : Object.keys(COMMAND_GROUPS);
+  const groups = named !== undefined && named !== 'completion' ? [named] : Object.keys(COMMAND_GROUPS);
   const adders = await Promise.all(groups.map((name) => COMMAND_GROUPS[name]!()));
   for (const add of adders) add(program, ctx);
   // Subcommands inherit the same error handling and output.
@@ -93,10 +92,9 @@ function commandGroupNamed(program: Command, argv: readonly string[]): string | 
     const [flag, attached] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), true] : [arg, false];
     const option = program.options.find((o) => o.short === flag || o.long === flag);
     if (option === undefined) return undefined;
-    if (option.required || option.optional) {
-      if (option.optional) return undefined;
-      if (!attached) i++;
-    } else if (attached) return undefined;
+    if (option.optional) return undefined; // `--opt [value]`: whether the next word is its value is commander's call
+    if (option.required && !attached) i++; // its value is the next word
+    if (!option.required && attached) return undefined; // a flag given a value: let commander say so
   }
   return undefined;
 }

@@ -117,10 +117,12 @@ export async function renewLineages(
 
 /** The runner's view of the world, built from the edges: clients, accounts (made when missing, once per CA and key), ARI, hooks, progress. */
 function runnerDeps(edges: RunEdges, creation: AccountCreation, signal: AbortSignal) {
-  const registry = new SolverRegistry({ env: withoutSecrets(edges.env), credentialsEnv: edges.env, cwd: edges.cwd, onWarning: (m) => edges.report.warn(m), onInfo: (m) => edges.report.info(m) });
+  // What the user's programs (challenge, pre/post and deploy hooks) get: our environment without its secrets.
+  const programEnv = withoutSecrets(edges.env);
+  const registry = new SolverRegistry({ env: programEnv, credentialsEnv: edges.env, cwd: edges.cwd, onWarning: (m) => edges.report.warn(m), onInfo: (m) => edges.report.info(m) });
   const accounts = new Map<string, Promise<EnsuredAccount>>();
   const ariByDirectory = new Map<string, Promise<boolean>>();
-  const hooks = new PrePostHooks({ env: withoutSecrets(edges.env), onOutput: (text) => edges.report.info(text) });
+  const hooks = new PrePostHooks({ env: programEnv, onOutput: (text) => edges.report.info(text) });
   const ensureAccount = async (config: LineageConfig, client: AcmeClient, given: AccountCreation): Promise<EnsuredAccount> => {
     const key = await edges.loadAccountKey(config.accountKeyPath);
     const ensured = await findOrCreateAccount({
@@ -134,7 +136,7 @@ function runnerDeps(edges: RunEdges, creation: AccountCreation, signal: AbortSig
     beforeIssue: (config) => hooks.beforeIssue(config),
     store: new LineageStore(edges.stateHome),
     registry,
-    env: withoutSecrets(edges.env),
+    env: programEnv,
     now: edges.now,
     version: edges.version,
     signal,

@@ -161,6 +161,8 @@ export async function planIssue(options: IssueOptions, solvers: SolverSpec[], fa
   // --dns-resolver '' forgets the stored ones; several are kept in order (the DNS providers' check asks each).
   const dnsResolvers = options.dnsResolver === undefined || options.dnsResolver.join('') === '' ? undefined : options.dnsResolver.map((text) => formatServer(parseServer(text, '--dns-resolver')));
   const { keyPath, caFile } = edges.globals;
+  // A hook given as a relative path is stored absolute ('' clears the hook and stays '').
+  const hookCommand = (commandLine: string | undefined) => (commandLine === undefined ? undefined : absoluteProgram(commandLine, edges.cwd));
   const given: GivenSettings & { name: string } = {
     name,
     identifiers,
@@ -187,14 +189,14 @@ export async function planIssue(options: IssueOptions, solvers: SolverSpec[], fa
     preferredChain: options.preferredChain,
     outDir: options.out !== undefined || !stored ? resolve(edges.cwd, options.out ?? '.') : undefined,
     bundle: options.bundle,
-    deployHook: options.deployHook === undefined || options.deployHook === '' ? options.deployHook : absoluteProgram(options.deployHook, edges.cwd),
-    preHook: options.preHook === undefined || options.preHook === '' ? options.preHook : absoluteProgram(options.preHook, edges.cwd),
-    postHook: options.postHook === undefined || options.postHook === '' ? options.postHook : absoluteProgram(options.postHook, edges.cwd),
+    deployHook: hookCommand(options.deployHook),
+    preHook: hookCommand(options.preHook),
+    postHook: hookCommand(options.postHook),
     renewDays: options.renewDays,
     // Given endpoints replace the stored list; `--serve-check ''` empties it.
     serveChecks: options.serveCheck?.filter((text) => text !== '').map((text) => formatServeEndpoint(parseServeEndpoint(text))),
     serveCheckTimeoutSeconds: options.serveCheckTimeout === undefined ? undefined : positiveNumber(options.serveCheckTimeout, '--serve-check-timeout'),
-    failureHook: options.failureHook === undefined || options.failureHook === '' ? options.failureHook : absoluteProgram(options.failureHook, edges.cwd),
+    failureHook: hookCommand(options.failureHook),
     // `--fallback-acme-url ''` removes the fallbacks.
     fallbacks: fallbackOrder.length === 0 ? undefined : fallbackOrder.filter((f) => f.url !== '').map((f) => ({ directoryUrl: resolveDirectoryUrl(f.url, edges.globals.allowHttp) })),
     agreeTos: options.agreeTos ? true : undefined,
