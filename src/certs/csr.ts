@@ -1,18 +1,15 @@
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { KeyError, UsageError, isAcmecliError } from '../errors.js';
 import { CERT_KEY_TYPES, certKeyTypeOf, type CertKeyTypeName, type CertKeyTypeSpec } from './cert-key-types.js';
-import { concatBytes, encodeTlv } from './der.js';
 import {
-  GENERAL_NAME_KINDS, OID, encodeAlgorithmIdentifier, encodeCommonNameOnly, encodeCsrInfo, encodeSigned, nameField, readCsrFields, readGeneralNames, type CsrFields,
+  GENERAL_NAME_KINDS, OID, encodeAlgorithmIdentifier, encodeCommonNameOnly, encodeCsrInfo, encodeSigned, encodeSubjectAltName, nameField, readCsrFields, readGeneralNames, type CsrFields,
 } from './x509-der.js';
-import { formatIpAddress, ipAddressBytes, parseIdentifier, type Identifier } from './identifiers.js';
+import { formatIpAddress, parseIdentifier, type Identifier } from './identifiers.js';
 import { printableLine } from '../printable.js';
 import { encodePem, findPemBlocks } from '../keys/pem.js';
 
 /** RFC 5280 Appendix A: ub-common-name INTEGER ::= 64. */
 const MAX_COMMON_NAME_LENGTH = 64;
-/** GeneralName CHOICE tags (RFC 5280 §4.2.1.6), context-specific and implicit: dNSName [2] IA5String, iPAddress [7] OCTET STRING. */
-const GENERAL_NAME_TAG = { dns: 0x82, ip: 0x87 } as const;
 
 /** The PEM labels a certificate request may carry: RFC 7468 §7, and the one older OpenSSL and Netscape tools write. */
 const CSR_PEM_LABELS = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
@@ -73,16 +70,6 @@ const CSR_VERIFY_HASHES: Readonly<Record<string, string | null>> = {
   '1.2.840.113549.1.1.5': 'sha1', '1.2.840.113549.1.1.11': 'sha256', '1.2.840.113549.1.1.12': 'sha384', '1.2.840.113549.1.1.13': 'sha512',
   '1.3.101.112': null,
 };
-
-/** SubjectAltName's extnValue: GeneralNames ::= SEQUENCE OF GeneralName. */
-function encodeSubjectAltName(identifiers: readonly Identifier[]): Uint8Array {
-  const names = identifiers.map((identifier) => {
-    const content = identifier.type === 'dns' ? new TextEncoder().encode(identifier.value) : ipAddressBytes(identifier.value);
-    if (content === undefined) throw new UsageError(`invalid IP address "${identifier.value}"`);
-    return encodeTlv(GENERAL_NAME_TAG[identifier.type], content);
-  });
-  return encodeTlv(0x30, concatBytes(names));
-}
 
 export interface ParsedCsr {
   /** From subjectAltName, then the CN when it is not among them: lowercased, IPs normalised, no repeats. */

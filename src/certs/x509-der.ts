@@ -1,6 +1,8 @@
 // The X.509 (RFC 5280) and PKCS#10 (RFC 2986) structures acmecli reads and writes itself, on top
 // of der.ts. node:crypto's X509Certificate parses, verifies and gives keys and dates, but it does not
 // expose a certificate's extensions as bytes nor build anything; this module does the rest, strictly.
+import { UsageError } from '../errors.js';
+import { ipAddressBytes, type Identifier } from './identifiers.js';
 import { DerError, TAG, children, concatBytes, content, decodeOid, encodeConstructed, encodeOid, encodeTlv, readWhole, type Tlv } from './der.js';
 
 export const OID = {
@@ -8,6 +10,8 @@ export const OID = {
   subjectAltName: '2.5.29.17',
   authorityKeyIdentifier: '2.5.29.35',
   extensionRequest: '1.2.840.113549.1.9.14',
+  /** RFC 5758 §3.2. */
+  ecdsaWithSha256: '1.2.840.10045.4.3.2',
 } as const;
 
 /** One AttributeTypeAndValue: `text` for a string type, undefined for any other (shown as `#hex`). */
@@ -245,6 +249,19 @@ export function encodeCommonNameOnly(commonName: string | undefined): Uint8Array
   if (commonName === undefined) return encodeTlv(TAG.sequence, new Uint8Array(0));
   const attribute = encodeConstructed(TAG.sequence, [encodeOid(OID.commonName), encodeTlv(TAG.utf8String, Buffer.from(commonName, 'utf8'))]);
   return encodeConstructed(TAG.sequence, [encodeConstructed(TAG.set, [attribute])]);
+}
+
+/** GeneralName CHOICE tags (RFC 5280 §4.2.1.6), context-specific and implicit: dNSName [2] IA5String, iPAddress [7] OCTET STRING. */
+const GENERAL_NAME_TAG = { dns: 0x82, ip: 0x87 } as const;
+
+/** SubjectAltName's extnValue: GeneralNames ::= SEQUENCE OF GeneralName. */
+export function encodeSubjectAltName(identifiers: readonly Identifier[]): Uint8Array {
+  const names = identifiers.map((identifier) => {
+    const content = identifier.type === 'dns' ? new TextEncoder().encode(identifier.value) : ipAddressBytes(identifier.value);
+    if (content === undefined) throw new UsageError(`invalid IP address "${identifier.value}"`);
+    return encodeTlv(GENERAL_NAME_TAG[identifier.type], content);
+  });
+  return encodeTlv(0x30, concatBytes(names));
 }
 
 export function encodeExtension(extension: Extension): Uint8Array {

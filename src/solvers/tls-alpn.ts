@@ -5,7 +5,7 @@ import { createSecureContext, createServer as createTlsServer, type SecureContex
 import type { ChallengeSolver, ChallengeTask } from '../acme/solver.js';
 import type { Identifier } from '../acme/types.js';
 import { ipAddressBytes } from '../certs/identifiers.js';
-import { encodeAlgorithmIdentifier, encodeCommonNameOnly, encodeSigned, encodeTbsCertificate, OID } from '../certs/x509-der.js';
+import { encodeAlgorithmIdentifier, encodeCommonNameOnly, encodeSigned, encodeSubjectAltName, encodeTbsCertificate, OID } from '../certs/x509-der.js';
 import { concatBytes, encodeTlv } from '../certs/der.js';
 import { UsageError } from '../errors.js';
 import { encodePem } from '../keys/pem.js';
@@ -149,13 +149,9 @@ export async function createTlsAlpnCertificate(identifier: Identifier, keyAuthor
   const digest = createHash('sha256').update(keyAuthorization, 'utf8').digest();
   // RFC 8737 §3: "Authorization ::= OCTET STRING (SIZE (32))", DER: tag 04, length 32.
   const acmeIdentifier = encodeTlv(0x04, digest);
-  const nameBytes = identifier.type === 'ip' ? ipAddressBytes(identifier.value) : Buffer.from(identifier.value, 'latin1');
-  if (nameBytes === undefined) throw new UsageError(`'${identifier.value}' is not an IP address`);
-  // GeneralNames with the one name: dNSName [2] or iPAddress [7], IMPLICIT.
-  const subjectAltName = encodeTlv(0x30, encodeTlv(identifier.type === 'ip' ? 0x87 : 0x82, nameBytes));
   const now = Date.now();
   const name = encodeCommonNameOnly('acmecli tls-alpn-01 challenge');
-  const algorithm = encodeAlgorithmIdentifier(ECDSA_WITH_SHA256, false);
+  const algorithm = encodeAlgorithmIdentifier(OID.ecdsaWithSha256, false);
   const tbs = encodeTbsCertificate({
     // Positive, 128 bits of randomness (RFC 5280 §4.1.2.2).
     serial: concatBytes([new Uint8Array([0x01]), randomBytes(16)]),
@@ -166,7 +162,7 @@ export async function createTlsAlpnCertificate(identifier: Identifier, keyAuthor
     subject: name,
     spki: createPublicKey(privateKey).export({ type: 'spki', format: 'der' }),
     extensions: [
-      { oid: OID.subjectAltName, critical: false, value: subjectAltName },
+      { oid: OID.subjectAltName, critical: false, value: encodeSubjectAltName([identifier]) },
       { oid: ID_PE_ACME_IDENTIFIER, critical: true, value: acmeIdentifier },
     ],
   });
@@ -175,5 +171,3 @@ export async function createTlsAlpnCertificate(identifier: Identifier, keyAuthor
   return { certificatePem: encodePem('CERTIFICATE', certificate), privateKeyPem };
 }
 
-/** RFC 5758 §3.2. */
-const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
