@@ -66,10 +66,12 @@ export async function deployServerCertificate(deps: SyncDeps, result: CycleResul
   }
 
   const certText = update.cert ?? local.cert!;
-  deps.seenCertificates?.set(id, { fingerprint: fingerprintOf(certText), text: certText });
+  const certFingerprint = fingerprintOf(certText);
+  deps.seenCertificates?.set(id, { fingerprint: certFingerprint, text: certText });
   let keyState: 'ok' | 'lost' = 'ok';
   // Parsing the key each cycle is the slow part of an in-sync cycle: a pair checked before, unchanged since, is known good.
-  const pairStamp = local.key ? `${fingerprintOf(local.key).slice(0, 32)}:${fingerprintOf(certText)}` : '';
+  const stampOfPair = (keyPem: string) => `${fingerprintOf(keyPem).slice(0, 32)}:${certFingerprint}`;
+  const pairStamp = local.key ? stampOfPair(local.key) : '';
   let keyFromPending = false;
   if (!local.key || (entry.pairChecked !== pairStamp && !keyPairs(local.key, certText))) {
     const restored = await restoreKey(deps, identity, certText);
@@ -78,7 +80,7 @@ export async function deployServerCertificate(deps: SyncDeps, result: CycleResul
       keyFromPending = restored.fromPending;
     } else keyState = 'lost';
   }
-  if (keyState === 'lost' && entry.refused?.fingerprint === fingerprintOf(certText)) {
+  if (keyState === 'lost' && entry.refused?.fingerprint === certFingerprint) {
     // The manager still offers the certificate refused when it was issued: asking again would loop every cycle.
     deps.metrics.certificateRefused.set(labels, 1);
     throw new CertificateRefused(`${entry.refused.message} (still offered by the manager; nothing deployed or re-requested until it offers another)`);
@@ -88,12 +90,12 @@ export async function deployServerCertificate(deps: SyncDeps, result: CycleResul
     const refused = await refusalOf({ certificate: certText, chain: ca }, update.key ?? local.key!, cert ? requestedIdentifiers(cert) : listedIdentifiers(server), cert ? 'the configuration' : 'the manager\'s own list', deps.now());
     if (refused) {
       // Nothing is written, not even a restored key: the old pair stays as it was.
-      entry.refused = { fingerprint: fingerprintOf(certText), message: refused };
+      entry.refused = { fingerprint: certFingerprint, message: refused };
       deps.metrics.certificateRefused.set(labels, 1);
       throw new CertificateRefused(refused);
     }
   }
-  if (keyState === 'ok') entry.pairChecked = `${fingerprintOf(update.key ?? local.key!).slice(0, 32)}:${fingerprintOf(certText)}`;
+  if (keyState === 'ok') entry.pairChecked = update.key === undefined ? pairStamp : stampOfPair(update.key);
   if (keyState === 'lost' && !deps.pullOnly) return 'lost'; // re-issued with a new key: nothing half-updated is written
   if (keyState === 'lost') {
     // Pull-only cannot re-issue: a new certificate beside a key it does not pair with would break the server. Keep the old pair.
