@@ -162,7 +162,7 @@ export async function planIssue(options: IssueOptions, solvers: SolverSpec[], fa
   const dnsResolvers = options.dnsResolver === undefined || options.dnsResolver.join('') === '' ? undefined : options.dnsResolver.map((text) => formatServer(parseServer(text, '--dns-resolver')));
   const { keyPath, caFile } = edges.globals;
   // A hook given as a relative path is stored absolute ('' clears the hook and stays '').
-  const hookCommand = (commandLine: string | undefined) => (commandLine === undefined ? undefined : absoluteProgram(commandLine, edges.cwd));
+  const hookCommand = (commandLine: string | undefined) => (commandLine === undefined || commandLine === '' ? commandLine : absoluteProgram(commandLine, edges.cwd));
   const given: GivenSettings & { name: string } = {
     name,
     identifiers,
