@@ -335,7 +335,8 @@ async function describe(proc: Proc): Promise<string> {
 
 async function bindFailed(proc: Proc): Promise<boolean> {
   const text = (await tail(proc.stdoutPath, 50)) + '\n' + (await tail(proc.stderrPath, 50));
-  return /address already in use/i.test(text);
+  // BIND says the second when another process took its free port first (its log does not always name the cause).
+  return /address already in use|unable to listen on any configured interfaces/i.test(text);
 }
 
 export class PortClash extends Error {}
