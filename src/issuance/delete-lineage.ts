@@ -10,8 +10,11 @@ import { existingOutputFiles, outputPaths, removeOutputFiles } from './output-fi
  */
 export async function deleteLineage(store: LineageStore, name: string, options: { removeFiles: boolean }) {
   checkLineageName(name);
-  const known = await store.listIssued();
-  if (!known.includes(name)) throw new UsageError(`no lineage named ${name}${known.length ? ` (lineages: ${known.join(', ')})` : ' (there are none)'}`);
+  if (!(await store.readIssuedOne(name))) {
+    // Only a miss lists the others (for the message): a store of 10,000 lineages is not read to delete one.
+    const known = await store.listIssued();
+    throw new UsageError(`no lineage named ${name}${known.length ? ` (lineages: ${known.join(', ')})` : ' (there are none)'}`);
+  }
   const unlock = await store.lock(name);
   let record;
   try {

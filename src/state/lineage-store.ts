@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { StateError, UsageError } from '../errors.js';
 import type { Identifier } from '../acme/types.js';
 import { describeFsError, writeFileAtomic } from './atomic-write.js';
-import { assertStateFolder, assertStateFolders } from './safe-folder.js';
+import { assertStateFolders } from './safe-folder.js';
 import { currentLockHolder, formatLockHolder, lockHolderIsLive, parseLockHolder, procProbe, type ProcessProbe } from './lock-holder.js';
 
 /** How a lineage's challenges are answered: the `cert issue` solver options, in the order given. */
@@ -141,6 +141,11 @@ export function checkLineageName(name: string): string {
  * is written whole before `current` points at it, so a crash at any moment
  * leaves either the old version current or the new one complete.
  */
+/** A lineage exists once its record names itself and its current version is recorded (a first issuance that failed leaves neither). */
+function isIssuedRecord(record: LineageRecord, name: string): boolean {
+  return record.config.name === name && record.versions.some((v) => v.number === record.current);
+}
+
 export class LineageStore {
   readonly root: string;
   readonly #home: string;
@@ -153,6 +158,14 @@ export class LineageStore {
   /** Refuses the state folders of `name` (or of all lineages) when another user controls one of them. */
   async #checkFolders(name?: string): Promise<void> {
     await assertStateFolders(this.#home, name === undefined ? 'lineages' : `lineages/${checkLineageName(name)}/versions`, this.#verifiedFolders);
+  }
+
+  /**
+   * Refuses the folder of one lineage (not its versions) when another user controls it: enough to read its
+   * lineage.json. Recorded like every other check, so a later read(name) of the same lineage checks only `versions/`.
+   */
+  async #checkLineageFolder(name: string): Promise<void> {
+    await assertStateFolders(this.#home, `lineages/${checkLineageName(name)}`, this.#verifiedFolders);
   }
 
   /** Folders this store has checked already (a store lives for one command). */
@@ -262,6 +275,18 @@ export class LineageStore {
     return (await this.readIssued()).map((record) => record.config.name);
   }
 
+  /** The lineage `name` when it exists in the sense of listIssued (a record whose current version is recorded), read alone. */
+  async readIssuedOne(name: string): Promise<LineageRecord | undefined> {
+    let record: LineageRecord | undefined;
+    try {
+      await this.#checkLineageFolder(name);
+      record = this.#readRecord(this.folder(name));
+    } catch {
+      return undefined;
+    }
+    return record && isIssuedRecord(record, name) ? record : undefined;
+  }
+
   /**
    * Every lineage that has a certificate, read once: `cert list` and `cert renew --all`
    * work from these records instead of reading each lineage.json a second time.
@@ -273,15 +298,8 @@ export class LineageStore {
       // Only lineage.json is read here, so only the lineage's own folder is checked (one lstat; list()
       // checked the home and lineages/ and gave well-formed names): whatever goes on to read or
       // write its versions calls read(name), which checks the versions folder too.
-      const folder = join(this.root, name);
-      let record: LineageRecord | undefined;
-      try {
-        await assertStateFolder(folder);
-        record = this.#readRecord(folder);
-      } catch {
-        continue;
-      }
-      if (record && record.config.name === name && record.versions.some((v) => v.number === record.current)) records.push(record);
+      const record = await this.readIssuedOne(name);
+      if (record) records.push(record);
     }
     return records;
   }
@@ -299,10 +317,9 @@ export class LineageStore {
 
   /** The lineage and version that issued the certificate with this SHA-256 fingerprint, if any. */
   async findBySha256(sha256: string): Promise<{ record: LineageRecord; version: LineageVersion } | undefined> {
-    for (const name of await this.listIssued()) {
-      const record = await this.read(name).catch(() => undefined);
-      const version = record?.versions.find((v) => v.sha256 === sha256);
-      if (record && version) return { record, version };
+    for (const record of await this.readIssued()) {
+      const version = record.versions.find((v) => v.sha256 === sha256);
+      if (version) return { record, version };
     }
     return undefined;
   }
