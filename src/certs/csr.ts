@@ -62,14 +62,22 @@ const CSR_SIGNING = {
 } as const;
 
 /**
- * The signature algorithms a `--csr` file may be signed with, and the hash each verifies with
- * (null: the algorithm has its own, Ed25519). ECDSA and PKCS#1 v1.5 take no parameters but NULL.
+ * The signature algorithms a `--csr` file may be signed with: the key family each belongs to and the hash it
+ * verifies with (null: the algorithm has its own, Ed25519). ECDSA and PKCS#1 v1.5 take no parameters but NULL.
+ * The family is checked against the request's key: node's verify() would accept an RSA signature under an
+ * ECDSA label, and the CA would then refuse a request we called good.
  */
-const CSR_VERIFY_HASHES: Readonly<Record<string, string | null>> = {
-  '1.2.840.10045.4.1': 'sha1', '1.2.840.10045.4.3.2': 'sha256', '1.2.840.10045.4.3.3': 'sha384', '1.2.840.10045.4.3.4': 'sha512',
-  '1.2.840.113549.1.1.5': 'sha1', '1.2.840.113549.1.1.11': 'sha256', '1.2.840.113549.1.1.12': 'sha384', '1.2.840.113549.1.1.13': 'sha512',
-  '1.3.101.112': null,
+const CSR_VERIFY: Readonly<Record<string, { family: 'ec' | 'rsa' | 'ed25519'; hash: string | null }>> = {
+  '1.2.840.10045.4.3.2': { family: 'ec', hash: 'sha256' }, '1.2.840.10045.4.3.3': { family: 'ec', hash: 'sha384' }, '1.2.840.10045.4.3.4': { family: 'ec', hash: 'sha512' },
+  '1.2.840.113549.1.1.11': { family: 'rsa', hash: 'sha256' }, '1.2.840.113549.1.1.12': { family: 'rsa', hash: 'sha384' }, '1.2.840.113549.1.1.13': { family: 'rsa', hash: 'sha512' },
+  '1.3.101.112': { family: 'ed25519', hash: null },
 };
+
+/**
+ * SHA-1 signatures (ecdsa-with-SHA1, sha1WithRSAEncryption): CAs refuse them (the CA/Browser Forum's Baseline
+ * Requirements forbid SHA-1; Boulder answers badCSR), so they are refused here with the way out.
+ */
+const CSR_SHA1_ALGORITHMS = new Set(['1.2.840.10045.4.1', '1.2.840.113549.1.1.5']);
 
 export interface ParsedCsr {
   /** From subjectAltName, then the CN when it is not among them: lowercased, IPs normalised, no repeats. */
@@ -104,12 +112,15 @@ export async function parseCsr(pemOrDer: string | Uint8Array, source: string): P
   } catch {
     publicKey = undefined;
   }
-  const hash = CSR_VERIFY_HASHES[csr.signatureAlgorithm];
-  const parametersAllowed = csr.signatureParameters === undefined || (Buffer.from(csr.signatureParameters).equals(Buffer.from([0x05, 0x00])) && hash !== null);
+  if (CSR_SHA1_ALGORITHMS.has(csr.signatureAlgorithm)) {
+    throw new UsageError(`${source}: the certificate request is signed with SHA-1, which CAs refuse; make it again with SHA-256 (openssl req -new -sha256 …)`);
+  }
+  const algorithm = CSR_VERIFY[csr.signatureAlgorithm];
+  const parametersAllowed = csr.signatureParameters === undefined || (Buffer.from(csr.signatureParameters).equals(Buffer.from([0x05, 0x00])) && algorithm?.hash !== null);
   let isSignatureValid: boolean;
   try {
-    if (publicKey === undefined || hash === undefined || !parametersAllowed) throw new Error('unsupported');
-    isSignatureValid = verify(hash, csr.info, publicKey, csr.signature);
+    if (publicKey === undefined || algorithm === undefined || !parametersAllowed || publicKey.asymmetricKeyType !== algorithm.family) throw new Error('unsupported');
+    isSignatureValid = verify(algorithm.hash, csr.info, publicKey, csr.signature);
   } catch {
     throw new UsageError(`${source}: the certificate request's signature cannot be checked (unsupported key or signature algorithm)`);
   }

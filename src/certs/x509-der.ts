@@ -218,6 +218,8 @@ export function readCsrFields(der: Uint8Array): CsrFields {
   if (version?.tag !== TAG.integer || subject?.tag !== TAG.sequence || spki?.tag !== TAG.sequence || attributes?.tag !== 0xa0 || rest.length > 0) {
     throw new DerError('not a certificate request');
   }
+  // RFC 2986 §4.1: version is 0 (v1), the only version there is; anything else is another format or a forgery.
+  if (!Buffer.from(content(der, version)).equals(Buffer.from([0]))) throw new DerError('not a version 1 certificate request');
   let extensions: Extension[] | undefined;
   for (const attribute of children(der, attributes)) {
     const [type, values, ...more] = attribute.tag === TAG.sequence ? children(der, attribute) : [];

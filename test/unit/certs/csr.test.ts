@@ -2,6 +2,8 @@ import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypt
 import { writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, test } from 'vitest';
 import { createCsr, parseCsr } from '../../../src/certs/csr.js';
+import { concatBytes, encodeConstructed, encodeOid, encodeTlv, TAG } from '../../../src/certs/der.js';
+import { readCsrFields } from '../../../src/certs/x509-der.js';
 import { parseIdentifiers } from '../../../src/certs/identifiers.js';
 import { KeyError, UsageError } from '../../../src/errors.js';
 import { ecKey, makeCertificate, makeTempDir, openssl, opensslAll } from './support.js';
@@ -166,6 +168,36 @@ describe('parseCsr refuses, naming the source', () => {
       const tampered = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
       expect(opensslReadsCsr(tampered).isVerified).toBe(false);
     }
+  });
+
+  test('a request signed with SHA-1, which CAs refuse, gets the way out', async () => {
+    for (const newkey of [['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], ['-newkey', 'rsa:2048']]) {
+      const pem = openssl(['req', '-new', ...newkey, '-nodes', '-keyout', temp.path('sha1.key'), '-sha1', '-subj', '/CN=a.example.com']);
+      expect(opensslReadsCsr(pem).text).toMatch(/Signature Algorithm: (ecdsa-with-SHA1|sha1WithRSAEncryption)/);
+      expect(await refusal(pem)).toMatch(/signed with SHA-1, which CAs refuse; make it again with SHA-256/);
+    }
+  });
+
+  test('a signature whose label names another key family than the request\'s key', async () => {
+    // A good RSA signature, labelled ecdsa-with-SHA256: node's verify() with an RSA key would accept it.
+    const csr = await createCsr(rsa2048, parseIdentifiers(['a.example.com']));
+    const fields = readCsrFields(csr.der);
+    const relabelled = encodeConstructed(TAG.sequence, [
+      fields.info,
+      encodeConstructed(TAG.sequence, [encodeOid('1.2.840.10045.4.3.2')]),
+      encodeTlv(TAG.bitString, concatBytes([new Uint8Array([0]), fields.signature])),
+    ]);
+    expect(await refusal(relabelled)).toMatch(/signature cannot be checked \(unsupported key or signature algorithm\)/);
+  });
+
+  test('a request whose version is not 0 (v1, RFC 2986 §4.1)', async () => {
+    const der = Buffer.from((await createCsr(ecKey(), parseIdentifiers(['a.example.com']))).der);
+    const info = readCsrFields(der).info;
+    const at = der.indexOf(Buffer.from(info));
+    // info = SEQUENCE { INTEGER 0, … }: the version's one content byte follows its tag, length and the INTEGER's 02 01.
+    const versionByte = at + Buffer.from(info).indexOf(Buffer.from([0x02, 0x01, 0x00])) + 2;
+    der[versionByte] = 1;
+    expect(await refusal(new Uint8Array(der))).toMatch(/not a certificate request/);
   });
 
   test('a certificate or a private key instead of a request', async () => {
