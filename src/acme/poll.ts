@@ -76,9 +76,13 @@ export function decidePoll(state: PollState, policy: PollPolicy = DEFAULT_POLL_P
   return { poll: true, delayMs };
 }
 
-export interface PollRuntime {
+/** The time a polling loop reads and waits on: the system's, unless a test moves time instead of waiting. */
+export interface PollClock {
   now: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface PollRuntime extends PollClock {
   random: () => number;
   signal?: AbortSignal;
   policy?: PollPolicy;

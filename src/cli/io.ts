@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { isJournalStream, journalLineWriter, type JournalLevel } from '../process/journal.js';
+import type { PollClock } from '../acme/poll.js';
 
 /** Everything the CLI reads from or writes to the outside, so main() runs in-process in tests. */
 export interface CliIO {
@@ -19,6 +20,8 @@ export interface CliIO {
   cwd: string;
   /** The clock of lineage runs (renewal decisions, issued-certificate checks); the system clock unless a test sets one. */
   now?: () => Date;
+  /** The clock the CA is polled on (Retry-After and the polling schedule): the system's unless a test moves time instead of waiting. */
+  pollClock?: PollClock;
 }
 
 export function processIO(): CliIO {

@@ -231,6 +231,7 @@ function runEdges(ctx: CliContext): RunEdges {
     cwd: ctx.io.cwd,
     env: ctx.io.env,
     now: ctx.io.now ?? (() => new Date()),
+    ...(ctx.io.pollClock ? { pollClock: ctx.io.pollClock } : {}),
     version: VERSION,
     clientFor: (directoryUrl, caFile) => ctx.clientFor(directoryUrl, caFile),
     loadAccountKey: (path) => ctx.keyAt(path),

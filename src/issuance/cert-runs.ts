@@ -1,6 +1,7 @@
 import type { AccountCreationSteps } from '../accounts/create-account.js';
 import { findOrCreateAccount, type EnsuredAccount } from '../accounts/ensure-account.js';
 import type { AcmeClient } from '../acme/client.js';
+import type { PollClock } from '../acme/poll.js';
 import type { ExternalAccountBinding } from '../acme/jws.js';
 import type { Directory } from '../acme/types.js';
 import type { AccountKey } from '../keys/account-key.js';
@@ -22,6 +23,8 @@ export interface RunEdges {
   /** The whole environment: DNS providers read their credentials from it; hooks get it without our secrets. */
   env: Readonly<Record<string, string | undefined>>;
   now: () => Date;
+  /** The clock the CA is polled on; the system's unless a test moves time instead of waiting. */
+  pollClock?: PollClock;
   /** This program's version, recorded with each lineage's health. */
   version: string;
   /** One client per CA (and extra trust) for the run. */
@@ -138,6 +141,7 @@ function runnerDeps(edges: RunEdges, creation: AccountCreation, signal: AbortSig
     registry,
     env: programEnv,
     now: edges.now,
+    ...(edges.pollClock ? { pollClock: edges.pollClock } : {}),
     version: edges.version,
     signal,
     connect: async (config, options) => {

@@ -1,4 +1,5 @@
 import type { AccountRef } from '../acme/account.js';
+import type { PollClock } from '../acme/poll.js';
 import { fetchRenewalInfo } from '../acme/ari.js';
 import type { AcmeClient } from '../acme/client.js';
 import { ariWindowProblem, parseRenewalInfo } from '../certs/renewal-time.js';
@@ -35,6 +36,8 @@ export interface RunnerDeps {
   beforeIssue?: (config: LineageConfig) => Promise<void>;
   /** Aborted by a stop signal: the order is given up, solvers cleaned up, nothing committed. */
   signal?: AbortSignal;
+  /** The clock the CA is polled on; the system's unless a test moves time instead of waiting. */
+  pollClock?: PollClock;
   version: string;
   /** Write every lineage's health after each run, not only when it changed (`cert renew --metrics-file`). */
   recordEveryRun?: boolean;
@@ -239,7 +242,7 @@ async function runLocked(deps: RunnerDeps, mode: RunMode, name: string, seen: { 
   await assertOutputFolderWritable(record.config.outDir);
   const solvers = await deps.registry.prepared(record.config.solvers, dnsCheckSettings(record.config));
   const context = {
-    store: deps.store, cas: await caAttempts(deps, record), solvers, now: deps.now, ...(deps.signal ? { signal: deps.signal } : {}),
+    store: deps.store, cas: await caAttempts(deps, record), solvers, now: deps.now, ...(deps.signal ? { signal: deps.signal } : {}), ...(deps.pollClock ? { pollClock: deps.pollClock } : {}),
     events: {
       onStep: (identifier: string, step: IssuanceStep, detail?: string) => deps.onStep?.(name, identifier, step, detail),
       onWarning: (message: string) => deps.onWarning?.(`${name}: ${message}`),
@@ -308,7 +311,7 @@ async function dryRunOrder(deps: RunnerDeps, record: LineageRecord): Promise<Lin
     await deps.beforeIssue?.(record.config);
     const solvers = await deps.registry.prepared(config.solvers, dnsCheckSettings(config));
     const outcome = await issueNextVersion({
-      store: scratch.store, solvers, now: deps.now, ...(deps.signal ? { signal: deps.signal } : {}),
+      store: scratch.store, solvers, now: deps.now, ...(deps.signal ? { signal: deps.signal } : {}), ...(deps.pollClock ? { pollClock: deps.pollClock } : {}),
       cas: [{ directoryUrl: config.directoryUrl, connect: () => deps.connect(config, { dryRun: true }) }],
       events: {
         onStep: (identifier: string, step: IssuanceStep, detail?: string) => deps.onStep?.(name, identifier, step, detail),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { AccountRef } from '../acme/account.js';
+import type { PollClock } from '../acme/poll.js';
 import type { AcmeClient } from '../acme/client.js';
 import type { ChallengeSolver, ChallengeType } from '../acme/solver.js';
 import type { KeyObject } from 'node:crypto';
@@ -34,6 +35,7 @@ export interface IssueContext {
   events?: ObtainEvents & { onFallback?: (from: string, to: string, err: unknown) => void };
   signal?: AbortSignal;
   now?: () => Date;
+  pollClock?: PollClock;
 }
 
 export interface IssueOutcome {
@@ -145,6 +147,7 @@ async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: n
         },
       },
       ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.pollClock ? { pollClock: ctx.pollClock } : {}),
     });
     const checked = checkIssuedCertificate({ certificate: result.chainPem }, {
       key: orderedKey, identifiers: config.identifiers, now: now(), from: 'the CA', askedIn: 'the order',

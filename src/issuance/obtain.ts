@@ -1,4 +1,5 @@
 import type { AccountRef } from '../acme/account.js';
+import type { PollClock, PollOptions } from '../acme/poll.js';
 import type { AcmeClient } from '../acme/client.js';
 import {
   deactivateAuthorization, fetchAuthorization, pollAuthorizationUntilSettled, respondToChallenge, type AuthorizationRef,
@@ -47,6 +48,8 @@ export interface ObtainRequest {
   checkChain?: (chainPem: string) => void;
   events?: ObtainEvents;
   signal?: AbortSignal;
+  /** The clock the CA is polled on (Retry-After, the schedule, the budget); the system's unless a test sets one. */
+  pollClock?: PollClock;
 }
 
 export interface SolvedChallenge {
@@ -294,7 +297,7 @@ async function deactivateQuietly(req: ObtainRequest, url: string): Promise<void>
   }
 }
 
-function pollOptions(req: ObtainRequest) {
-  return req.signal ? { signal: req.signal } : {};
+function pollOptions(req: ObtainRequest): PollOptions {
+  return { ...(req.signal ? { signal: req.signal } : {}), ...(req.pollClock ? { now: req.pollClock.now, sleep: req.pollClock.sleep } : {}) };
 }
 

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { startHostileAcmeProxy, type HostileAcmeProxy } from '../support/hostile-acme-proxy.js';
-import { runMain } from '../support/in-process.js';
+import { runMain, virtualClock } from '../support/in-process.js';
+import type { PollClock } from '../../src/acme/poll.js';
 import { tempDir } from '../support/cert-fixtures.js';
 import { issueLeaf, makeTestCa } from '../support/forged-certificates.js';
 import { generateKeyPairSync } from 'node:crypto';
@@ -37,13 +38,20 @@ afterEach(() => {
 });
 
 let n = 0;
-function issue(extra: string[] = [], solver = ['--http-standalone', `127.0.0.1:${pebble.httpPort}`]) {
+function issue(extra: string[] = [], solver = ['--http-standalone', `127.0.0.1:${pebble.httpPort}`], pollClock?: PollClock) {
   n++;
   return runMain(
     ['-a', proxy.directoryUrl, '--ca-file', proxy.caFile, '-k', accountKey, 'cert', 'issue', '--agree-tos', '--json',
       '-d', `s${n}.example.com`, ...solver, '--out', path.join(work, `out${n}`), ...extra],
-    { env: { ACMECLI_HOME: home } },
+    { env: { ACMECLI_HOME: home }, ...(pollClock ? { pollClock } : {}) },
   );
+}
+
+/** The gaps between successive polls: each at least the schedule's 100, 200, 400, 800, 1600 ms (Retry-After: 0 shortens none). */
+function expectScheduledGaps(polledAt: number[]) {
+  const gaps = polledAt.slice(1).map((t, i) => t - polledAt[i]!);
+  expect(gaps.length, JSON.stringify(polledAt)).toBeGreaterThanOrEqual(5);
+  [100, 200, 400, 800, 1600].forEach((ms, i) => expect(gaps[i], JSON.stringify(gaps)).toBeGreaterThanOrEqual(ms));
 }
 
 const count = (kind: string) => proxy.requests.filter((q) => q.kind === kind).length;
@@ -66,42 +74,55 @@ describe('polling is quick and polite', () => {
   });
 
   test('Retry-After: 0 on a pending authorization for 3 s gives a handful of polls, not thousands', async () => {
-    let pendingUntil = 0;
+    // 3 s of the client's polling clock: its sleeps are recorded and skipped, not spent.
+    const clock = virtualClock();
+    let pendingUntil: number | undefined;
+    const polledAt: number[] = [];
     proxy.rewrite('challenge', () => {
-      pendingUntil = Date.now() + 3_000;
+      pendingUntil = clock.now() + 3_000;
     });
     proxy.rewrite('authorization', (ex) => {
       ex.headers['retry-after'] = '0';
-      if (Date.now() < pendingUntil && ex.json?.status === 'valid') {
+      if (pendingUntil === undefined) return;
+      polledAt.push(clock.now());
+      // A busy loop moves that clock not at all: after 100 polls it is let through, to fail the count below.
+      if (clock.now() < pendingUntil && polledAt.length < 100 && ex.json?.status === 'valid') {
         ex.json.status = 'pending';
         for (const c of ex.json.challenges) c.status = 'pending';
       }
     });
-    const r = await issue();
+    const r = await issue(undefined, undefined, clock);
     expect(r.code, r.stderr).toBe(0);
-    // The first fetch, then polls at about 5, 105, 305, 705, 1505, 3105 ms (later on a loaded machine, never earlier).
+    // The first fetch, then polls at 5, 105, 305, 705, 1505, 3105 ms of that clock (with jitter later, never earlier).
     expect(count('authorization')).toBeGreaterThanOrEqual(2);
     expect(count('authorization')).toBeLessThanOrEqual(8);
+    expectScheduledGaps(polledAt);
   });
 
   test('Retry-After: 0 on a processing order for 3 s gives a handful of polls, not thousands', async () => {
+    const clock = virtualClock();
     let processingUntil = 0;
+    const polledAt: number[] = [];
     const stall = (ex: { headers: Record<string, string | string[]>; json: { status?: string; certificate?: string } }) => {
       ex.headers['retry-after'] = '0';
-      if (Date.now() < processingUntil && ex.json?.status === 'valid') {
+      if (clock.now() < processingUntil && polledAt.length < 100 && ex.json?.status === 'valid') {
         ex.json.status = 'processing';
         delete ex.json.certificate;
       }
     };
     proxy.rewrite('finalize', (ex) => {
-      processingUntil = Date.now() + 3_000;
+      processingUntil = clock.now() + 3_000;
       stall(ex);
     });
-    proxy.rewrite('order', stall);
-    const r = await issue();
+    proxy.rewrite('order', (ex) => {
+      polledAt.push(clock.now());
+      stall(ex);
+    });
+    const r = await issue(undefined, undefined, clock);
     expect(r.code, r.stderr).toBe(0);
     expect(count('order')).toBeGreaterThanOrEqual(2);
     expect(count('order')).toBeLessThanOrEqual(8);
+    expectScheduledGaps(polledAt);
   });
 });
 
