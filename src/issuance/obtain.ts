@@ -14,7 +14,7 @@ import { challengeTask, isKnownChallengeType, typesAllowedFor } from './challeng
 import { checkChallengeTokens, checkOrderIdentifiers, requestedIdentifierOf } from './ca-answers.js';
 import { choosePreferredChain } from './preferred-chain.js';
 
-export type IssuanceStep = 'order' | 'authorization' | 'challenge' | 'validation' | 'valid' | 'finalize' | 'download' | 'done';
+export type IssuanceStep = 'order' | 'authorization' | 'challenge' | 'waiting' | 'validation' | 'valid' | 'finalize' | 'download' | 'done';
 
 export interface ObtainEvents {
   onStep?(identifier: string, step: IssuanceStep, detail?: string): void;
@@ -146,7 +146,9 @@ async function authorize(req: ObtainRequest, url: string, step: (i: string, s: I
   // Counted once per authorization, however often it is asked (today a failed challenge ends the authorization,
   // so it is asked once; a retry of another challenge must not count twice and release the other name early).
   let arrived: Promise<void> | undefined;
-  const ready = () => (arrived ??= sameName.ready(identifier.value));
+  const ready = () => (arrived ??= sameName.ready(identifier.value, () => {
+    step(wildcard ? `*.${identifier.value}` : identifier.value, 'waiting', `for the other record at _acme-challenge.${identifier.value}`);
+  }));
   try {
     return await answer(req, url, step, fetched, identifier, wildcard, ready);
   } finally {
@@ -206,8 +208,11 @@ async function answer(
 }
 
 interface AnsweringBarrier {
-  /** This authorization publishes nothing more for `name`: resolves once no other authorization of the order does. */
-  ready(name: string): Promise<void>;
+  /**
+   * This authorization publishes nothing more for `name`: resolves once no other authorization of the order does.
+   * `onHeld` is called at once when another one still does, so the wait is shown (its hook may be slow).
+   */
+  ready(name: string, onHeld?: () => void): Promise<void>;
   /** An authorization failed before its name was known: nobody waits any more. */
   releaseAll(): void;
 }
@@ -221,16 +226,23 @@ interface AnsweringBarrier {
  * ready (or failed) nobody waits.
  */
 function answeringBarrier(identifiers: readonly Identifier[], authorizations: number): AnsweringBarrier {
-  const groups = new Map<string, { left: number; released: Promise<void>; release: () => void }>();
+  const groups = new Map<string, { left: number; isReleased: boolean; released: Promise<void>; release: () => void }>();
   const key = (value: string) => value.replace(/^\*\./, '').toLowerCase();
   for (const { value } of identifiers) {
     const name = key(value);
     const group = groups.get(name);
     if (group) group.left++;
     else {
-      let release = () => {};
-      const released = new Promise<void>((resolve) => (release = resolve));
-      groups.set(name, { left: 1, released, release });
+      let resolve = () => {};
+      const released = new Promise<void>((r) => (resolve = r));
+      const group = {
+        left: 1, isReleased: false, released,
+        release: () => {
+          group.isReleased = true;
+          resolve();
+        },
+      };
+      groups.set(name, group);
     }
   }
   const releaseAll = () => {
@@ -239,11 +251,13 @@ function answeringBarrier(identifiers: readonly Identifier[], authorizations: nu
   // A CA whose authorizations do not pair up as the names do must not leave one waiting for ever.
   let arrived = 0;
   return {
-    ready(name) {
+    ready(name, onHeld) {
       const group = groups.get(key(name));
       if (group && --group.left <= 0) group.release();
       if (++arrived >= authorizations) releaseAll();
-      return group ? group.released : Promise.resolve();
+      if (!group) return Promise.resolve();
+      if (!group.isReleased) onHeld?.();
+      return group.released;
     },
     releaseAll,
   };

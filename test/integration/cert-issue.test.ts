@@ -118,25 +118,46 @@ describe('cert issue against Pebble, each challenge type for real', () => {
   test('a name and its wildcard share one TXT name: the CA is asked to look at either only once both records are published', async () => {
     const dir = tempDir('hookpair');
     const log = path.join(dir, 'hook.log');
+    const release = path.join(dir, 'release');
     const hook = path.join(dir, 'pair-hook.sh');
-    // The wildcard's begin is slow: it returns when the base name's challenge is done, or after 8 s. Told at once
-    // (before the fix), the CA validated the base name while the wildcard's record was not published yet.
+    // The wildcard's begin is slow: it returns when the base name's challenge is done (told at once, before the fix,
+    // the CA validated the base name while the wildcard's record was not published yet), when acmecli shows the base
+    // name waiting for it (the test then writes the release file), or after 8 s.
     writeFileSync(hook, `#!/bin/sh
 [ "$2" = dns-01 ] || exit 1
 if [ "$1" != begin ]; then echo "$1 $ACMECLI_WILDCARD" >> '${log}'; exit 0; fi
 if [ "$ACMECLI_WILDCARD" = 1 ]; then
   i=0
-  while [ $i -lt 80 ] && ! grep -q '^done 0$' '${log}' 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+  while [ $i -lt 80 ] && [ ! -e '${release}' ] && ! grep -q '^done 0$' '${log}' 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 fi
 curl -sf -X POST -d "{\\"host\\":\\"$ACMECLI_TXT_NAME.\\",\\"value\\":\\"$ACMECLI_TXT_VALUE\\"}" '${pebble.challTestSrvUrl}/set-txt'
 echo "published $ACMECLI_WILDCARD" >> '${log}'
 `);
     chmodSync(hook, 0o755);
-    const outcome = expectIssued(await issue(['-d', 'pair.example.com', '-d', '*.pair.example.com', '--hook', hook, '--challenge', 'dns-01', '--dns-resolver', pebble.dnsServer, '--out', path.join(work, 'pair')]));
-    expect(outcome.challenges?.map((c) => c.type)).toEqual(['dns-01', 'dns-01']);
+    // The steps on stderr (no --json): the base name shown waiting releases the wildcard's hook; when the base name's
+    // validation is shown, the wildcard's record must already be published (a wait shown but not kept fails here).
+    let progress = '';
+    let baseAskedBeforeWildcardPublished: boolean | undefined;
+    const out = path.join(work, 'pair');
+    const r = await runMain([...ca(), 'cert', 'issue', '--agree-tos', '--email', 'ops@example.com', '-d', 'pair.example.com', '-d', '*.pair.example.com', '--hook', hook, '--challenge', 'dns-01', '--dns-resolver', pebble.dnsServer, '--out', out], {
+      env: env(),
+      onStderr: (text) => {
+        progress += text;
+        if (/^pair\.example\.com: waiting \(for the other record at _acme-challenge\.pair\.example\.com\)$/m.test(progress)) writeFileSync(release, '');
+        if (baseAskedBeforeWildcardPublished === undefined && /^pair\.example\.com: validation/m.test(progress)) {
+          baseAskedBeforeWildcardPublished = !(existsSync(log) && readFileSync(log, 'utf8').split('\n').includes('published 1'));
+        }
+      },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/badNonce/);
+    expect(r.stderr).toMatch(/^pair\.example\.com: valid \(dns-01\)$/m);
+    expect(r.stderr).toMatch(/^pair\.example\.com: \*\.pair\.example\.com: valid \(dns-01\)$/m);
+    expect(describeCertificate(readFileSync(path.join(out, 'pair.example.com.crt'), 'utf8')).dnsNames.sort()).toEqual(['*.pair.example.com', 'pair.example.com']);
     const lines = readFileSync(log, 'utf8').trim().split('\n');
     expect(lines.indexOf('published 1'), lines.join('\n')).toBeGreaterThanOrEqual(0);
     expect(lines.indexOf('published 1'), lines.join('\n')).toBeLessThan(lines.indexOf('done 0'));
+    expect(baseAskedBeforeWildcardPublished, r.stderr).toBe(false);
   });
 
   test('an IP address identifier (RFC 8738) over http-01', async () => {
