@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import type { AccountCreationSteps } from '../accounts/create-account.js';
-import { findAccount, type AccountMemory, type ResolvedAccount } from '../accounts/find-account.js';
+import type { AccountMemory, ResolvedAccount } from '../accounts/find-account.js';
 import type { AccountKeeping } from '../accounts/rekey.js';
-import { AcmeClient } from '../acme/client.js';
-import { createHttpTransport, type HttpSend } from '../net/transport.js';
+import type { AcmeClient } from '../acme/client.js';
+import type { HttpSend } from '../net/transport.js';
 import { DEFAULT_DIRECTORY_KEYWORD, resolveDirectoryUrl } from '../acme/known-directories.js';
 import type { Directory } from '../acme/types.js';
 import { KeyError, StateError, UsageError } from '../errors.js';
@@ -137,9 +137,14 @@ export class CliContext {
     return client;
   }
 
+  // The ACME client, the transport (TLS, undici) and the account lookup are loaded on first use, not
+  // with this module: offline commands (key thumbprint, dns records --offline, cert list) never
+  // evaluate them, which is most of their start-up (issue 14, bench/RESULTS.md).
   async #makeClient(directoryUrl: string, caFile?: string): Promise<AcmeClient> {
+    const { AcmeClient } = await import('../acme/client.js');
     let send = this.sendOverride;
     if (!send) {
+      const { createHttpTransport } = await import('../net/transport.js');
       const extraCaPem = await readCaFile(caFile);
       const env = this.io.env;
       const proxy = proxyFromEnvironment(env);
@@ -204,7 +209,8 @@ export class CliContext {
   }
 
   /** The same for any directory and key (cert renew: each lineage names its own). */
-  accountAt(directoryUrl: string, client: AcmeClient, key: AccountKey, options: { preferServer?: boolean } = {}): Promise<ResolvedAccount> {
+  async accountAt(directoryUrl: string, client: AcmeClient, key: AccountKey, options: { preferServer?: boolean } = {}): Promise<ResolvedAccount> {
+    const { findAccount } = await import('../accounts/find-account.js');
     return findAccount(directoryUrl, client, key, this.#accountMemory(), options);
   }
 

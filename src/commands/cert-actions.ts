@@ -1,18 +1,17 @@
 // The work behind `acmecli cert …`, loaded only when a cert command runs: it brings X.509 parsing and the issuance flow.
 import { resolve } from 'node:path';
 import { signalExitStatus, stopOnSignals, type StopSignals } from '../process/stop-signals.js';
-import { CheckStatusError, LineageFailedError, StoppedBySignalError, UsageError } from '../errors.js';
+import { LineageFailedError, StoppedBySignalError, UsageError } from '../errors.js';
 import { EXIT } from '../cli/exit-status.js';
-import { planIssue, positiveNumber, type FallbackSpec, type IssueOptions, type PlanEdges } from '../issuance/plan.js';
+import { planIssue, type FallbackSpec, type IssueOptions, type PlanEdges } from '../issuance/plan.js';
 import type { LineageOutcome } from '../issuance/lineage-runner.js';
 import { issueLineage, renewLineages, type RunEdges } from '../issuance/cert-runs.js';
 import { runVerdict } from '../issuance/run-verdict.js';
 import { KEY_COMPROMISE } from '../issuance/renewal-decision.js';
 import { LineageStore, checkLineageName, type LineageRecord, type SolverSpec } from '../state/lineage-store.js';
-import { describeStateHomeRule } from '../state/home.js';
 import { assertOutputFolderWritable } from '../state/writable-folder.js';
 import { webServerLines } from '../issuance/output-files.js';
-import { expiringWithin, lineageSummary } from '../issuance/lineage-summary.js';
+import { lineageSummary } from '../issuance/lineage-summary.js';
 import { deleteLineage } from '../issuance/delete-lineage.js';
 import { namesLineageNotFile, parseRevocationReason, revokeTarget } from '../issuance/revoke.js';
 import { issuedLineage, showCertificateFile } from '../issuance/certificate-file.js';
@@ -20,7 +19,6 @@ import { askRenewalInfo } from '../issuance/renewal-info.js';
 import type { CliContext } from '../cli/context.js';
 import { eabByDirectoryFromOptions } from '../cli/eab-options.js';
 import { VERSION } from '../cli/version.js';
-import { alignColumns } from '../cli/columns.js';
 
 export async function issueAction(ctx: CliContext, options: IssueOptions, solverOrder: SolverSpec[], fallbackOrder: FallbackSpec[] = []): Promise<void> {
   // Folders we cannot write fail now, in one line, not after the CA has issued a certificate we cannot keep.
@@ -148,25 +146,6 @@ export async function ariAction(ctx: CliContext, file: string): Promise<void> {
     ...(r.explanationURL ? [`Why:          ${r.explanationURL}`] : []),
     ...(r.retryAfterSeconds !== null ? [`Ask again in: ${r.retryAfterSeconds} s`] : []),
   ]);
-}
-
-export async function listAction(ctx: CliContext, options: { expiring?: string } = {}): Promise<void> {
-  const expiringDays = options.expiring === undefined ? undefined : positiveNumber(options.expiring, '--expiring');
-  const home = ctx.stateHomeLocation;
-  const store = new LineageStore(home.path);
-  const now = new Date();
-  const rows = (await store.readIssued()).map((record) => lineageSummary(record, now));
-  ctx.output.result({ lineages: rows }, (r) => r.lineages.length === 0
-    // A wrong state folder (a cron job or unit without the issuing user's HOME) must never look like "nothing to do".
-    ? `No lineages in ${store.root} (${describeStateHomeRule(home)}): acmecli cert issue records one.`
-    : alignColumns([
-        ['NAME', 'STATUS', 'EXPIRES', 'NEXT RENEWAL', 'LAST RESULT'],
-        ...r.lineages.map((l) => [l.name, l.status, l.notAfter ?? '-', l.nextRenewal ? `${l.nextRenewal} (${l.renewalBasis})` : '-', l.lastResult?.message ?? '-']),
-      ]));
-  if (expiringDays !== undefined) {
-    const expiring = expiringWithin(rows, expiringDays, now);
-    if (expiring.length > 0) throw new CheckStatusError(`${expiring.length} lineage${expiring.length === 1 ? '' : 's'} expire${expiring.length === 1 ? 's' : ''} within ${expiringDays} days: ${expiring.map((l) => `${l.name} (${l.notAfter})`).join(', ')}`, { exitCode: 1 });
-  }
 }
 
 function printOutcomes(ctx: CliContext, outcomes: LineageOutcome[], command: 'issue' | 'renew'): void {

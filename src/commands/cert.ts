@@ -156,5 +156,5 @@ Examples:
     .description('List lineages: names, status, expiry, next renewal, last result; --json adds each one\'s settings (offline)')
     .option('--expiring <days>', 'exit 1 when any lineage expires within DAYS (a cron or monitoring check)')
     .addHelpText('after', '\nExamples:\n  acmecli cert list\n  acmecli cert list --expiring 14 >/dev/null || echo "a certificate expires within 14 days"')
-    .action(async (options: { expiring?: string }) => (await import('./cert-actions.js')).listAction(ctx, options));
+    .action(async (options: { expiring?: string }) => (await import('./cert-list-action.js')).listAction(ctx, options));
 }

@@ -10,6 +10,7 @@ import { parseRenewDays } from '../certs/renewal-time.js';
 import { formatServer, parseServer } from '../dns-providers/client.js';
 import { normalizeZoneName } from '../dns/zone-name.js';
 import { UsageError } from '../errors.js';
+import { positiveNumber } from './positive-number.js';
 import { formatServeEndpoint, parseServeEndpoint } from '../monitoring/serve-endpoint.js';
 import { absoluteProgram } from '../process/command-line.js';
 import { checkLineageName, type LineageConfig, type LineageStore, type SolverSpec } from '../state/lineage-store.js';
@@ -221,9 +222,3 @@ export async function planIssue(options: IssueOptions, solvers: SolverSpec[], fa
   return config;
 }
 
-/** A positive number option (`--days 7`, `--dns-timeout 0.5`). @throws UsageError naming the option. */
-export function positiveNumber(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, not ${JSON.stringify(text)}`);
-  return n;
-}

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, expect, test } from 'vitest';
 
 import type { Directory } from '../../../src/acme/types.js';
 import { UsageError } from '../../../src/errors.js';
-import { planIssue, positiveNumber, type IssueOptions, type PlanEdges } from '../../../src/issuance/plan.js';
+import { positiveNumber } from '../../../src/issuance/positive-number.js';
+import { planIssue, type IssueOptions, type PlanEdges } from '../../../src/issuance/plan.js';
 import { LineageStore, type SolverSpec } from '../../../src/state/lineage-store.js';
 
 const CA = 'https://ca.test/dir';

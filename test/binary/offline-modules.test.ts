@@ -1,0 +1,63 @@
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { repoRoot } from '../support/cli.js';
+
+// Offline commands start near a bare Node (issue 14) only if they leave the network side alone: the
+// ACME client, the transport and the solvers load TLS and HTTP, most of what a start-up evaluates.
+// Each command runs the program the single executable evaluates, under plain Node with a preload
+// that records which of Node's own modules the run loaded.
+const NETWORK_MODULES = ['tls', 'http', 'https', 'http2', '_http_client', '_http_server'];
+
+let work: string;
+let home: string;
+let preload: string;
+let closedPort: number;
+
+beforeAll(async () => {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  closedPort = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  work = mkdtempSync(path.join(tmpdir(), 'acmecli-offline-modules-'));
+  home = path.join(work, 'home');
+  mkdirSync(home, { mode: 0o700 });
+  preload = path.join(work, 'record-modules.cjs');
+  writeFileSync(preload, [
+    "'use strict';",
+    "process.on('exit', () => require('node:fs').writeFileSync(process.env.MODULES_OUT, JSON.stringify(process.moduleLoadList)));",
+  ].join('\n'));
+  run(['key', 'generate', 'ec256', '-o', 'k.pem']);
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Runs the program with these arguments; returns the names of Node's modules it loaded. */
+function run(args: string[]): string[] {
+  const out = path.join(work, 'modules.json');
+  execFileSync(process.execPath, ['--require', preload, path.join(repoRoot, 'dist', 'acmecli.cjs'), ...args], {
+    cwd: work,
+    env: { PATH: process.env.PATH, ACMECLI_HOME: home, NO_COLOR: '1', MODULES_OUT: out },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return (JSON.parse(readFileSync(out, 'utf8')) as string[]).filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length));
+}
+
+test.each([
+  ['key thumbprint', ['-k', 'k.pem', 'key', 'thumbprint']],
+  ['dns records --offline', ['-k', 'k.pem', 'dns', 'records', 'example.org', '--account-uri', 'https://acme.example/acct/1', '--offline']],
+  ['cert list', ['cert', 'list']],
+])('%s loads no network module', (_what, args) => {
+  const loaded = run(args);
+  expect(loaded).toContain('crypto'); // the preload saw the run
+  expect(loaded.filter((m) => NETWORK_MODULES.includes(m))).toEqual([]);
+});
+
+test('an online command does load them (what the preload records is real)', () => {
+  // A closed loopback port: the command fails once it tries to connect, after the transport loaded.
+  expect(() => run(['-a', `https://127.0.0.1:${closedPort}/dir`, '-k', 'k.pem', 'account', 'show'])).toThrow();
+  const loaded = (JSON.parse(readFileSync(path.join(work, 'modules.json'), 'utf8')) as string[]).map((m) => m.replace(/^NativeModule /, ''));
+  expect(loaded).toContain('tls');
+});
