@@ -27,6 +27,7 @@ const PACKAGES = {
   // …and nsupdate, which the exec provider's test script calls.
   'bind9-dnsutils': ['nsupdate', 'dig'],
   'prometheus-node-exporter': ['prometheus-node-exporter'], // reads cert renew --metrics-file
+  tinyproxy: ['tinyproxy'], // the forward proxy that HTTPS_PROXY / HTTP_PROXY name in the proxy tests
 };
 
 function onPath(command) {

@@ -47,7 +47,7 @@ export class CliContext {
   /** Requests sent to CAs this run (shown with --verbose, counted by the benchmark). */
   requestCount = 0;
   #cache: AccountCache | undefined;
-  /** Injected by tests and stand-ins; the undici transport otherwise. */
+  /** Injected by tests and stand-ins; the network transport (src/net/transport.ts) otherwise. */
   sendOverride: HttpSend | undefined;
 
   constructor(io: CliIO) {

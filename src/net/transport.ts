@@ -1,5 +1,6 @@
-import type { Dispatcher } from 'undici';
-import { createSecureContext, rootCertificates } from 'node:tls';
+import type { Agent as HttpAgent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import type { Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import { startDeadline } from './deadline.js';
 import { readCapped } from './read-capped.js';
 import { AbortedError, BadResponseError, NetworkError, TimeoutError, TlsError, UsageError } from '../errors.js';
@@ -43,69 +44,139 @@ export interface TransportOptions {
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** A kept-alive connection unused this long is closed (a daemon between cycles holds no sockets). */
+const IDLE_SOCKET_MS = 10_000;
+/** Longest wait for a connection (TCP and TLS handshake) within the request's deadline. */
+const CONNECT_TIMEOUT_MS = 15_000;
+/** The code of our own connect timeout, classified like the others. */
+const CONNECT_TIMEOUT = 'ACMECLI_CONNECT_TIMEOUT';
 
-/** An undici-backed HttpSend: one dispatcher with timeouts, custom trust and proxy support. */
+interface Connections {
+  http: typeof import('node:http');
+  https: typeof import('node:https');
+  /** One pool per scheme; both hold the proxy settings, the https one also the TLS context. */
+  agents: { 'http:': HttpAgent; 'https:': HttpAgent };
+}
+
+/** An HttpSend on Node's own http/https: keep-alive pools with timeouts, custom trust and proxy support. */
 export function createHttpTransport(options: TransportOptions): { send: HttpSend; close: () => Promise<void> } {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const trust = {
-    ...(options.extraCaPem ? { ca: [...rootCertificates, options.extraCaPem] } : {}),
-    ...(options.clientCertificate ? { cert: options.clientCertificate.certPem, key: options.clientCertificate.keyPem } : {}),
-  };
-  const timeouts = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 10_000 };
-  const hasProxy = Boolean(options.proxy?.httpsProxy || options.proxy?.httpProxy);
-  // undici is the largest dependency: loaded on the first request, so offline commands never pay for it.
-  let loaded: Promise<{ undici: typeof import('undici'); dispatcher: Dispatcher }> | undefined;
-  const load = () => (loaded ??= import('undici').then((undici) => ({ undici, dispatcher: makeDispatcher(undici) })));
-  const makeDispatcher = ({ Agent, EnvHttpProxyAgent }: typeof import('undici')): Dispatcher => {
-    const tls = {
-      // One context for every connection: given as PEM, the ~150 system roots would be parsed again for each socket.
-      // Made on the first request, so a bad PEM fails there, classified like any TLS failure.
-      ...(Object.keys(trust).length > 0 ? { secureContext: createSecureContext(trust) } : {}),
-      ...(options.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
-    };
-    const connect = { ...tls, timeout: Math.min(timeoutMs, 15_000) };
-    return hasProxy
-      ? new EnvHttpProxyAgent({
-          ...timeouts,
-          connect,
-          requestTls: tls,
-          ...(options.proxy?.httpsProxy ? { httpsProxy: options.proxy.httpsProxy } : {}),
-          ...(options.proxy?.httpProxy ? { httpProxy: options.proxy.httpProxy } : {}),
-          ...(options.proxy?.noProxy ? { noProxy: options.proxy.noProxy } : {}),
-        })
-      : new Agent({ ...timeouts, connect });
-  };
+  const caFileOption = options.caFileOption ?? '--ca-file';
+  // node:https pulls in node:tls (~6 MB): loaded on the first request, so offline commands never pay for it.
+  let connections: Connections | undefined;
 
   const send: HttpSend = async (req, signal) => {
     const url = parseUrl(req.url, options.allowHttp ?? false);
-    // Loading undici and making the TLS context (first request only) is this process's time, not the server's: the
+    // Loading node:https and making the TLS context (first request only) is this process's time, not the server's: the
     // deadline starts after it, or a loaded machine turns a short --timeout into "no answer" before anything is sent.
-    const { undici, dispatcher } = await load().catch((err: unknown) => {
-      throw classifyNetworkError(err, url, options.caFileOption ?? '--ca-file');
-    });
+    try {
+      connections ??= makeConnections(options);
+    } catch (err) {
+      throw classifyNetworkError(err, url, caFileOption);
+    }
     const deadline = startDeadline(timeoutMs, signal);
     try {
-      const res = await undici.request(url, {
+      const res = await exchange(connections, url, {
         method: req.method,
         headers: { 'user-agent': options.userAgent, 'accept-language': 'en', ...req.headers },
-        ...(req.body !== undefined ? { body: req.body } : {}),
-        dispatcher,
         signal: deadline.signal,
-        maxRedirections: 0,
-      } as Parameters<typeof undici.request>[1]);
-      const body = await readCapped(res.body, maxBodyBytes, () => new BadResponseError(`the answer from ${req.url} is larger than ${Math.round(maxBodyBytes / 1024)} KiB; refusing it`));
-      return { status: res.statusCode, headers: res.headers as HttpResponse['headers'], body };
+      }, req.body, Math.min(timeoutMs, CONNECT_TIMEOUT_MS));
+      const body = await readCapped(res, maxBodyBytes, () => new BadResponseError(`the answer from ${req.url} is larger than ${Math.round(maxBodyBytes / 1024)} KiB; refusing it`));
+      return { status: res.statusCode ?? 0, headers: headersOf(res), body };
     } catch (err) {
       if (deadline.timedOut && !signal?.aborted) throw new TimeoutError(`no answer from ${url.host} within ${Math.round(timeoutMs / 1000)} s (${req.method} ${req.url})`, { cause: err });
       if (signal?.aborted) throw new AbortedError('interrupted', { cause: err });
-      throw classifyNetworkError(err, url, options.caFileOption ?? '--ca-file');
+      throw classifyNetworkError(err, url, caFileOption);
     } finally {
       deadline.dispose();
     }
   };
   // At the end of a run there is nothing left to send: drop idle keep-alive sockets instead of waiting on them.
-  return { send, close: async () => { if (loaded) await loaded.then(({ dispatcher }) => dispatcher.destroy(), () => {}); } };
+  const close = async () => {
+    connections?.agents['http:'].destroy();
+    connections?.agents['https:'].destroy();
+  };
+  return { send, close };
+}
+
+function makeConnections(options: TransportOptions): Connections {
+  // Built-ins taken from Node itself: the single executable cannot load a module by a dynamic import.
+  const http = process.getBuiltinModule('node:http');
+  const https = process.getBuiltinModule('node:https');
+  const tls = process.getBuiltinModule('node:tls');
+  // One context for every connection, made on the first request (so a bad PEM fails there, classified like any TLS
+  // failure). Without an extra CA or a client certificate none is made: Node's default context already holds the roots.
+  let secureContext: SecureContext | undefined;
+  if (options.extraCaPem || options.clientCertificate) {
+    secureContext = tls.createSecureContext(options.clientCertificate ? { cert: options.clientCertificate.certPem, key: options.clientCertificate.keyPem } : {});
+    // Added to the context's copy of Node's own root store: passing `ca` instead would parse the ~150 roots again.
+    if (options.extraCaPem) addCaCertificates(secureContext, options.extraCaPem);
+  }
+  const proxyEnv = proxyEnvironment(options.proxy);
+  const pool = { keepAlive: true, timeout: IDLE_SOCKET_MS, ...(proxyEnv ? { proxyEnv } : {}) };
+  return {
+    http,
+    https,
+    agents: {
+      'http:': new http.Agent(pool),
+      'https:': new https.Agent({
+        ...pool,
+        ...(secureContext ? { secureContext } : {}),
+        ...(options.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
+      }),
+    },
+  };
+}
+/** A PEM bundle's certificates added to the context's trust store, beside the roots it already has. */
+function addCaCertificates(secureContext: SecureContext, pem: string): void {
+  // The native context copies Node's shared root store on the first addition, then adds each certificate of the bundle.
+  (secureContext.context as { addCACert(pem: string): void }).addCACert(pem);
+}
+
+/**
+ * The proxy settings in the shape of Node's agents (`proxyEnv`: CONNECT tunnels for https, absolute URLs for http,
+ * NO_PROXY host, .suffix, *.suffix, host:port and IPv4 ranges). As curl does, https falls back to HTTP_PROXY.
+ */
+function proxyEnvironment(proxy: TransportOptions['proxy']): Record<string, string> | undefined {
+  const httpsProxy = proxy?.httpsProxy ?? proxy?.httpProxy;
+  if (!httpsProxy && !proxy?.httpProxy) return undefined;
+  return {
+    ...(httpsProxy ? { HTTPS_PROXY: httpsProxy } : {}),
+    ...(proxy?.httpProxy ? { HTTP_PROXY: proxy.httpProxy } : {}),
+    ...(proxy?.noProxy ? { NO_PROXY: proxy.noProxy } : {}),
+  };
+}
+
+/** Sends one request and resolves with the response once its head is in; the body is read by the caller. */
+function exchange(connections: Connections, url: URL, init: RequestOptions, body: string | undefined, connectTimeoutMs: number): Promise<IncomingMessage> {
+  const scheme = url.protocol === 'https:' ? 'https:' : 'http:';
+  const client = scheme === 'https:' ? connections.https : connections.http;
+  return new Promise((resolve, reject) => {
+    // Node follows no redirect: a 3xx comes back to the caller like any answer.
+    const request = client.request(url, { ...init, agent: connections.agents[scheme] }, resolve);
+    request.on('error', reject);
+    request.once('socket', (socket) => limitConnect(request, socket, scheme, connectTimeoutMs));
+    request.end(body);
+  });
+}
+
+/** A new connection that is not up (TCP and, for https, TLS) within the limit fails as a connect timeout. */
+function limitConnect(request: ClientRequest, socket: Socket, scheme: 'http:' | 'https:', limitMs: number): void {
+  if (!socket.connecting) return; // a kept-alive socket, or a proxy tunnel already made
+  const timer = setTimeout(() => request.destroy(Object.assign(new Error(`no connection within ${limitMs} ms`), { code: CONNECT_TIMEOUT })), limitMs);
+  const done = () => clearTimeout(timer);
+  socket.once(scheme === 'https:' ? 'secureConnect' : 'connect', done);
+  request.once('close', done);
+}
+
+/** Lower-case names, one string per header, an array for a header sent several times (Link), as HttpResponse says. */
+function headersOf(res: IncomingMessage): HttpResponse['headers'] {
+  const headers: HttpResponse['headers'] = {};
+  for (const [name, values] of Object.entries(res.headersDistinct)) {
+    if (values) headers[name] = values.length === 1 ? values[0] : values;
+  }
+  return headers;
 }
 
 function parseUrl(raw: string, allowHttp: boolean): URL {
@@ -128,7 +199,7 @@ const TLS_ERROR_CODES = new Set([
 ]);
 
 function classifyNetworkError(err: unknown, url: URL, caFileOption: string): Error {
-  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const e = err as { code?: string; message?: string; address?: string; port?: number; cause?: { code?: string; message?: string } };
   const code = e?.cause?.code ?? e?.code ?? '';
   const host = url.host;
   if (TLS_ERROR_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS')) {
@@ -136,12 +207,19 @@ function classifyNetworkError(err: unknown, url: URL, caFileOption: string): Err
     return new TlsError(`TLS with ${host} failed: ${code}${hint}`, { cause: err });
   }
   switch (code) {
-    case 'ECONNREFUSED': return new NetworkError(`cannot connect to ${host}: connection refused`, { cause: err });
+    case 'ECONNREFUSED': {
+      // Refused on another port than the URL's: it was the proxy that did not answer, which is what to fix.
+      const targetPort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+      const refused = e.port !== undefined && e.port !== targetPort ? `the proxy ${e.address ?? ''}:${e.port} (for ${host})` : host;
+      return new NetworkError(`cannot connect to ${refused}: connection refused`, { cause: err });
+    }
     case 'ENOTFOUND': case 'EAI_AGAIN': return new NetworkError(`cannot resolve ${url.hostname}`, { cause: err });
-    case 'ECONNRESET': case 'UND_ERR_SOCKET': return new NetworkError(`${host} closed the connection`, { cause: err });
-    case 'UND_ERR_CONNECT_TIMEOUT': return new TimeoutError(`cannot connect to ${host}: timed out`, { cause: err });
-    case 'UND_ERR_HEADERS_TIMEOUT': case 'UND_ERR_BODY_TIMEOUT': return new TimeoutError(`${host} stopped answering`, { cause: err });
+    // Node says "socket hang up" (ECONNRESET) when the peer closes before answering, EPIPE when it closes while we send.
+    case 'ECONNRESET': case 'EPIPE': return new NetworkError(`${host} closed the connection`, { cause: err });
+    case CONNECT_TIMEOUT: return new TimeoutError(`cannot connect to ${host}: timed out`, { cause: err });
+    case 'ETIMEDOUT': return new TimeoutError(`${host} stopped answering`, { cause: err });
     case 'EHOSTUNREACH': case 'ENETUNREACH': return new NetworkError(`cannot reach ${host}: network unreachable`, { cause: err });
+    case 'ERR_PROXY_TUNNEL': case 'ERR_PROXY_INVALID_CONFIG': return new NetworkError(`request to ${host} through the proxy failed: ${e?.message ?? String(err)}`, { cause: err });
     default:
       if (err instanceof Error && 'code' in err && (err as { code: unknown }).code === 'BAD_RESPONSE') return err;
       return new NetworkError(`request to ${host} failed: ${e?.cause?.message ?? e?.message ?? String(err)}`, { cause: err });

@@ -185,6 +185,12 @@ test('the checker itself: a forbidden arrow, a forbidden package, a design excep
   expect(map.known.map(show)).toEqual(['cli/old.ts → commands/']);
 });
 
+test('no file under src/ imports undici: the transport is Node\'s own http/https, so the executable carries no HTTP library', () => {
+  const offenders = sourceFiles().flatMap(({ path, source }) =>
+    importSpecifiers(source).filter((specifier) => packageMatches(specifier, 'undici')).map((specifier) => `${path} → ${specifier}`));
+  expect(offenders).toEqual([]);
+});
+
 test('src/acme, src/net and src/dns read no environment and write to no console: those belong to the edges', () => {
   const files = [...tsFilesUnder('src/acme'), ...tsFilesUnder('src/net'), ...tsFilesUnder('src/dns')];
   expect(files.length).toBeGreaterThan(10);

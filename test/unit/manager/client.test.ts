@@ -327,7 +327,7 @@ test('a dropped connection: GET tries again, POST does not and says why', async 
 });
 
 test('a per-call deadline ends a silent manager with a TimeoutError naming the call', async () => {
-  // A deadline runs from before the connection, and the first request of a transport loads undici: on a loaded
+  // A deadline runs from before the connection, and the first request of a transport loads node:https: on a loaded
   // machine a 150 ms deadline ended attempts before they reached the server, which then saw fewer than 2 requests.
   // So the transport is loaded by one answered call first, and each attempt has 900 ms to reach the server.
   const h = await harness((_req, res, index) => {

@@ -1,11 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
+import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createHttpTransport } from '../../../src/net/transport.js';
-import { TlsError } from '../../../src/errors.js';
+import { NetworkError, TlsError } from '../../../src/errors.js';
 import { issueLeaf, makeTestCa, type TestCa } from '../../support/forged-certificates.js';
+import { startTinyproxy, type TinyproxyInstance } from '../../support/tinyproxy.js';
 
 // The transport's trust (an extra CA beside the system's roots) and its client certificate are one TLS context
 // made once per transport: every connection, not only the first, must still verify the server and present the client.
@@ -66,4 +68,99 @@ test('a client key that is not a key fails the request, not the making of the tr
   const transport = createHttpTransport({ userAgent: 'test', extraCaPem: serverCa.certPem, clientCertificate: { certPem: clientCertPem, keyPem: 'not a key' } });
   await expect(transport.send({ method: 'GET', url: `${origin}/` })).rejects.toThrow();
   await expect(transport.close()).resolves.toBeUndefined();
+});
+
+describe('through a proxy (a real tinyproxy asking for Basic credentials)', () => {
+  let proxy: TinyproxyInstance;
+  let plain: http.Server;
+  let plainOrigin: string;
+  beforeAll(async () => {
+    proxy = await startTinyproxy({ user: 'alice', password: 'pw0rdX9' });
+    plain = http.createServer((_req, res) => {
+      res.setHeader('link', ['<https://a.example/1>;rel="up"', '<https://a.example/2>;rel="alternate"']);
+      res.end('plain');
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    plainOrigin = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    plain?.closeAllConnections();
+    await new Promise<void>((resolve) => (plain ? plain.close(() => resolve()) : resolve()));
+  });
+  const tunnelsTo = (o: string) => proxy.requests().filter((line) => line === `CONNECT ${new URL(o).host} HTTP/1.1`).length;
+
+  test('https goes through a CONNECT tunnel, which carries the extra CA and the client certificate on every connection', async () => {
+    clientsSeen.length = 0;
+    const before = tunnelsTo(origin);
+    const transport = createHttpTransport({ userAgent: 'test', extraCaPem: serverCa.certPem, clientCertificate: { certPem: clientCertPem, keyPem: clientKeyPem }, proxy: { httpsProxy: proxy.url } });
+    try {
+      for (let i = 0; i < 2; i++) expect((await transport.send({ method: 'GET', url: `${origin}/${i}` })).status).toBe(200);
+    } finally {
+      await transport.close();
+    }
+    expect(clientsSeen).toEqual(['agent-7', 'agent-7']);
+    // The server closes each connection: two requests, two tunnels.
+    expect(tunnelsTo(origin) - before).toBe(2);
+  });
+
+  test('without HTTPS_PROXY, https falls back to HTTP_PROXY (as curl does)', async () => {
+    const before = tunnelsTo(origin);
+    const transport = createHttpTransport({ userAgent: 'test', extraCaPem: serverCa.certPem, clientCertificate: { certPem: clientCertPem, keyPem: clientKeyPem }, proxy: { httpProxy: proxy.url } });
+    try {
+      expect((await transport.send({ method: 'GET', url: `${origin}/` })).status).toBe(200);
+    } finally {
+      await transport.close();
+    }
+    expect(tunnelsTo(origin) - before).toBe(1);
+  });
+
+  test('plain http goes to HTTP_PROXY by absolute URL', async () => {
+    const transport = createHttpTransport({ userAgent: 'test', allowHttp: true, proxy: { httpProxy: proxy.url } });
+    try {
+      const res = await transport.send({ method: 'GET', url: `${plainOrigin}/via-proxy` });
+      expect(Buffer.from(res.body).toString()).toBe('plain');
+    } finally {
+      await transport.close();
+    }
+    expect(proxy.requests()).toContain(`GET ${plainOrigin}/via-proxy HTTP/1.1`);
+  });
+
+  test('a header sent twice (Link) is two values, not one joined by commas', async () => {
+    const transport = createHttpTransport({ userAgent: 'test', allowHttp: true });
+    try {
+      const res = await transport.send({ method: 'GET', url: `${plainOrigin}/direct` });
+      expect(res.headers.link).toEqual(['<https://a.example/1>;rel="up"', '<https://a.example/2>;rel="alternate"']);
+      expect(res.headers['content-length']).toBe('5');
+    } finally {
+      await transport.close();
+    }
+  });
+
+  test('NO_PROXY names the host: the request goes direct, the proxy sees nothing', async () => {
+    const before = proxy.requests().length;
+    for (const noProxy of ['127.0.0.1', `127.0.0.1:${new URL(origin).port}`, 'example.org, 127.0.0.0-127.0.0.255', '*']) {
+      const transport = createHttpTransport({ userAgent: 'test', extraCaPem: serverCa.certPem, clientCertificate: { certPem: clientCertPem, keyPem: clientKeyPem }, proxy: { httpsProxy: proxy.url, noProxy } });
+      try {
+        expect((await transport.send({ method: 'GET', url: `${origin}/` })).status, noProxy).toBe(200);
+      } finally {
+        await transport.close();
+      }
+    }
+    expect(proxy.requests().length).toBe(before);
+  });
+
+  test('a proxy refusing the credentials fails the request with a NetworkError that does not show them', async () => {
+    const wrong = proxy.url.replace('pw0rdX9', 'wrongpw');
+    expect(wrong).not.toBe(proxy.url);
+    const transport = createHttpTransport({ userAgent: 'test', extraCaPem: serverCa.certPem, proxy: { httpsProxy: wrong } });
+    try {
+      const failure = await transport.send({ method: 'GET', url: `${origin}/` }).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(NetworkError);
+      expect((failure as Error).message).toMatch(/through the proxy failed/);
+      expect((failure as Error).message).not.toMatch(/wrongpw|alice/);
+    } finally {
+      await transport.close();
+    }
+  });
 });
