@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createHttpTransport } from '../../../src/net/transport.js';
-import { NetworkError, TlsError } from '../../../src/errors.js';
+import { NetworkError, TimeoutError, TlsError } from '../../../src/errors.js';
 import { issueLeaf, makeTestCa, type TestCa } from '../../support/forged-certificates.js';
 import { startTinyproxy, type TinyproxyInstance } from '../../support/tinyproxy.js';
 
@@ -69,6 +69,22 @@ test('a client key that is not a key fails the request, not the making of the tr
   await expect(transport.send({ method: 'GET', url: `${origin}/` })).rejects.toThrow();
   await expect(transport.close()).resolves.toBeUndefined();
 });
+
+test('a server that takes the connection but never does the TLS handshake: a connect timeout after 15 s, not the whole deadline', async () => {
+  const held: Socket[] = [];
+  const mute = createTcpServer((socket) => void held.push(socket));
+  await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+  const transport = createHttpTransport({ userAgent: 'test', timeoutMs: 120_000 });
+  try {
+    const failure = await transport.send({ method: 'GET', url: `https://127.0.0.1:${(mute.address() as AddressInfo).port}/` }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(TimeoutError);
+    expect((failure as Error).message).toMatch(/^cannot connect to 127\.0\.0\.1:\d+: timed out$/);
+  } finally {
+    await transport.close();
+    for (const socket of held) socket.destroy();
+    mute.close();
+  }
+}, 60_000);
 
 describe('through a proxy (a real tinyproxy asking for Basic credentials)', () => {
   let proxy: TinyproxyInstance;
