@@ -20,7 +20,7 @@ export interface CliIO {
   cwd: string;
   /** The clock of lineage runs (renewal decisions, issued-certificate checks); the system clock unless a test sets one. */
   now?: () => Date;
-  /** The clock the CA is polled on (Retry-After and the polling schedule): the system's unless a test moves time instead of waiting. */
+  /** The clock of the waits in a run (polling the CA: Retry-After, the schedule; the DNS propagation check): the system's unless a test moves time instead of waiting. */
   pollClock?: PollClock;
 }
 

@@ -5,6 +5,7 @@
  * The one check for every way a record is written: the DNS providers (--dns), the
  * uacme-style hook (--hook) and dns-persist-01's pre-check (--dns-persist).
  */
+import type { PollClock } from '../acme/poll.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { AbortedError, AcmecliError, DnsError } from '../errors.js';
@@ -51,6 +52,8 @@ export interface PropagationOptions {
   signal?: AbortSignal | undefined;
   /** Called once, after the first round that found servers without the record. */
   onWaiting?: (lacking: readonly string[]) => void;
+  /** The clock the rounds are timed on (--dns-timeout, the pauses between rounds); the system's unless a test moves time instead of waiting. */
+  pollClock?: PollClock | undefined;
 }
 
 export function namedServer(server: DnsServer, name?: string): NamedServer {
@@ -62,7 +65,9 @@ export function namedServer(server: DnsServer, name?: string): NamedServer {
  * the deadline naming each server that still lacks it and what it answered.
  */
 export async function waitForPropagation(o: PropagationOptions): Promise<void> {
-  const deadline = Date.now() + o.timeoutMs;
+  const now = o.pollClock?.now ?? Date.now;
+  const pause = o.pollClock?.sleep ?? ((ms: number, signal?: AbortSignal) => sleep(ms, undefined, signal ? { signal } : {}));
+  const deadline = now() + o.timeoutMs;
   const lacking = new Map<string, { server: NamedServer; seen: string }>(o.servers.map((s) => [s.label, { server: s, seen: 'not asked yet' }]));
   let delayMs = o.intervalMs ?? 250;
   let announced = false;
@@ -71,7 +76,7 @@ export async function waitForPropagation(o: PropagationOptions): Promise<void> {
   for (;;) {
     await Promise.all([...lacking.values()].map(async (entry) => {
       try {
-        const remaining = Math.max(500, Math.min(2_000, deadline - Date.now()));
+        const remaining = Math.max(500, Math.min(2_000, deadline - now()));
         const { rcode, records } = await txtRecordsAt(entry.server.server, o.fqdn, { timeoutMs: remaining, attempts: 1, signal: o.signal });
         if (records.some(matches)) lacking.delete(entry.server.label);
         else entry.seen = rcode === 'NXDOMAIN' ? 'no such name (NXDOMAIN)' : rcode !== 'NOERROR' ? rcode : records.length === 0 ? 'no TXT record' : `only ${records.map((r) => JSON.stringify(r)).join(', ')}`;
@@ -85,14 +90,14 @@ export async function waitForPropagation(o: PropagationOptions): Promise<void> {
       announced = true;
       o.onWaiting?.([...lacking.keys()]);
     }
-    const remainingMs = deadline - Date.now();
+    const remainingMs = deadline - now();
     if (remainingMs <= 0) {
       const detail = [...lacking.values()].map((e) => `${e.server.label}: ${e.seen}`).join('; ');
       const what = typeof value === 'string' ? `TXT ${o.fqdn} is` : `TXT ${o.fqdn}: ${value.description} is`;
       throw new DnsError(`${what} not on every authoritative server after ${Math.round(o.timeoutMs / 100) / 10} s (--dns-timeout); lacking it: ${detail}`);
     }
     try {
-      await sleep(Math.min(delayMs, remainingMs), undefined, o.signal ? { signal: o.signal } : {});
+      await pause(Math.min(delayMs, remainingMs), o.signal);
     } catch {
       throw new AbortedError(`waiting for TXT ${o.fqdn} was cancelled`);
     }
@@ -130,6 +135,8 @@ export interface WaitUntilServedOptions {
   timeoutMs: number;
   signal?: AbortSignal | undefined;
   onInfo?: ((message: string) => void) | undefined;
+  /** The clock the rounds are timed on (--dns-timeout, the pauses between rounds); the system's unless a test moves time instead of waiting. */
+  pollClock?: PollClock | undefined;
 }
 
 /**
@@ -150,6 +157,7 @@ export async function waitUntilServed(o: WaitUntilServedOptions): Promise<void> 
     timeoutMs: o.timeoutMs,
     signal: o.signal,
     onWaiting: (lacking) => o.onInfo?.(`waiting for TXT ${fqdn} on ${lacking.join(', ')}`),
+    pollClock: o.pollClock,
   });
 }
 

@@ -3,6 +3,7 @@
  * solver: the provider, and the check settings it brings (lego's
  * *_PROPAGATION_TIMEOUT and *_POLLING_INTERVAL) unless --dns-timeout overrides.
  */
+import type { PollClock } from '../acme/poll.js';
 import { UsageError } from '../errors.js';
 import type { ChallengeSolver } from '../acme/solver.js';
 import { parseServer } from './client.js';
@@ -21,6 +22,8 @@ export interface DnsProviderContext {
   cwd: string;
   onInfo: (message: string) => void;
   onWarning: (message: string) => void;
+  /** The clock the rounds are timed on (--dns-timeout, the pauses between rounds); the system's unless a test moves time instead of waiting. */
+  pollClock?: PollClock | undefined;
 }
 
 export interface DnsProviderSpec {
@@ -67,5 +70,6 @@ export function createDnsSolver(spec: DnsProviderSpec, ctx: DnsProviderContext, 
     check: check.enabled && { timeoutMs: check.timeoutGiven ? check.timeoutMs : fromEnv.timeoutMs ?? check.timeoutMs, intervalMs: fromEnv.intervalMs },
     onInfo: ctx.onInfo,
     onWarning: ctx.onWarning,
+    pollClock: ctx.pollClock,
   });
 }

@@ -4,6 +4,7 @@
  * the TXT, wait until every authoritative server serves it, and afterwards have the
  * provider remove exactly that record, whether validation passed or failed.
  */
+import type { PollClock } from '../acme/poll.js';
 import type { ChallengeSolver, ChallengeTask } from '../acme/solver.js';
 import { DnsError } from '../errors.js';
 import { formatServer, type DnsServer } from './client.js';
@@ -27,6 +28,8 @@ export interface DnsProviderSolverOptions {
   onInfo?: (message: string) => void;
   /** A record that could not be removed: the run goes on, the user must hear of it. */
   onWarning?: (message: string) => void;
+  /** The clock the rounds are timed on (--dns-timeout, the pauses between rounds); the system's unless a test moves time instead of waiting. */
+  pollClock?: PollClock | undefined;
 }
 
 const DNS_TYPES = new Set(['dns-01', 'dns-account-01']);
@@ -101,6 +104,7 @@ export function createDnsProviderSolver(options: DnsProviderSolverOptions): Chal
         ...(check.intervalMs !== undefined ? { intervalMs: check.intervalMs } : {}),
         signal,
         onWaiting: (lacking) => options.onInfo?.(`waiting for TXT ${record.fqdn} on ${lacking.join(', ')}`),
+        pollClock: options.pollClock,
       });
     },
     async end(task) {

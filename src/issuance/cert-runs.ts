@@ -122,7 +122,9 @@ export async function renewLineages(
 function runnerDeps(edges: RunEdges, creation: AccountCreation, signal: AbortSignal) {
   // What the user's programs (challenge, pre/post and deploy hooks) get: our environment without its secrets.
   const programEnv = withoutSecrets(edges.env);
-  const registry = new SolverRegistry({ env: programEnv, credentialsEnv: edges.env, cwd: edges.cwd, onWarning: (m) => edges.report.warn(m), onInfo: (m) => edges.report.info(m) });
+  const registry = new SolverRegistry({
+    env: programEnv, credentialsEnv: edges.env, cwd: edges.cwd, onWarning: (m) => edges.report.warn(m), onInfo: (m) => edges.report.info(m), pollClock: edges.pollClock,
+  });
   const accounts = new Map<string, Promise<EnsuredAccount>>();
   const ariByDirectory = new Map<string, Promise<boolean>>();
   const hooks = new PrePostHooks({ env: programEnv, onOutput: (text) => edges.report.info(text) });

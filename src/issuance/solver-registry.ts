@@ -1,3 +1,4 @@
+import type { PollClock } from '../acme/poll.js';
 import type { ChallengeSolver } from '../acme/solver.js';
 import { parseServer } from '../dns-providers/client.js';
 import { DEFAULT_PROPAGATION_TIMEOUT_MS, waitUntilServed, type DnsCheckSettings, type TxtMatcher } from '../dns-providers/propagation.js';
@@ -19,6 +20,8 @@ export interface SolverEnvironment {
   cwd?: string;
   onWarning: (message: string) => void;
   onInfo?: (message: string) => void;
+  /** The clock of the DNS propagation check; the system's unless a test moves time instead of waiting. */
+  pollClock?: PollClock | undefined;
 }
 
 export const DEFAULT_HTTP_ADDRESS = ':80';
@@ -66,7 +69,7 @@ export class SolverRegistry {
     // dns-01 and dns-account-01 are checked unless --no-dns-check; a dns-persist-01 record
     // was published long ago, so its pre-check runs only when asked for (--dns-resolver, --dns-timeout).
     const served = (record: { name: string; value: string | TxtMatcher }, signal: AbortSignal) =>
-      waitUntilServed({ ...record, resolvers, timeoutMs: check.timeoutMs, signal, onInfo });
+      waitUntilServed({ ...record, resolvers, timeoutMs: check.timeoutMs, signal, onInfo, pollClock: env.pollClock });
     const txtCheck = check.enabled ? { waitUntilServed: served } : {};
     const persistCheck = check.enabled && (resolvers.length > 0 || check.timeoutGiven) ? txtCheck : {};
     switch (spec.kind) {
@@ -81,6 +84,7 @@ export class SolverRegistry {
         cwd: env.cwd ?? process.cwd(),
         onInfo,
         onWarning: env.onWarning,
+        pollClock: env.pollClock,
       }, check);
       case 'hook': return createHookSolver({
         command: spec.arg ?? '',

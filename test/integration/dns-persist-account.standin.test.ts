@@ -9,6 +9,7 @@ import { dnsAccountLabel } from '../../src/dns/dns-account.js';
 import { startAcmeStandin, type AcmeStandin } from '../support/acme-standin.js';
 import { makeTempHome } from '../support/cli.js';
 import { runMain } from '../support/in-process.js';
+import { virtualClock } from '../support/virtual-clock.js';
 import { setTxtRecord, sharedPebble, type PebbleInstance } from '../support/pebble.js';
 
 let pebble: PebbleInstance;
@@ -92,7 +93,7 @@ describe('dns-persist-01 (draft-ietf-acme-dns-persist-01 record form)', () => {
     await setTxtRecord(pebble, `_validation-persist.${zone}`, 'other-ca.example; accounturi=https://other-ca.example/acct/1');
     const ordersBefore = standin.orders.length;
     const r = await runMain([...ca(), '-k', key, 'cert', 'issue', '-d', zone, '--dns-persist', '--challenge', 'dns-persist-01', '--dns-resolver', pebble.dnsServer, '--dns-timeout', '1',
-      '--out', mkdtempSync(path.join(work, 'out-')), '--agree-tos']);
+      '--out', mkdtempSync(path.join(work, 'out-')), '--agree-tos'], { pollClock: virtualClock() }); // 1 s of a clock that skips its pauses
     // The shared propagation check: a DNS error (exit 1) naming the server, before the CA is asked.
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/: a dns-persist-01 record for issuer standin\.example with this account's accounturi \(the last one seen: (accounturi "https:\/\/standin\.example\/acme\/acct\/not-ours" is not this account's|issuer "other-ca\.example" is not one the CA named \(standin\.example\))\)/);

@@ -19,7 +19,7 @@ export interface InProcessOptions {
   onStderr?: (text: string) => void;
   /** The clock of lineage runs, so a test moves time instead of sleeping. */
   now?: () => Date;
-  /** The clock the CA is polled on (see virtualClock), so a test sees the waits asked for without spending them. */
+  /** The clock of the run's waits (polling the CA, the DNS check): virtualClock() sees the waits asked for without spending them. */
   pollClock?: PollClock;
 }
 
@@ -63,24 +63,4 @@ export async function runMain(args: string[], options: InProcessOptions = {}): P
   const stdoutBytes = Buffer.concat(out);
   const stdout = stdoutBytes.toString('utf8');
   return { code, stdout, stderr, stdoutBytes, questions, json: <T>() => JSON.parse(stdout) as T };
-}
-
-/**
- * A clock whose sleeps end at once and move its time forward by what was asked: a test checks the waits a
- * polling loop chose (Retry-After, its schedule) without spending them. `waits` lists every sleep, in order.
- */
-export function virtualClock(start = 0): PollClock & { waits: number[] } {
-  let now = start;
-  const waits: number[] = [];
-  return {
-    now: () => now,
-    waits,
-    sleep: async (ms, signal) => {
-      signal?.throwIfAborted();
-      waits.push(ms);
-      now += ms;
-      // Still a turn of the event loop, as a real timer is: the requests in flight get their answers.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    },
-  };
 }

@@ -7,6 +7,8 @@ import { describeCertificate } from '../../../src/certs/certificate.js';
 import { DELEGATED_NAME, DELEGATION_TARGET, NAMES_ZONE, startDnsLab, type DnsLab } from '../../support/bind.js';
 import { pairMatches, tempDir } from '../../support/cert-fixtures.js';
 import { runMain } from '../../support/in-process.js';
+import { virtualClock } from '../../support/virtual-clock.js';
+import type { PollClock } from '../../../src/acme/poll.js';
 import { startPebble, type PebbleInstance } from '../../support/pebble.js';
 
 // Pebble validates dns-01 through a recursive BIND that forwards to the primary acmecli updates:
@@ -35,8 +37,8 @@ const rfc2136Env = () => ({
   RFC2136_TSIG_ALGORITHM: 'hmac-sha256',
 });
 
-const issue = (args: string[], env: Record<string, string | undefined> = rfc2136Env()) =>
-  runMain(['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, '-k', accountKey, 'cert', 'issue', '--agree-tos', '--email', 'ops@example.com', '--json', ...args], { env });
+const issue = (args: string[], env: Record<string, string | undefined> = rfc2136Env(), pollClock?: PollClock) =>
+  runMain(['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, '-k', accountKey, 'cert', 'issue', '--agree-tos', '--email', 'ops@example.com', '--json', ...args], { env, ...(pollClock ? { pollClock } : {}) });
 
 function nsupdate(commands: string): void {
   const [host, port] = lab.primary.split(':') as [string, string];
@@ -94,8 +96,11 @@ describe('cert issue --dns rfc2136 against BIND, validated by Pebble', () => {
 
   test('a server that never gets the record: exit 1 naming it, and the record is removed from the primary', async () => {
     const name = `late.${NAMES_ZONE}`;
-    const r = await issue(['-d', name, '--dns', 'rfc2136', '--dns-resolver', lab.primary, '--dns-resolver', lab.secondary, '--dns-timeout', '2', '--out', path.join(work, 'late')]);
+    // 2 s of the run's clock: the rounds' pauses are recorded and skipped, not spent.
+    const clock = virtualClock();
+    const r = await issue(['-d', name, '--dns', 'rfc2136', '--dns-resolver', lab.primary, '--dns-resolver', lab.secondary, '--dns-timeout', '2', '--out', path.join(work, 'late')], undefined, clock);
     expect(r.code, r.stderr).toBe(1);
+    expect(clock.waits).toEqual([250, 500, 1000, 250]);
     expect(r.stderr).toMatch(new RegExp(`TXT _acme-challenge\\.late\\.example\\.test is not on every authoritative server after 2 s \\(--dns-timeout\\); lacking it: ${lab.secondary.replace(/\./g, '\\.')}: no such name \\(NXDOMAIN\\)`));
     expect(r.stderr).not.toContain(`${lab.primary}:`);
     expect(await lab.txt(lab.primary, `_acme-challenge.${name}`)).toEqual([]);

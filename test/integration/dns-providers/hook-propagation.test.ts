@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { NAMES_ZONE, startDnsLab, type DnsLab } from '../../support/bind.js';
 import { tempDir } from '../../support/cert-fixtures.js';
 import { runMain } from '../../support/in-process.js';
+import { virtualClock } from '../../support/virtual-clock.js';
+import type { PollClock } from '../../../src/acme/poll.js';
 import { startPebble, type PebbleInstance } from '../../support/pebble.js';
 
 // A uacme-style --hook that writes the TXT with nsupdate to the BIND primary. Pebble validates
@@ -47,10 +49,10 @@ const env = () => ({
   KEY_FILE: lab.keyFile,
 });
 
-const run = (args: string[], onStderr?: (text: string) => void) =>
-  runMain(['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, '-k', accountKey, ...args], { env: { ...env(), ACMECLI_HOME: path.join(work, 'home') }, ...(onStderr ? { onStderr } : {}) });
-const issue = (args: string[], onStderr?: (text: string) => void) =>
-  run(['cert', 'issue', '--agree-tos', '--email', 'ops@example.com', '--json', '--hook', hook, '--challenge', 'dns-01', ...args], onStderr);
+const run = (args: string[], onStderr?: (text: string) => void, pollClock?: PollClock) =>
+  runMain(['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, '-k', accountKey, ...args], { env: { ...env(), ACMECLI_HOME: path.join(work, 'home') }, ...(onStderr ? { onStderr } : {}), ...(pollClock ? { pollClock } : {}) });
+const issue = (args: string[], onStderr?: (text: string) => void, pollClock?: PollClock) =>
+  run(['cert', 'issue', '--agree-tos', '--email', 'ops@example.com', '--json', '--hook', hook, '--challenge', 'dns-01', ...args], onStderr, pollClock);
 
 /** POSTs to a challenge URL: each one tells Pebble to validate. */
 const challengePosts = async () => ((await pebble.readLog()).match(/POST \/chalZ\//g) ?? []).length;
@@ -92,8 +94,11 @@ describe('--hook dns-01: the propagation check asks every server before the CA l
   test('the record never reaches the secondary: exit 1 naming it (not the primary), and the CA was never asked to look', async () => {
     const postsBefore = await challengePosts();
     const name = `never-hook.${NAMES_ZONE}`;
-    const r = await issue(['-d', name, '--dns-resolver', lab.primary, '--dns-resolver', lab.secondary, '--dns-timeout', '2', '--out', path.join(work, 'never')]);
+    // 2 s of the run's clock: the rounds' pauses are recorded and skipped, not spent.
+    const clock = virtualClock();
+    const r = await issue(['-d', name, '--dns-resolver', lab.primary, '--dns-resolver', lab.secondary, '--dns-timeout', '2', '--out', path.join(work, 'never')], undefined, clock);
     expect(r.code, r.stderr).toBe(1);
+    expect(clock.waits).toEqual([250, 500, 1000, 250]);
     expect(r.stderr).toMatch(new RegExp(`TXT _acme-challenge\\.${escape(name)} is not on every authoritative server after 2 s \\(--dns-timeout\\); lacking it: ${escape(lab.secondary)}: no such name \\(NXDOMAIN\\)`));
     expect(r.stderr).not.toContain(`${lab.primary}:`);
     expect(await challengePosts()).toBe(postsBefore);

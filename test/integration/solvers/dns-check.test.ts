@@ -10,6 +10,8 @@ import { AbortedError, DnsError } from '../../../src/errors.js';
 import { createDnsPersistSolver } from '../../../src/solvers/dns-persist.js';
 import { createHookSolver } from '../../../src/solvers/hook.js';
 import { clearTxtRecord, setTxtRecord, sharedPebble, type PebbleInstance } from '../../support/pebble.js';
+import { virtualClock } from '../../support/virtual-clock.js';
+import type { PollClock } from '../../../src/acme/poll.js';
 
 // pebble-challtestsrv is the DNS server here: a real server on a free 127.0.0.1 port, given as
 // --dns-resolver would give it (it answers for every name, so it stands for the zone's servers).
@@ -19,8 +21,8 @@ let server: DnsServer;
 const signal = new AbortController().signal;
 
 /** The check as the solver registry hands it to the hook and dns-persist solvers. */
-const servedWithin = (timeoutMs: number) => (record: { name: string; value: string | TxtMatcher }, signal: AbortSignal) =>
-  waitUntilServed({ ...record, resolvers: [server], timeoutMs, signal });
+const servedWithin = (timeoutMs: number, pollClock?: PollClock) => (record: { name: string; value: string | TxtMatcher }, signal: AbortSignal) =>
+  waitUntilServed({ ...record, resolvers: [server], timeoutMs, signal, pollClock });
 
 beforeAll(async () => {
   pebble = await sharedPebble();
@@ -50,9 +52,12 @@ test('waitUntilServed waits until the value is published, among other values', a
 test('waitUntilServed gives up at the deadline with a DnsError (exit 1), saying what it saw and where', async () => {
   const name = '_acme-challenge.wrong.example';
   await setTxtRecord(pebble, name, 'not-it');
-  const error = await waitUntilServed({ name, value: 'abc', resolvers: [server], timeoutMs: 1_000, signal }).catch((err: unknown) => err);
+  // 1 s of a clock that records the pauses between rounds and skips them.
+  const clock = virtualClock();
+  const error = await waitUntilServed({ name, value: 'abc', resolvers: [server], timeoutMs: 1_000, signal, pollClock: clock }).catch((err: unknown) => err);
   expect(error).toBeInstanceOf(DnsError);
   expect((error as Error).message).toBe(`TXT ${name} is not on every authoritative server after 1 s (--dns-timeout); lacking it: ${pebble.dnsServer}: only "not-it"`);
+  expect(clock.waits).toEqual([250, 500, 250]);
 });
 
 test('waitUntilServed stops when its signal aborts', async () => {
@@ -99,13 +104,13 @@ test('hook solver with the check: begin publishes through the hook, waitUntilRea
   expect(await solver.begin(dnsTask, signal)).toBe('accepted');
   await solver.waitUntilReady?.(dnsTask, signal);
   await solver.end(dnsTask, 'done');
-  await expect(waitUntilServed({ name: dnsTask.txt?.name ?? '', value: dnsTask.txt?.value ?? '', resolvers: [server], timeoutMs: 600, signal })).rejects.toBeInstanceOf(
+  await expect(waitUntilServed({ name: dnsTask.txt?.name ?? '', value: dnsTask.txt?.value ?? '', resolvers: [server], timeoutMs: 600, signal, pollClock: virtualClock() })).rejects.toBeInstanceOf(
     DnsError,
   );
 });
 
 test('hook solver with the check: a record that never shows up is a DnsError naming the server', async () => {
-  const solver = createHookSolver({ command: '/bin/true', env: { PATH: process.env.PATH }, waitUntilServed: servedWithin(800) });
+  const solver = createHookSolver({ command: '/bin/true', env: { PATH: process.env.PATH }, waitUntilServed: servedWithin(800, virtualClock()) });
   const task = { ...dnsTask, txt: { name: '_acme-challenge.silent.example', value: 'xyz' } };
   expect(await solver.begin(task, signal)).toBe('accepted');
   await expect(solver.waitUntilReady?.(task, signal)).rejects.toThrow(
@@ -135,7 +140,7 @@ test('dns-persist solver: waits for a _validation-persist record with accounturi
 });
 
 test('dns-persist solver: a record without accounturi= is not enough', async () => {
-  const solver = createDnsPersistSolver({ waitUntilServed: servedWithin(700) });
+  const solver = createDnsPersistSolver({ waitUntilServed: servedWithin(700, virtualClock()) });
   await setTxtRecord(pebble, '_validation-persist.bare.example', 'letsencrypt.org');
   await expect(solver.waitUntilReady?.(persistTask('bare.example'), signal)).rejects.toThrow(
     `TXT _validation-persist.bare.example: a dns-persist-01 record (accounturi=…) is not on every authoritative server after 0.7 s (--dns-timeout); lacking it: ${pebble.dnsServer}: only "letsencrypt.org"`,
