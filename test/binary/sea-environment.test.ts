@@ -15,7 +15,7 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'acmecli-sea-env-'));
   binary = path.join(work, 'acmecli');
   copyFileSync(distBinary, binary);
-  pebble = await sharedPebble({ withChallTestSrv: false });
+  pebble = await sharedPebble();
 }, 120_000);
 afterAll(async () => pebble?.stop());
 

@@ -17,7 +17,7 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'acmecli-sea-'));
   binary = path.join(work, 'acmecli');
   copyFileSync(distBinary, binary);
-  pebble = await sharedPebble({ withChallTestSrv: false });
+  pebble = await sharedPebble();
 });
 afterAll(async () => pebble?.stop());
 

@@ -14,7 +14,7 @@ let work: string;
 let accountKey: string;
 
 beforeAll(async () => {
-  pebble = await sharedPebble({ withChallTestSrv: false });
+  pebble = await sharedPebble();
   work = tempDir('pty');
   accountKey = path.join(work, 'account.pem');
   expect((await runMain(['key', 'generate', 'ec256', '-o', accountKey])).code).toBe(0);

@@ -14,7 +14,7 @@ let upstream: ManagerStandin;
 let hostile: HostileManager;
 
 beforeAll(async () => {
-  pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' }, withChallTestSrv: false });
+  pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
   upstream = await startManagerStandin({ pebble });
   hostile = await startHostileManager(upstream);
 });

@@ -13,7 +13,7 @@ import { tempDir } from '../support/cert-fixtures.js';
 
 let pebble: PebbleInstance;
 beforeAll(async () => {
-  pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' }, withChallTestSrv: false });
+  pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
 });
 afterAll(async () => pebble?.stop());
 

@@ -19,7 +19,7 @@ let manager: ManagerStandin;
 let vault: VaultStandin;
 
 beforeAll(async () => {
-  pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' }, withChallTestSrv: false });
+  pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
   manager = await startManagerStandin({ pebble });
   vault = await startVaultStandin({ roleId: 'role-1', secretId: 'secret-1' });
 });

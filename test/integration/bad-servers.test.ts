@@ -117,7 +117,7 @@ describe('usage errors: exit 2, one line', () => {
 describe('TLS', () => {
   let pebble: PebbleInstance;
   beforeAll(async () => {
-    pebble = await sharedPebble({ withChallTestSrv: false });
+    pebble = await sharedPebble();
   });
   afterAll(async () => pebble?.stop());
 

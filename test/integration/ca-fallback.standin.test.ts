@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { getIntermediateCertificate, startPebble, type PebbleInstance } from '../support/pebble.js';
+import { getIntermediateCertificate, sharedPebble, startPebble, type PebbleInstance } from '../support/pebble.js';
 import { startHostileAcmeProxy, type HostileAcmeProxy } from '../support/hostile-acme-proxy.js';
 import { startAcmeStandin, type AcmeStandin } from '../support/acme-standin.js';
 import { runMain } from '../support/in-process.js';
@@ -43,7 +43,9 @@ describe('--fallback-acme-url: a second CA in the same run, the primary first ag
   };
 
   beforeAll(async () => {
-    pebbleA = await startPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
+    // Two CAs with their own intermediates: the worker's Pebble is A (never stopped: the proxy in front plays a CA
+    // that is down), B is this file's own.
+    pebbleA = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
     pebbleB = await startPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
     fallback = await startAcmeStandin({ pebble: pebbleB, challengeTypes: ['dns-01'], renewalInfo: () => ({ start: new Date(Date.now() + 86_400_000), end: new Date(Date.now() + 2 * 86_400_000) }) });
     await startPrimary();
@@ -59,7 +61,6 @@ describe('--fallback-acme-url: a second CA in the same run, the primary first ag
   afterAll(async () => {
     await primary?.stop();
     await fallback?.stop();
-    await pebbleA?.stop();
     await pebbleB?.stop();
   });
 

@@ -3,7 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chainIssuerNames, describeCertificate } from '../../src/certs/certificate.js';
-import { getRootCertificate, startPebble, type PebbleInstance } from '../support/pebble.js';
+import { getRootCertificate, sharedPebble, startPebble, type PebbleInstance } from '../support/pebble.js';
 import { runMain } from '../support/in-process.js';
 import { tempDir } from '../support/cert-fixtures.js';
 
@@ -88,9 +88,9 @@ describe('authorizations that need no work', () => {
 describe('a CA whose validations always pass (PEBBLE_VA_ALWAYS_VALID)', () => {
   let pebble: PebbleInstance;
   beforeAll(async () => {
-    pebble = await startPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
+    // The worker's Pebble of this kind: the tests only issue through it, each with a key of its own.
+    pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
   });
-  afterAll(async () => pebble?.stop());
 
   test('nothing listens anywhere, and the stateless solver is enough', async () => {
     const dir = tempDir('always');

@@ -12,7 +12,7 @@ let work: string;
 let key: string;
 
 beforeAll(async () => {
-  pebble = await sharedPebble({ withChallTestSrv: false });
+  pebble = await sharedPebble();
   work = tempDir('firstday');
   key = path.join(work, 'account.pem');
   expect((await runMain(['key', 'generate', 'ec256', '-o', key])).code).toBe(0);

@@ -15,7 +15,7 @@ export function managerOnSharedPebble(options: Omit<ManagerStandinOptions, 'pebb
   let pebble: PebbleInstance | undefined;
   let manager: ManagerStandin | undefined;
   beforeAll(async () => {
-    pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' }, withChallTestSrv: false });
+    pebble = await sharedPebble({ env: { PEBBLE_VA_ALWAYS_VALID: '1' } });
     manager = await startManagerStandin({ ...options, pebble });
   }, 120_000);
   afterAll(async () => {
