@@ -48,9 +48,13 @@ function fish(line: string): string[] {
   return out.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!).sort();
 }
 
+const helpOfGroup = new Map<string, string>();
+
 /** The subcommands of a group as its own --help lists them, so a new command cannot leave this test behind. */
 function subcommandsFromHelp(group: string): string[] {
-  const help = execFileSync(distBinary, [group, '--help'], { encoding: 'utf8' });
+  // Asked once per group: each run of the executable costs ~0.1 s of CPU, and the answer does not change.
+  let help = helpOfGroup.get(group);
+  if (help === undefined) helpOfGroup.set(group, (help = execFileSync(distBinary, [group, '--help'], { encoding: 'utf8' })));
   const section = help.slice(help.indexOf('Commands:'));
   return [...section.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]!).filter((name) => name !== 'help').sort();
 }
