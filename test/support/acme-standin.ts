@@ -19,16 +19,14 @@
  *   `_<base32(SHA-256(accountUrl)[0:10])>._acme-challenge.<domain>`; also plain dns-01.
  * Left out: keyChange, revokeCert, newAuthz, EAB, order lists, authorization reuse.
  */
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AuthorityKeyIdentifier, Certificate, id_ce_authorityKeyIdentifier } from '@peculiar/asn1-x509';
 import { calculateJwkThumbprint, flattenedVerify, importJWK, type JWK } from 'jose';
@@ -41,7 +39,7 @@ import { AcmeProblemError } from '../../src/acme/problem.js';
 import { createHttpTransport } from '../../src/net/transport.js';
 import { accountKeyFromKeyObject } from '../../src/keys/account-key.js';
 import { generatePrivateKey } from '../../src/keys/generate.js';
-import type { PebbleInstance } from './pebble.js';
+import { makeListenerCertificate, type PebbleInstance } from './pebble.js';
 
 export interface RenewalWindow {
   start: Date;
@@ -529,14 +527,8 @@ function makePebbleIssuer(pebble: PebbleInstance) {
   };
 }
 
-/** A throwaway CA and a leaf for 127.0.0.1 signed by it, as test/support/pebble.ts makes for Pebble. */
+/** A throwaway CA and a leaf for 127.0.0.1 signed by it, made as Pebble's. */
 async function makeTlsCertificate(dir: string): Promise<{ caFile: string; key: Buffer; cert: Buffer }> {
-  const run = (args: string[]) => promisify(execFile)('openssl', args, { cwd: dir });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '7', '-subj', '/CN=acmecli test ACME stand-in CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  await run(['req', '-new', ...ec, '-keyout', 'key.pem', '-out', 'leaf.csr', '-subj', '/CN=localhost']);
-  await writeFile(path.join(dir, 'leaf.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n');
-  await run(['x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'cert.pem', '-days', '7', '-extfile', 'leaf.ext']);
-  return { caFile: path.join(dir, 'ca.pem'), key: await readFile(path.join(dir, 'key.pem')), cert: await readFile(path.join(dir, 'cert.pem')) };
+  const { cert, key } = await makeListenerCertificate(dir, 'acmecli test ACME stand-in CA');
+  return { caFile: path.join(dir, 'ca.pem'), key, cert };
 }
