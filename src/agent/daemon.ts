@@ -9,7 +9,7 @@ import { ManagerError } from '../manager/manager-error.js';
 import { parseBearerToken } from '../manager/token.js';
 import { VaultClient } from '../manager/vault.js';
 import { listenOn, parseListenAddress } from '../net/listen-address.js';
-import { clientConfigReader, realPath } from './config/load.js';
+import { realPath } from './config/load.js';
 import { ownerProblem } from './manager-entry.js';
 import { checkCertificateDir } from './config/paths.js';
 import type { ClientConfig } from './config/schema.js';
@@ -22,6 +22,8 @@ import { Stopping } from './stopping.js';
 
 export interface AgentOptions {
   configPath: string;
+  /** Reads the configuration at `configPath` each cycle (clientConfigReader: parsed again only when its text changed). */
+  readConfig: () => Promise<ClientConfig>;
   pullOnly: boolean;
   intervalMs: number;
   once: boolean;
@@ -72,7 +74,7 @@ export class Agent {
     this.metrics = new AgentMetrics(options.version);
     this.metrics.role.set(options.pullOnly ? 2 : 1);
     this.#statePath = agentStatePath(options.stateHome, options.configPath);
-    this.#readConfig = clientConfigReader(options.configPath);
+    this.#readConfig = options.readConfig;
   }
 
   /** One cycle now (with `--cleanup`'s removals when `cleanup`), unless one is running (then that one's result). */

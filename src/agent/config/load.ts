@@ -1,7 +1,8 @@
 // The one part of src/agent/config that touches the filesystem.
+import { hash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { readNamedText } from '../../state/read-file.js';
+import { readNamedFile, readNamedText } from '../../state/read-file.js';
 import { parseClientConfig } from './parse.js';
 import type { ClientConfig } from './schema.js';
 
@@ -20,15 +21,18 @@ export async function loadClientConfig(path: string): Promise<ClientConfig> {
 /**
  * The daemon's reader of its configuration: the file is read every cycle, so an edit
  * counts at the next one (watched or not), but parsed again only when its text changed.
- * A 5,000-certificate file is a quarter of a megabyte of YAML; comparing it with the text
- * parsed last time costs next to nothing, parsing it costs most of an in-sync cycle.
+ * A 5,000-certificate file is a quarter of a megabyte of YAML; hashing it costs well under a
+ * millisecond, parsing it costs most of an in-sync cycle. `agent` makes one reader for the whole
+ * run, so the load that checks the file before the first cycle is the parse that cycle uses.
  * The configuration returned is shared between cycles: nothing may change it.
  */
 export function clientConfigReader(path: string): () => Promise<ClientConfig> {
-  let last: { text: string; config: ClientConfig } | undefined;
+  // The SHA-256 of the bytes parsed last time, not the text: nothing of the file is kept but its parse.
+  let last: { digest: string; config: ClientConfig } | undefined;
   return async () => {
-    const text = await readNamedText(path, { what: 'the client configuration' });
-    if (last?.text !== text) last = { text, config: parseClientConfig(text, path) };
+    const bytes = await readNamedFile(path, { what: 'the client configuration' });
+    const digest = hash('sha256', bytes);
+    if (last?.digest !== digest) last = { digest, config: parseClientConfig(bytes.toString('utf8'), path) };
     return last.config;
   };
 }
