@@ -22,6 +22,7 @@ import {
   type FieldKind,
   type VaultConfig,
 } from './schema.js';
+import { plainCertificateList, type PlainCertificateList } from './plain-list.js';
 import { checkLabels, domainProblem, editDistance, extensionProblem, parseRenewalWindow, pathComponentProblem, sanProblem } from './values.js';
 
 type KindValue<K> = K extends 'bool' ? boolean : K extends 'string' | 'secret' ? string : K extends 'statusList' ? number[] : K extends 'map' | 'list' ? Node : number;
@@ -48,6 +49,21 @@ interface Context {
  * @throws ClientConfigError (code `USAGE`): `file:line: key.path: reason`.
  */
 export function parseClientConfig(text: string, file: string): ClientConfig {
+  // A large file is almost all certificate list; written the plain way, it is read without YAML's nodes.
+  const plain = plainCertificateList(text);
+  if (plain !== undefined) {
+    try {
+      const config = parseDocumentOf(plain.rest, file, plain);
+      if (config !== undefined) return config;
+    } catch {
+      // Whatever the rest of the file holds wrong, the whole file's parse says it, with its own words.
+    }
+  }
+  return parseDocumentOf(text, file, undefined)!;
+}
+
+/** The configuration from `text` (with `plain`, the list read already: undefined when that reading does not hold). */
+function parseDocumentOf(text: string, file: string, plain: PlainCertificateList | undefined): ClientConfig | undefined {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { version: '1.1', lineCounter, uniqueKeys: false, prettyErrors: false, merge: true });
   const ctx: Context = { file, doc, lineCounter, warnings: [], lines: new Map() };
@@ -63,10 +79,13 @@ export function parseClientConfig(text: string, file: string): ClientConfig {
     fail(ctx, '', root, `the file must be a mapping with the keys common, certificate and storage, not ${describe(root)}`);
   }
   const top = readSection(ctx, root, '', TOP_LEVEL_FIELDS);
+  const listNode = top.certificate?.value ?? null;
+  if (plain !== undefined && !(isSeq(listNode) && listNode.items.length === 0 && listNode.range?.[0] === plain.placeholderOffset)) return undefined;
   const storage = readSection(ctx, top.storage?.value ?? null, 'storage', STORAGE_FIELDS);
   const common = buildCommon(ctx, readSection(ctx, top.common?.value ?? null, 'common', COMMON_FIELDS));
   const vault = buildVault(ctx, readSection(ctx, storage.vault?.value ?? null, 'storage.vault', VAULT_FIELDS));
-  const certificates = buildCertificates(ctx, top.certificate?.value ?? null, common);
+  const entries = plain !== undefined ? plain.certificates.map((c) => ({ raw: c.fields as SectionValues<typeof CERTIFICATE_FIELDS>, line: c.line })) : certificateEntries(ctx, listNode);
+  const certificates = buildCertificates(ctx, entries, common);
   if (common.certificateBackup) {
     const missing = Object.entries({ url: vault.url, role_id: vault.roleId, secret_id: vault.secretId }).filter(([, value]) => value === '').map(([key]) => key);
     if (missing.length > 0) {
@@ -186,20 +205,34 @@ function buildVault(ctx: Context, raw: SectionValues<typeof VAULT_FIELDS>): Vaul
   return vault;
 }
 
-function buildCertificates(ctx: Context, node: Node | null, common: CommonConfig): CertificateConfig[] {
+/** One entry of the certificate list: its keys read against CERTIFICATE_FIELDS, and the line it starts on. */
+interface CertificateEntry {
+  raw: SectionValues<typeof CERTIFICATE_FIELDS>;
+  line: number;
+}
+
+/** The entries of the list as YAML parsed it (plain-list.ts reads the plain ones without YAML). */
+function certificateEntries(ctx: Context, node: Node | null): CertificateEntry[] {
   if (node === null) return [];
   if (!isSeq(node)) return fail(ctx, 'certificate', node, `expected a list of certificates, not ${describe(node)}`);
-  const certificates: CertificateConfig[] = [];
-  const seenNames = new Map<string, CertificateConfig & { path: string }>();
-  const seenUnnamed = new Map<string, CertificateConfig & { path: string }>();
-  node.items.forEach((item, index) => {
+  // An entry's keys are not kept in `lines` (each entry carries its line): 10,000 paths for 5,000 certificates, held by the daemon.
+  const entryCtx: Context = { ...ctx, lines: new Map() };
+  return node.items.map((item, index) => {
     const path = `certificate[${index}]`;
     const entry = resolve(ctx, item as Node | null);
     if (entry === null || !isMap(entry)) {
       return fail(ctx, path, entry ?? (item as Node | null) ?? node, `expected a certificate (a mapping with domain and issuer), not ${describe(entry)}`);
     }
-    const line = lineOf(ctx, entry) ?? lineOf(ctx, node) ?? 1;
-    const raw = readSection(ctx, entry, path, CERTIFICATE_FIELDS);
+    return { raw: readSection(entryCtx, entry, path, CERTIFICATE_FIELDS), line: lineOf(ctx, entry) ?? lineOf(ctx, node) ?? 1 };
+  });
+}
+
+function buildCertificates(ctx: Context, entries: readonly CertificateEntry[], common: CommonConfig): CertificateConfig[] {
+  const certificates: CertificateConfig[] = [];
+  const seenNames = new Map<string, CertificateConfig & { path: string }>();
+  const seenUnnamed = new Map<string, CertificateConfig & { path: string }>();
+  entries.forEach(({ raw, line }, index) => {
+    const path = `certificate[${index}]`;
     const at = (key: keyof typeof CERTIFICATE_FIELDS, reason: string): never => failAt(ctx, `${path}.${key}`, raw[key]?.line ?? line, reason);
 
     const domain = raw.domain?.value ?? '';

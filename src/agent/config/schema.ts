@@ -169,7 +169,7 @@ export interface ClientConfig {
   vault: VaultConfig;
   /** Unknown keys and the like, each `file:line: key: message`. Never fatal, as in the Go client. */
   warnings: string[];
-  /** Line of each key present in the file, by key path (`common.certificate_dir`, `certificate[0].domain`). */
+  /** Line of each key present in the file outside the certificate list, by key path (`common.certificate_dir`); a certificate has its `line`. */
   lines: ReadonlyMap<string, number>;
 }
 
