@@ -137,7 +137,7 @@ export class CliContext {
     return client;
   }
 
-  // The ACME client, the transport (TLS, undici) and the account lookup are loaded on first use, not
+  // The ACME client, the transport (node:https, TLS) and the account lookup are loaded on first use, not
   // with this module: offline commands (key thumbprint, dns records --offline, cert list) never
   // evaluate them, which is most of their start-up (issue 14, bench/RESULTS.md).
   async #makeClient(directoryUrl: string, caFile?: string): Promise<AcmeClient> {
