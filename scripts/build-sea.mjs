@@ -259,7 +259,9 @@ async function main() {
     useSnapshot: false,
     // A small young generation and a bounded old one keep a long-running agent near 100 MB instead of
     // letting V8 grow its heap to a few hundred MB of garbage between collections (bench/RESULTS.md).
-    execArgv: ['--max-semi-space-size=2', '--max-old-space-size=384'],
+    // 1 MB semi-spaces rather than 2: one cert issue peaks 1.2 MB lower (69.0 -> 67.8 MB), a renewal of
+    // 20 lineages 1.3 MB lower, with no CPU difference measured (issue 14).
+    execArgv: ['--max-semi-space-size=1', '--max-old-space-size=384'],
     // NODE_OPTIONS is not ours to obey: from a unit file or a login shell, `--require` would run any
     // file inside acmecli (often root) and `--inspect` would open a debugger. The binary ignores it.
     execArgvExtension: 'none',
