@@ -127,7 +127,7 @@ export async function benchIssuance(ctx) {
   const clients = [];
   try {
     clients.push(await acmecliClient(ctx, env));
-    for (const make of [legoClient, certbotClient, uacmeClient]) {
+    for (const make of [legoClient, certbotClient, uacmeClient, uacmeSystemTrustClient]) {
       const c = await make(ctx, env, note);
       clients.push(c);
     }
@@ -192,7 +192,7 @@ export async function benchIssuance(ctx) {
 
     // (b) 50 certificates.
     for (const c of clients) {
-      if (c.status !== 'ok' || c.id === 'floor') continue;
+      if (c.status !== 'ok' || c.id === 'floor' || c.oneOnly) continue;
       try {
         await c.startServing?.();
         c.fifty = c.id === 'acmecli' ? await fiftyAcmecli(ctx, c, mark, requestsSince) : await fiftyPeer(ctx, c, mark, requestsSince);
@@ -260,7 +260,7 @@ export async function benchIssuance(ctx) {
       c.oneMedian != null ? c.oneMedian.toFixed(3) : 'FAILED',
       c.oneMedian != null ? `${c.oneMin.toFixed(3)}–${c.oneMax.toFixed(3)}` : '–',
       r1 != null ? `${r1.toFixed(2)}×` : '–',
-      c.fiftyS != null ? `${c.fiftyS.toFixed(2)}${c.fifty.extrapolated ? ` (est.: ${c.fifty.count} run)` : ''}` : c.oneMedian != null && c.id !== 'floor' ? 'FAILED' : '–',
+      c.fiftyS != null ? `${c.fiftyS.toFixed(2)}${c.fifty.extrapolated ? ` (est.: ${c.fifty.count} run)` : ''}` : c.oneMedian != null && c.id !== 'floor' && !c.oneOnly ? 'FAILED' : '–',
       r50 != null ? `${r50.toFixed(2)}×` : '–',
       c.oneRssMb != null ? c.oneRssMb.toFixed(1) : '–',
       c.fifty?.rssMb != null ? c.fifty.rssMb.toFixed(1) : '–',
@@ -303,13 +303,14 @@ export async function benchIssuance(ctx) {
     `Method: one Pebble on 127.0.0.1 (test/support/pebble.ts, \`PEBBLE_VA_NOSLEEP=1\`, \`PEBBLE_AUTHZREUSE=0\` so that no client gets an authorization for free), clients run one at a time (acmecli: a copy of dist/acmecli taken when the part starts), each with its account registered beforehand and one untimed warm-up certificate. ` +
       `**1 cert**: ${RUNS} rounds; in each, every client issues one certificate for a fresh name, one client after the other, in the opposite order every other round (so that a drift in the machine's load hits all alike); lego and certbot (seconds each) take part in the first ${PEER_RUNS} rounds only. http-01 is answered on Pebble's httpPort (acmecli \`cert issue -d NAME --http-standalone 127.0.0.1:PORT\`, lego \`--http --http.port 127.0.0.1:PORT … run\`, certbot \`certonly --standalone --http-01-address 127.0.0.1 --http-01-port PORT\`, uacme \`-t EC -h HOOK issue NAME\` with a hook writing into a folder served by the bench on 127.0.0.1:PORT); ` +
       `wall time from spawn to exit (files on disk), median and range. ` +
-      `**Floor**: the same \`cert issue\` command line run by acmecli's main() (src/entry/main.ts) inside one long-lived Node process (bench/issuance-floor.ts, bundled with esbuild, same Node, same account key, warmed up by its own first certificate): no process start, no module loading, a warm JIT, and undici's connection to Pebble may be kept alive between certificates; its time is main()'s, from inside that process. The executable's median less the floor's is what starting a process costs. ` +
+      `**Floor**: the same \`cert issue\` command line run by acmecli's main() (src/entry/main.ts) inside one long-lived Node process (bench/issuance-floor.ts, bundled with esbuild, same Node, same account key, warmed up by its own first certificate): no process start, no module loading, a warm JIT, and the transport's connection to Pebble may be kept alive between certificates; its time is main()'s, from inside that process. The executable's median less the floor's is what starting a process costs. ` +
       `**50 certs**: acmecli issues ${FIFTY} lineages untimed, then \`cert renew --all --force\` (default concurrency) is timed, and every lineage's certificate must have changed; peers run one process per new name, one after the other (lego \`run\`, certbot \`certonly\`, uacme \`issue\`); when the first ${PEER_PROBE} project more than ${PEER_BUDGET_S} s for ${FIFTY}, the rest is not run and the time is ${FIFTY}/${PEER_PROBE} × the measured one ("est."). ` +
       (ctx.tools.time ? 'Peak RSS: `/usr/bin/time -f %M` around each process, the largest (MB = 10⁶ bytes). ' : 'Peak RSS: not measured (no GNU time). ') +
       `Pebble reuses a valid authorization about 1% of the time even with \`PEBBLE_AUTHZREUSE=0\` (its test is \`rand.Intn(100) > percent\`), so a renewal of ${FIFTY} names may skip a challenge or so; fresh names never can. ` +
       `Requests: lines \`<METHOD> <path> -> calling handler()\` that Pebble's WFE logs for each HTTP request to the ACME API, counted between the start and the end of each run (the management API and Pebble's validation requests to the client are not counted); per certificate in the 50-certificate runs. ` +
       (acme?.selfCheck ? `Checked against \`acmecli -v\`, which prints each request: ${acme.selfCheck.printed} printed, ${acme.selfCheck.logged} logged for the warm-up certificate. ` : '') +
-      'uacme has no CA-file option and trusts only the system bundle: each uacme process runs under `unshare -m` with /etc/ssl/certs/ca-certificates.crt bind-mounted to a copy that adds Pebble\'s listener CA (private to that process); its time starts when the wrapper execs it. ' +
+      'uacme has no CA-file option and trusts only the system bundle: each uacme process runs under `unshare -m` with /etc/ssl/certs/ca-certificates.crt bind-mounted over by a file of our own (private to that process); its time starts when the wrapper execs it. ' +
+      'uacme (GnuTLS through libcurl) reads that whole file for each of its connections, so it is measured twice: trusting Pebble\'s listener CA alone (the fastest uacme can go, and the one the ratios and the target use) and, for one certificate, trusting the system\'s ~150 roots plus Pebble\'s CA, as an installed uacme would. ' +
       'The cert key is EC P-256 for every client (the default of acmecli, lego and certbot 2; `-t EC` for uacme). ' +
       'The machine may be shared with other work while the bench runs: the range column shows how steady the runs were.',
     ...(notes.length ? ['', ...notes.map((n) => `- Note: ${n}`)] : []),
@@ -462,20 +463,34 @@ async function certbotClient(ctx, pebble) {
   return c;
 }
 
-async function uacmeClient(ctx, pebble, note) {
-  const c = { id: 'uacme', label: 'uacme', status: 'ok' };
+/**
+ * uacme trusting Pebble's CA alone: the fastest uacme can go here, since GnuTLS reads the whole CA bundle for
+ * each of its connections (measured: ~0.6 s more per certificate with the ~150 system roots at load 20). This
+ * is the one the target compares with; uacmeSystemTrustClient shows what a real uacme install pays.
+ */
+function uacmeClient(ctx, pebble, note) {
+  return makeUacmeClient(ctx, pebble, note, { id: 'uacme', label: 'uacme (trusts Pebble\'s CA only)', systemRoots: false });
+}
+
+/** uacme as installed: the system bundle, plus Pebble's CA. One certificate only (the 50 are uacmeClient's). */
+function uacmeSystemTrustClient(ctx, pebble, note) {
+  return makeUacmeClient(ctx, pebble, note, { id: 'uacme-system', label: 'uacme (system roots + Pebble\'s CA)', systemRoots: true, oneOnly: true });
+}
+
+async function makeUacmeClient(ctx, pebble, note, { id, label, systemRoots, oneOnly = false }) {
+  const c = { id, label, status: 'ok', oneOnly };
   if (!ctx.tools.uacme) return skipped(c, 'not installed (Debian package uacme)');
   c.version = versionLine(ctx.tools.uacme, ['-V']);
   const unshare = findTool('unshare');
   if (!unshare) return skipped(c, 'cannot trust Pebble\'s CA: uacme has no CA-file option and `unshare` (util-linux) is missing');
   if (!existsSync(SYSTEM_BUNDLE)) return skipped(c, `cannot trust Pebble's CA: uacme has no CA-file option and ${SYSTEM_BUNDLE} is missing`);
-  const dir = await ctx.tmpDir('issuance-uacme-');
+  const dir = await ctx.tmpDir(`issuance-${id}-`);
   const conf = path.join(dir, 'conf');
   const webroot = path.join(dir, 'www');
   const hook = path.join(dir, 'hook.sh');
   const bundle = path.join(dir, 'bundle.pem');
   await mkdir(webroot, { recursive: true });
-  await writeFile(bundle, Buffer.concat([await readFile(SYSTEM_BUNDLE), Buffer.from('\n'), await readFile(pebble.caFile)]));
+  await writeFile(bundle, systemRoots ? Buffer.concat([await readFile(SYSTEM_BUNDLE), Buffer.from('\n'), await readFile(pebble.caFile)]) : await readFile(pebble.caFile));
   await writeFile(hook, [
     '#!/bin/sh',
     '# uacme hook (METHOD TYPE IDENT TOKEN AUTH): http-01 only, into a folder the bench serves.',
@@ -511,7 +526,7 @@ async function uacmeClient(ctx, pebble, note) {
       server = null;
     },
   });
-  note('uacme: Pebble\'s CA is trusted through a private mount namespace (unshare -m, bind-mounted system bundle); uacme has no CA-file option');
+  if (!systemRoots) note('uacme: Pebble\'s CA is trusted through a private mount namespace (unshare -m, bind-mounted system bundle); uacme has no CA-file option');
   return c;
 }
 
