@@ -3,11 +3,15 @@
 //   1. esbuild bundles the CLI entry (src/entry/run.ts, or the module given as the
 //      first argument, which must export `run()`) into one CommonJS file,
 //      dist/acmecli.cjs, with the version fixed by `define` as __ACMECLI_VERSION__;
-//   2. scripts/train-code-cache.cjs runs typical commands of that bundle and makes a
-//      V8 code cache of what they compiled (dist/acmecli.js + dist/acmecli.js.cache);
+//      and, from the same entry, one program per command group that runs alone
+//      (src/entry/command-groups.ts), dist/groups/acmecli-GROUP.cjs, holding only that
+//      group's commands (__ACMECLI_BUNDLED_GROUP__);
+//   2. scripts/train-code-cache.cjs runs typical commands of each program and makes a
+//      V8 code cache of what they compiled (dist/acmecli.js + dist/acmecli.js.cache,
+//      dist/groups/acmecli-GROUP.js + .js.cache);
 //   3. esbuild bundles the small loader src/entry/sea-loader.ts alone into
 //      dist/sea-main.cjs, and the pinned Node 24 turns it (the main script) and those
-//      two files (assets) into a SEA blob (no snapshot);
+//      files (assets) into a SEA blob (no snapshot);
 //   4. the blob is injected with postject into a copy of that same Node binary.
 // The bundle must load nothing at run time: every import is static, and the only
 // `require` calls left are for Node built-ins. Steps 2 and 3 (~4 s) are skipped when
@@ -19,16 +23,15 @@ import { createRequire, isBuiltin } from 'node:module';
 import { chmod, copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const out = {
   bundle: path.join(dist, 'acmecli.cjs'),
+  groups: path.join(dist, 'groups'),
   config: path.join(dist, 'sea-config.json'),
   loader: path.join(dist, 'sea-main.cjs'),
-  source: path.join(dist, 'acmecli.js'),
-  cache: path.join(dist, 'acmecli.js.cache'),
   blob: path.join(dist, 'sea-prep.blob'),
   binary: path.join(dist, 'acmecli'),
   stamp: path.join(dist, 'acmecli.stamp'),
@@ -37,6 +40,7 @@ const SENTINEL_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const NODE_MAJOR = 24;
 const LOADER_ENTRY = path.join(root, 'src', 'entry', 'sea-loader.ts');
 const TRAINER = path.join(root, 'scripts', 'train-code-cache.cjs');
+const COMMAND_GROUPS_MODULE = path.join(root, 'src', 'entry', 'command-groups.ts');
 
 class BuildError extends Error {}
 
@@ -114,7 +118,26 @@ const yamlWithoutDebugEnv = {
   },
 };
 
-async function bundle(entryFile, version, provenance, { startFunction = 'run', outfile = out.bundle } = {}) {
+/**
+ * The programs the executable carries (src/entry/command-groups.ts: the whole one and one per group),
+ * each with its bundle, the wrapped source the loader compiles and its code cache. The module is
+ * TypeScript without imports: the pinned Node 24 loads it by stripping its types.
+ */
+async function programs() {
+  const { programAssets } = await import(pathToFileURL(COMMAND_GROUPS_MODULE).href);
+  return programAssets().map(({ asset, group }) => {
+    const folder = group === undefined ? dist : out.groups;
+    return {
+      asset,
+      group,
+      bundle: group === undefined ? out.bundle : path.join(folder, asset.replace(/\.js$/, '.cjs')),
+      source: path.join(folder, asset),
+      cache: path.join(folder, `${asset}.cache`),
+    };
+  });
+}
+
+async function bundle(entryFile, version, provenance, { startFunction = 'run', outfile = out.bundle, group = null } = {}) {
   const esbuild = await import('esbuild');
   // A virtual entry that calls run(): the module itself only exports it.
   const importPath = './' + path.relative(root, entryFile).split(path.sep).join('/');
@@ -150,6 +173,8 @@ async function bundle(entryFile, version, provenance, { startFunction = 'run', o
         __ACMECLI_VERSION__: JSON.stringify(version),
         __ACMECLI_COMMIT__: JSON.stringify(provenance.commit),
         __ACMECLI_BUILD_DATE__: JSON.stringify(provenance.buildDate),
+        // null: the whole program; a group's name: that group's commands alone (src/entry/main.ts).
+        __ACMECLI_BUNDLED_GROUP__: JSON.stringify(group),
       },
     });
   } catch (error) {
@@ -184,10 +209,11 @@ async function bundle(entryFile, version, provenance, { startFunction = 'run', o
 /**
  * The blob only runs if Node finds the flipped sentinel fuse at start-up; otherwise the binary is a
  * plain node that answers `--version` with its own version. Asking it is the proof, after stripping
- * and injecting, that the executable runs acmecli. `acmecli version` then runs the bundle itself, and
- * the loader says whether V8 took the code cache (a refused one would only make every start slower).
+ * and injecting, that the executable runs acmecli. Then one command line per program (`acmecli version`
+ * for the version group, `GROUP --help` for the others, `--help` for the whole program) runs it, and the
+ * loader says whether V8 took that program's code cache (a refused one would only make every start slower).
  */
-function checkBinary(version) {
+function checkBinary(version, carried) {
   const ask = (args, env = {}) => {
     try {
       return execFileSync(out.binary, args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -197,19 +223,22 @@ function checkBinary(version) {
   };
   const answer = ask(['--version']).trim();
   if (answer !== version) throw new BuildError(`${rel(out.binary)} --version says ${JSON.stringify(answer)}, not ${version}: the SEA fuse did not take`);
-  const child = spawnSync(out.binary, ['version'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', ACMECLI_SEA_CODE_CACHE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (child.error || child.status !== 0 || !child.stdout.startsWith(`acmecli ${version}`)) {
-    throw new BuildError(`${rel(out.binary)} version failed: ${oneLine(child.stderr || child.error?.message || `exit ${child.status}`)}`);
+  for (const program of carried) {
+    const args = program.group === undefined ? ['--help'] : program.group === 'version' ? ['version'] : [program.group, '--help'];
+    const child = spawnSync(out.binary, args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', ACMECLI_SEA_CODE_CACHE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.error || child.status !== 0 || (program.group === 'version' && !child.stdout.startsWith(`acmecli ${version}`))) {
+      throw new BuildError(`${rel(out.binary)} ${args.join(' ')} failed: ${oneLine(child.stderr || child.error?.message || `exit ${child.status}`)}`);
+    }
+    if (!child.stderr.includes(`code cache accepted (${program.asset})`)) throw new BuildError(`V8 refused the code cache of ${rel(program.cache)} (${args.join(' ')}): ${oneLine(child.stderr)}`);
   }
-  if (!child.stderr.includes('code cache accepted')) throw new BuildError(`V8 refused the code cache of ${rel(out.cache)}: ${oneLine(child.stderr)}`);
 }
 
-/** The bundle wrapped as the loader compiles it, and its trained code cache (scripts/train-code-cache.cjs). */
-function trainCodeCache(node) {
+/** A program's bundle wrapped as the loader compiles it, and its trained code cache (scripts/train-code-cache.cjs). */
+function trainCodeCache(node, program) {
   try {
-    execFileSync(node, [TRAINER, out.bundle, out.source, out.cache], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    execFileSync(node, [TRAINER, program.bundle, program.source, program.cache, program.asset, ...(program.group ? [program.group] : [])], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
   } catch (error) {
-    throw new BuildError(`${rel(TRAINER)} failed: ${oneLine(error.stderr?.toString() || error.message)}`);
+    throw new BuildError(`${rel(TRAINER)} ${program.asset} failed: ${oneLine(error.stderr?.toString() || error.message)}`);
   }
 }
 
@@ -223,18 +252,20 @@ async function main() {
   if (typeof pkg.version !== 'string') throw new BuildError('package.json has no version');
   const node = pinnedNode();
 
+  const carried = await programs();
   await mkdir(dist, { recursive: true });
-  await Promise.all([out.bundle, out.loader].map((file) => rm(file, { force: true })));
+  await Promise.all([out.loader, ...carried.map((program) => program.bundle)].map((file) => rm(file, { force: true })));
+  await mkdir(out.groups, { recursive: true });
 
   const provenance = buildProvenance();
-  await bundle(entryFile, pkg.version, provenance);
+  for (const program of carried) await bundle(entryFile, pkg.version, provenance, { outfile: program.bundle, group: program.group ?? null });
   await bundle(LOADER_ENTRY, pkg.version, provenance, { startFunction: 'startSea', outfile: out.loader });
 
   // The blob is not byte-for-byte reproducible (code cache), so the binary is
   // rebuilt only when what goes into it changed: the bundle and the Node binary.
   const nodeStat = await stat(node);
   const stampText = JSON.stringify({
-    bundle: createHash('sha256').update(await readFile(out.bundle)).digest('hex'),
+    bundles: await Promise.all(carried.map(async (program) => [program.asset, createHash('sha256').update(await readFile(program.bundle)).digest('hex')])),
     node: [node, process.version, nodeStat.size, nodeStat.mtimeMs],
     script: createHash('sha256').update(await readFile(fileURLToPath(import.meta.url))).digest('hex'),
     loader: createHash('sha256').update(await readFile(out.loader)).update(await readFile(TRAINER)).digest('hex'),
@@ -245,15 +276,15 @@ async function main() {
     console.log(`build-sea: ${rel(out.binary)} is up to date (${(size / 1024 / 1024).toFixed(1)} MiB, acmecli ${pkg.version})`);
     return;
   }
-  await Promise.all([out.stamp, out.binary, out.config, out.blob, out.source, out.cache].map((file) => rm(file, { force: true })));
+  await Promise.all([out.stamp, out.binary, out.config, out.blob, ...carried.flatMap((program) => [program.source, program.cache])].map((file) => rm(file, { force: true })));
 
-  trainCodeCache(node);
+  for (const program of carried) trainCodeCache(node, program);
 
   const seaConfig = {
     main: rel(out.loader),
     output: rel(out.blob),
-    // The bundle and its code cache: the loader compiles the one with the other (scripts/sea-loader.cjs).
-    assets: { 'acmecli.js': rel(out.source), 'acmecli.js.cache': rel(out.cache) },
+    // Each program and its code cache: the loader compiles the one with the other (src/entry/sea-loader.ts).
+    assets: Object.fromEntries(carried.flatMap((program) => [[program.asset, rel(program.source)], [`${program.asset}.cache`, rel(program.cache)]])),
     disableExperimentalSEAWarning: true,
     useCodeCache: true,
     useSnapshot: false,
@@ -300,7 +331,7 @@ async function main() {
     console.warn = warn;
   }
   await chmod(out.binary, 0o755);
-  checkBinary(pkg.version);
+  checkBinary(pkg.version, carried);
   await writeFile(out.stamp, stampText + '\n');
 
   const { size } = await stat(out.binary);

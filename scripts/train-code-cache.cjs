@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Makes the V8 code cache the single executable starts with (scripts/sea-loader.cjs):
 //
-//   node scripts/train-code-cache.cjs BUNDLE SOURCE_OUT CACHE_OUT
+//   node scripts/train-code-cache.cjs BUNDLE SOURCE_OUT CACHE_OUT FILENAME [GROUP]
 //
-// BUNDLE is dist/acmecli.cjs, whose entry exports `done`, the promise of run(). It is wrapped as a
+// BUNDLE is dist/acmecli.cjs (or a one-group program, dist/groups/acmecli-GROUP.cjs: then only the
+// command lines of that GROUP below run), whose entry exports `done`, the promise of run(). FILENAME is
+// the SEA asset's name, which the loader gives the script (stack traces name it). BUNDLE is wrapped as a
 // CommonJS function (SOURCE_OUT, the SEA asset the loader compiles: the cache only fits the exact
 // source it was made from), compiled once, and run in this process for a few typical command lines
 // (below), all offline or against a closed loopback port. V8 keeps the bytecode of every function they
@@ -21,21 +23,29 @@ const path = require('node:path');
 const { setFlagsFromString } = require('node:v8');
 const { Script } = require('node:vm');
 
-/** The filename the loader gives the script; stack traces name it. */
-const FILENAME = 'acmecli.js';
-
-/** Command lines that load and run what most runs need: commander and --help, keys, dns, the state, and an issue up to its first request. */
+/**
+ * Command lines that load and run what most runs need: commander and --help, keys, dns, the state, and
+ * an issue up to its first request; each with the group whose program runs it (null: the whole program
+ * only). `key generate` comes first in every program that uses k.pem.
+ */
 function trainingCommands(closedPort) {
+  const keygen = ['key', 'generate', 'ec256', '-o', 'k.pem'];
   return [
-    ['--help'],
-    ['cert', 'issue', '--help'],
-    ['key', 'generate', 'ec256', '-o', 'k.pem'],
-    ['-k', 'k.pem', 'key', 'thumbprint'],
-    ['-k', 'k.pem', 'dns', 'records', 'example.org', '--account-uri', 'https://acme.example/acct/1', '--caa-identity', 'letsencrypt.org', '--offline'],
-    ['cert', 'list'],
-    ['--json', 'cert', 'list'],
-    ['-a', `https://127.0.0.1:${closedPort}/dir`, '-k', 'k.pem', 'cert', 'issue', '-d', 'example.org', '--http-standalone', '127.0.0.1:0', '--out', 'out'],
-    ['-a', `https://127.0.0.1:${closedPort}/dir`, '-k', 'k.pem', 'account', 'create', '--agree-tos'],
+    [null, ['--help']],
+    ['key', keygen],
+    ['key', ['-k', 'k.pem', 'key', 'thumbprint']],
+    ['dns', keygen],
+    ['dns', ['-k', 'k.pem', 'dns', 'records', 'example.org', '--account-uri', 'https://acme.example/acct/1', '--caa-identity', 'letsencrypt.org', '--offline']],
+    ['cert', ['cert', 'issue', '--help']],
+    ['cert', ['cert', 'list']],
+    ['cert', ['--json', 'cert', 'list']],
+    ['cert', keygen],
+    ['cert', ['-a', `https://127.0.0.1:${closedPort}/dir`, '-k', 'k.pem', 'cert', 'issue', '-d', 'example.org', '--http-standalone', '127.0.0.1:0', '--out', 'out']],
+    ['account', keygen],
+    ['account', ['-a', `https://127.0.0.1:${closedPort}/dir`, '-k', 'k.pem', 'account', 'create', '--agree-tos']],
+    ['manager', ['manager', '--help']],
+    ['agent', ['agent', '--help']],
+    ['version', ['version']],
   ];
 }
 
@@ -48,11 +58,11 @@ async function closedLoopbackPort() {
 }
 
 async function main() {
-  const [bundlePath, sourceOut, cacheOut] = process.argv.slice(2);
-  if (!cacheOut) throw new Error('usage: train-code-cache.cjs BUNDLE SOURCE_OUT CACHE_OUT');
+  const [bundlePath, sourceOut, cacheOut, filename, group] = process.argv.slice(2);
+  if (!filename) throw new Error('usage: train-code-cache.cjs BUNDLE SOURCE_OUT CACHE_OUT FILENAME [GROUP]');
   const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundlePath, 'utf8')}\n})`;
   writeFileSync(sourceOut, source);
-  const script = new Script(source, { filename: FILENAME });
+  const script = new Script(source, { filename });
   const bundleFunction = script.runInThisContext();
 
   const dir = mkdtempSync(path.join(tmpdir(), 'acmecli-code-cache-'));
@@ -65,15 +75,19 @@ async function main() {
   process.env.NO_COLOR = '1';
   try {
     process.chdir(dir);
-    for (const args of trainingCommands(await closedLoopbackPort())) {
-      process.argv = [argv[0], FILENAME, ...args];
+    // The whole program runs every command line once (key generate once, though listed per group).
+    const all = trainingCommands(await closedLoopbackPort());
+    const lines = group ? all.filter(([g]) => g === group).map(([, args]) => args) : [...new Map(all.map(([, args]) => [args.join(' '), args])).values()];
+    if (lines.length === 0) throw new Error(`no training command line for the group ${group}`);
+    for (const args of lines) {
+      process.argv = [argv[0], filename, ...args];
       process.stdout.write = process.stderr.write = (_chunk, encoding, callback) => {
         (typeof encoding === 'function' ? encoding : callback)?.();
         return true;
       };
       try {
         const bundle = { exports: {} };
-        bundleFunction(bundle.exports, require, bundle, FILENAME, dir);
+        bundleFunction(bundle.exports, require, bundle, filename, dir);
         await bundle.exports.done;
       } finally {
         process.stdout.write = stdoutWrite;

@@ -6,6 +6,7 @@ import { bindDashValues } from '../cli/dash-values.js';
 import type { CliIO } from '../cli/io.js';
 import { VERSION } from '../cli/version.js';
 import { EXIT } from '../cli/exit-status.js';
+import { COMMAND_GROUPS, GLOBAL_OPTIONS, VERSION_OPTION_FLAGS, groupRunAlone, type CommandGroup } from './command-groups.js';
 import { printableJson, printableLine, printableText, truncatedEcho } from '../printable.js';
 
 
@@ -41,32 +42,46 @@ export async function main(argv: readonly string[], io: CliIO, options: MainOpti
 type AddCommands = (program: Command, ctx: CliContext) => void;
 
 /**
- * The command groups in the order --help lists them, each loaded only when a program needs it: a
- * dynamic import of a literal specifier stays in the one bundle, and esbuild runs the module (and what only it imports)
- * on the first call, so `acmecli key thumbprint` never loads the agent, the manager client or the
- * certificate code. `completion` describes the whole program, so it is never loaded alone.
+ * The one command group this program holds, or null (or undefined outside a build) for all of them.
+ * scripts/build-sea.mjs bundles the whole program and one program per group, defining this name, and
+ * the single executable evaluates the smallest that runs the command line (src/entry/sea-loader.ts).
  */
-const COMMAND_GROUPS: Record<string, () => Promise<AddCommands>> = {
-  account: async () => (await import('../commands/account.js')).addAccountCommands,
-  key: async () => (await import('../commands/key.js')).addKeyCommands,
-  dns: async () => (await import('../commands/dns.js')).addDnsCommands,
-  cert: async () => (await import('../commands/cert.js')).addCertCommands,
-  manager: async () => (await import('../commands/manager.js')).addManagerCommands,
-  agent: async () => (await import('../commands/agent.js')).addAgentCommands,
-  version: async () => (await import('../commands/version.js')).addVersionCommand,
-  completion: async () => (await import('../commands/completion.js')).addCompletionCommand,
+declare const __ACMECLI_BUNDLED_GROUP__: string | null | undefined;
+
+/**
+ * Each command group, loaded only when a program needs it: a dynamic import of a literal specifier
+ * stays in the bundle, and esbuild runs the module (and what only it imports) on the first call, so
+ * `acmecli key thumbprint` never loads the agent, the manager client or the certificate code. In a
+ * one-group program the other groups are undefined, and esbuild leaves their modules out: that is why
+ * the condition is written out in each line on the defined name itself, where it folds to a constant
+ * (a const holding it would not fold inside this lazily evaluated module).
+ */
+const GROUP_LOADERS: Record<CommandGroup, (() => Promise<AddCommands>) | undefined> = {
+  account: typeof __ACMECLI_BUNDLED_GROUP__ !== 'string' || __ACMECLI_BUNDLED_GROUP__ === 'account' ? async () => (await import('../commands/account.js')).addAccountCommands : undefined,
+  key: typeof __ACMECLI_BUNDLED_GROUP__ !== 'string' || __ACMECLI_BUNDLED_GROUP__ === 'key' ? async () => (await import('../commands/key.js')).addKeyCommands : undefined,
+  dns: typeof __ACMECLI_BUNDLED_GROUP__ !== 'string' || __ACMECLI_BUNDLED_GROUP__ === 'dns' ? async () => (await import('../commands/dns.js')).addDnsCommands : undefined,
+  cert: typeof __ACMECLI_BUNDLED_GROUP__ !== 'string' || __ACMECLI_BUNDLED_GROUP__ === 'cert' ? async () => (await import('../commands/cert.js')).addCertCommands : undefined,
+  manager: typeof __ACMECLI_BUNDLED_GROUP__ !== 'string' || __ACMECLI_BUNDLED_GROUP__ === 'manager' ? async () => (await import('../commands/manager.js')).addManagerCommands : undefined,
+  agent: typeof __ACMECLI_BUNDLED_GROUP__ !== 'string' || __ACMECLI_BUNDLED_GROUP__ === 'agent' ? async () => (await import('../commands/agent.js')).addAgentCommands : undefined,
+  version: typeof __ACMECLI_BUNDLED_GROUP__ !== 'string' || __ACMECLI_BUNDLED_GROUP__ === 'version' ? async () => (await import('../commands/version.js')).addVersionCommand : undefined,
+  completion: typeof __ACMECLI_BUNDLED_GROUP__ !== 'string' ? async () => (await import('../commands/completion.js')).addCompletionCommand : undefined,
 };
 
 /**
  * The program: with `argv`, only the command group it names when that is plain to see (global
- * options, each with its value, then a group name), else every group, as --help, completion, a
- * mistyped name and the generated references need.
+ * options, each with its value, then a group name: src/entry/command-groups.ts), else every group,
+ * as --help, completion, a mistyped name and the generated references need.
  */
 export async function buildProgram(ctx: CliContext, argv?: readonly string[]): Promise<Command> {
   const program = rootProgram(ctx);
-  const named = argv === undefined ? undefined : commandGroupNamed(program, argv);
-  const groups = named !== undefined && named !== 'completion' ? [named] : Object.keys(COMMAND_GROUPS);
-  const adders = await Promise.all(groups.map((name) => COMMAND_GROUPS[name]!()));
+  const alone = argv === undefined ? undefined : groupRunAlone(argv);
+  const groups = alone !== undefined ? [alone] : COMMAND_GROUPS;
+  const adders = await Promise.all(groups.map((name) => {
+    const load = GROUP_LOADERS[name];
+    // The loader picks this program by the same rule, so only a build that broke it gets here.
+    if (load === undefined) throw new Error(`this program holds the ${String(__ACMECLI_BUNDLED_GROUP__)} commands only, not ${name}`);
+    return load();
+  }));
   for (const add of adders) add(program, ctx);
   // Subcommands inherit the same error handling and output.
   const io = ctx.io;
@@ -80,38 +95,11 @@ export async function buildProgram(ctx: CliContext, argv?: readonly string[]): P
   return program;
 }
 
-/**
- * The group a command line names after global options, or undefined when anything before it is not a
- * global option of `program` written in full (`-k FILE`, `--key FILE`, `--key=FILE`, `--json`): then
- * commander sees every group and has the last word, so a shape read wrongly here only costs time.
- */
-function commandGroupNamed(program: Command, argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('-')) return Object.hasOwn(COMMAND_GROUPS, arg) ? arg : undefined;
-    const [flag, attached] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), true] : [arg, false];
-    const option = program.options.find((o) => o.short === flag || o.long === flag);
-    if (option === undefined) return undefined;
-    if (option.optional) return undefined; // `--opt [value]`: whether the next word is its value is commander's call
-    if (option.required && !attached) i++; // its value is the next word
-    if (!option.required && attached) return undefined; // a flag given a value: let commander say so
-  }
-  return undefined;
-}
-
 function rootProgram(ctx: CliContext): Command {
   const io = ctx.io;
   const program = new Command('acmecli')
     .description('ACME (RFC 8555) toolkit: accounts, keys, DNS records, certificates, and a deploy agent for ACME Manager. Online commands talk to the CA in --acme-url.')
-    .version(VERSION, '-V, --version', 'print the version')
-    .addOption(new Option('-a, --acme-url <url|keyword>', 'ACME directory URL or keyword: letsencrypt, letsencrypt-staging, goog, goog-staging, zerossl, pebble (env ACMECLI_ACME_URL; default letsencrypt)'))
-    .addOption(new Option('-k, --key <file>', 'account private key: PEM (PKCS#1, SEC1, PKCS#8), DER or JWK JSON (env ACMECLI_KEY)'))
-    .addOption(new Option('--ca-file <file>', 'extra CA certificate (PEM) to trust for the ACME server (env ACMECLI_CA_FILE)'))
-    .addOption(new Option('--timeout <seconds>', 'per-request timeout (env ACMECLI_TIMEOUT; default 30)'))
-    .addOption(new Option('--allow-http', 'allow a plain http:// directory URL (local test servers only)'))
-    .addOption(new Option('--json', 'print one JSON document on stdout'))
-    .addOption(new Option('-q, --quiet', 'print nothing unless the command fails; then everything it held back (for cron)'))
-    .addOption(new Option('-v, --verbose', 'show each request, and stack traces on errors'))
+    .version(VERSION, VERSION_OPTION_FLAGS, 'print the version')
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({
@@ -131,6 +119,7 @@ Examples:
 
 Exit status: 0 success, 1 failure, 2 usage error, 3 CA unreachable (network, TLS, timeout).`);
 
+  for (const [flags, description] of GLOBAL_OPTIONS) program.addOption(new Option(flags, description));
   // Each subcommand's --help lists the global options (-a, -k, --json…) its own examples use.
   program.configureHelp({ showGlobalOptions: true });
 

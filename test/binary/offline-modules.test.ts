@@ -4,12 +4,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { groupRunAlone, programAsset } from '../../src/entry/command-groups.js';
 import { repoRoot } from '../support/cli.js';
 
 // Offline commands start near a bare Node (issue 14) only if they leave the network side alone: the
 // ACME client, the transport and the solvers load TLS and HTTP, most of what a start-up evaluates.
-// Each command runs the program the single executable evaluates, under plain Node with a preload
-// that records which of Node's own modules the run loaded.
+// Each command runs the program the single executable evaluates for it (its group's, dist/groups/),
+// under plain Node with a preload that records which of Node's own modules the run loaded.
 const NETWORK_MODULES = ['tls', 'http', 'https', 'http2', '_http_client', '_http_server'];
 
 let work: string;
@@ -37,7 +38,9 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** Runs the program with these arguments; returns the names of Node's modules it loaded. */
 function run(args: string[]): string[] {
   const out = path.join(work, 'modules.json');
-  execFileSync(process.execPath, ['--require', preload, path.join(repoRoot, 'dist', 'acmecli.cjs'), ...args], {
+  const group = groupRunAlone(args);
+  const program = group === undefined ? path.join(repoRoot, 'dist', 'acmecli.cjs') : path.join(repoRoot, 'dist', 'groups', programAsset(group).replace(/\.js$/, '.cjs'));
+  execFileSync(process.execPath, ['--require', preload, program, ...args], {
     cwd: work,
     env: { PATH: process.env.PATH, ACMECLI_HOME: home, NO_COLOR: '1', MODULES_OUT: out },
     stdio: ['ignore', 'ignore', 'pipe'],

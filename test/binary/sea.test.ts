@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { COMMAND_GROUPS } from '../../src/entry/command-groups.js';
 import { distBinary, repoRoot, runCli } from '../support/cli.js';
 import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 
@@ -33,8 +34,24 @@ test('dist/acmecli is one executable and prints its version', async () => {
 
 test('the program starts from its trained code cache, which V8 accepts (a refused one would compile everything again)', async () => {
   const r = await run(['-k', 'missing.pem', 'key', 'thumbprint'], { ACMECLI_SEA_CODE_CACHE: '1' });
-  expect(r.stderr.split('\n')[0]).toBe('code cache accepted');
+  expect(r.stderr.split('\n')[0]).toBe('code cache accepted (acmecli-key.js)');
   expect(r.code).toBe(1);
+});
+
+test('each command group runs from its own program and code cache; --help, completion and a mistyped group from the whole program', async () => {
+  // The executable carries one program per group (scripts/build-sea.mjs), so `key thumbprint` does not
+  // read and deserialise the certificate and agent code; what names no group plainly needs every command.
+  for (const group of COMMAND_GROUPS) {
+    const r = await run([group, '--help'], { ACMECLI_SEA_CODE_CACHE: '1' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(`code cache accepted (${group === 'completion' ? 'acmecli.js' : `acmecli-${group}.js`})\n`);
+    expect(r.stdout).toMatch(new RegExp(`^Usage: acmecli ${group} `));
+  }
+  const help = await run(['--help'], { ACMECLI_SEA_CODE_CACHE: '1' });
+  expect(help.stderr).toBe('code cache accepted (acmecli.js)\n');
+  for (const group of COMMAND_GROUPS) expect(help.stdout).toMatch(new RegExp(`^  ${group}\\b`, 'm'));
+  const mistyped = await run(['-k', 'k.pem', 'kye', 'thumbprint'], { ACMECLI_SEA_CODE_CACHE: '1' });
+  expect([mistyped.code, mistyped.stderr]).toEqual([2, "code cache accepted (acmecli.js)\nacmecli: unknown command 'kye' (Did you mean key?) (see --help)\n"]);
 });
 
 test('--version is answered before the program loads, under the same environment rules as every run', async () => {
@@ -53,7 +70,7 @@ test('--version is answered before the program loads, under the same environment
   const long = await run(['version'], { ACMECLI_SEA_CODE_CACHE: '1' });
   expect(long.code).toBe(0);
   expect(long.stdout.startsWith(`acmecli ${version}\n`)).toBe(true);
-  expect(long.stderr).toBe('code cache accepted\n');
+  expect(long.stderr).toBe('code cache accepted (acmecli-version.js)\n');
 });
 
 test('offline key commands work from the binary alone', async () => {

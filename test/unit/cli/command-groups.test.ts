@@ -1,6 +1,7 @@
 import { expect, test } from 'vitest';
 import { buildProgram } from '../../../src/entry/main.js';
 import { CliContext } from '../../../src/cli/context.js';
+import { groupRunAlone, programAsset, programAssets } from '../../../src/entry/command-groups.js';
 import type { CliIO } from '../../../src/cli/io.js';
 
 // A command line that plainly names a group loads only that group's module (start-up of offline
@@ -29,4 +30,16 @@ test.each([
 
 test('without a command line (the generated references), every group', async () => {
   expect((await buildProgram(new CliContext(io))).commands.map((c) => c.name())).toEqual(ALL);
+});
+
+test('the single executable evaluates the program of the group a command line runs alone, else the whole program', () => {
+  const assetFor = (argv: string[]) => programAsset(groupRunAlone(argv));
+  expect(assetFor(['-k', 'k.pem', 'key', 'thumbprint'])).toBe('acmecli-key.js');
+  expect(assetFor(['--key=k.pem', '--json', 'cert', 'list'])).toBe('acmecli-cert.js');
+  expect(assetFor(['completion', 'bash'])).toBe('acmecli.js');
+  expect(assetFor(['--help'])).toBe('acmecli.js');
+  expect(assetFor(['-qv', 'key', 'thumbprint'])).toBe('acmecli.js');
+  // Every program a command line can pick is carried.
+  const carried = programAssets().map((p) => p.asset);
+  for (const group of [...ALL, undefined] as const) expect(carried).toContain(programAsset(groupRunAlone(group ? [group] : [])));
 });
