@@ -3,9 +3,9 @@ import { chmodSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, startPebble, type PebbleInstance } from '../support/pebble.js';
 import { runMain } from '../support/in-process.js';
-import { distBinary, runCli } from '../support/cli.js';
+import { distBinary } from '../support/cli.js';
 import { pairMatches, tempDir } from '../support/cert-fixtures.js';
 
 interface RenewJson {
@@ -65,9 +65,9 @@ describe('cert renew: a due lineage is renewed and its deploy hook runs', () => 
 describe('cert renew against a Pebble issuing 5-year certificates', () => {
   let pebble: PebbleInstance;
   beforeAll(async () => {
-    pebble = await startPebble();
+    // The worker's Pebble: these tests count its log from a before, and never stop it.
+    pebble = await sharedPebble();
   });
-  afterAll(async () => pebble?.stop());
 
   test('nothing due: exit 0 and not one request to the CA', async () => {
     const { work, run } = await setup(pebble);
@@ -152,14 +152,15 @@ describe('cert renew against a Pebble issuing 5-year certificates', () => {
     writeFileSync(path.join(work, 'deploy.sh'), `#!/bin/sh\nenv >> '${hookLog}'\necho --- >> '${hookLog}'\n`);
     chmodSync(path.join(work, 'deploy.sh'), 0o755);
     const env = { ACMECLI_HOME: home, ACMECLI_ACME_URL: pebble.directoryUrl, ACMECLI_CA_FILE: pebble.caFile, ACMECLI_EAB_HMAC_KEY: 'c2VjcmV0LXNlY3JldC1zZWNyZXQ' };
-    const issued = await runCli(['-k', 'account.pem', 'cert', 'issue', '-d', 'cron.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', 'out', '--deploy-hook', './deploy.sh', '--agree-tos'], { env, cwd: work });
+    // In-process runs with their own working folder: the relative paths are the subject, not the process.
+    const issued = await runMain(['-k', 'account.pem', 'cert', 'issue', '-d', 'cron.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', 'out', '--deploy-hook', './deploy.sh', '--agree-tos'], { env, cwd: work });
     expect(issued.code, issued.stderr).toBe(0);
     const newKey = path.join(work, 'new.pem');
-    expect((await runCli(['key', 'generate', 'ec384', '-o', newKey], { env, cwd: work })).code).toBe(0);
-    const rekey = await runCli(['-k', key, 'account', 'rekey', newKey, '--json'], { env, cwd: work });
+    expect((await runMain(['key', 'generate', 'ec384', '-o', newKey], { env, cwd: work })).code).toBe(0);
+    const rekey = await runMain(['-k', key, 'account', 'rekey', newKey, '--json'], { env, cwd: work });
     expect(rekey.code, rekey.stderr).toBe(0);
     expect(JSON.parse(rekey.stdout).lineagesMoved).toEqual(['cron.example.com']);
-    const renewed = await runCli(['cert', 'renew', '--all', '--force'], { env, cwd: '/' });
+    const renewed = await runMain(['cert', 'renew', '--all', '--force'], { env, cwd: '/' });
     expect(renewed.code, renewed.stderr).toBe(0);
     const runs = readFileSync(hookLog, 'utf8').split('---\n').filter((r) => r.trim());
     expect(runs).toHaveLength(2);

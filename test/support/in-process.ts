@@ -17,6 +17,8 @@ export interface InProcessOptions {
   onContext?: (ctx: CliContext) => void;
   /** Each piece of stderr as it is written, for a test that must act while the command runs. */
   onStderr?: (text: string) => void;
+  /** The folder relative paths are resolved from (default: the test process's). */
+  cwd?: string;
   /** The clock of lineage runs, so a test moves time instead of sleeping. */
   now?: () => Date;
   /** The clock of the run's waits (polling the CA, the DNS check): virtualClock() sees the waits asked for without spending them. */
@@ -55,7 +57,7 @@ export async function runMain(args: string[], options: InProcessOptions = {}): P
       if (answer === undefined) throw new Error(`unexpected prompt: ${question}`);
       return answer;
     },
-    cwd: process.cwd(),
+    cwd: options.cwd ?? process.cwd(),
     ...(options.now ? { now: options.now } : {}),
     ...(options.pollClock ? { pollClock: options.pollClock } : {}),
   };
