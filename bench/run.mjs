@@ -16,7 +16,7 @@
 // and add it to PARTS below. ctx is described in makeContext().
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BenchError, ensurePinnedNode, findTool, machineInfo, replaceSection, root } from './lib.mjs';
@@ -142,12 +142,26 @@ async function main() {
   } finally {
     await ctx.cleanup();
   }
+  await quoteHeadlineInReadme();
   if (ctx.failures.length) {
     console.error(`\nbench: ${ctx.failures.length} failure(s):`);
     for (const f of ctx.failures) console.error(`  - ${f}`);
     return 1;
   }
   return 0;
+}
+
+/** The README's speed line, quoted again from RESULTS.md (bench/headline.mjs), so the two never disagree. */
+async function quoteHeadlineInReadme() {
+  const { headlineFrom, withHeadline } = await import('./headline.mjs');
+  const headline = headlineFrom(await readFile(path.join(root, 'bench', 'RESULTS.md'), 'utf8'));
+  if (!headline) return;
+  const readmeFile = path.join(root, 'README.md');
+  const readme = await readFile(readmeFile, 'utf8');
+  const next = withHeadline(readme, headline);
+  if (next === readme) return;
+  await writeFile(readmeFile, next);
+  console.log('bench: quoted the issuance headline in README.md');
 }
 
 main().then(
