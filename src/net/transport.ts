@@ -63,6 +63,8 @@ export function createHttpTransport(options: TransportOptions): { send: HttpSend
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const caFileOption = options.caFileOption ?? '--ca-file';
+  // Checked now: a proxy URL Node cannot use (socks5://, a typo) would otherwise be skipped and the request sent direct.
+  const proxyEnv = proxyEnvironment(options.proxy);
   // node:https pulls in node:tls (~6 MB): loaded on the first request, so offline commands never pay for it.
   let connections: Connections | undefined;
 
@@ -71,7 +73,7 @@ export function createHttpTransport(options: TransportOptions): { send: HttpSend
     // Loading node:https and making the TLS context (first request only) is this process's time, not the server's: the
     // deadline starts after it, or a loaded machine turns a short --timeout into "no answer" before anything is sent.
     try {
-      connections ??= makeConnections(options);
+      connections ??= makeConnections(options, proxyEnv);
     } catch (err) {
       throw classifyNetworkError(err, url, caFileOption);
     }
@@ -100,7 +102,7 @@ export function createHttpTransport(options: TransportOptions): { send: HttpSend
   return { send, close };
 }
 
-function makeConnections(options: TransportOptions): Connections {
+function makeConnections(options: TransportOptions, proxyEnv: Record<string, string> | undefined): Connections {
   // Built-ins taken from Node itself: the single executable cannot load a module by a dynamic import.
   const http = process.getBuiltinModule('node:http');
   const https = process.getBuiltinModule('node:https');
@@ -113,7 +115,6 @@ function makeConnections(options: TransportOptions): Connections {
     // Added to the context's copy of Node's own root store: passing `ca` instead would parse the ~150 roots again.
     if (options.extraCaPem) addCaCertificates(secureContext, options.extraCaPem);
   }
-  const proxyEnv = proxyEnvironment(options.proxy);
   const pool = { keepAlive: true, timeout: IDLE_SOCKET_MS, ...(proxyEnv ? { proxyEnv } : {}) };
   return {
     http,
@@ -139,6 +140,8 @@ function addCaCertificates(secureContext: SecureContext, pem: string): void {
  * NO_PROXY host, .suffix, *.suffix, host:port and IPv4 ranges). As curl does, https falls back to HTTP_PROXY.
  */
 function proxyEnvironment(proxy: TransportOptions['proxy']): Record<string, string> | undefined {
+  if (proxy?.httpsProxy) checkProxyUrl('HTTPS_PROXY', proxy.httpsProxy);
+  if (proxy?.httpProxy) checkProxyUrl('HTTP_PROXY', proxy.httpProxy);
   const httpsProxy = proxy?.httpsProxy ?? proxy?.httpProxy;
   if (!httpsProxy && !proxy?.httpProxy) return undefined;
   return {
@@ -146,6 +149,17 @@ function proxyEnvironment(proxy: TransportOptions['proxy']): Record<string, stri
     ...(proxy?.httpProxy ? { HTTP_PROXY: proxy.httpProxy } : {}),
     ...(proxy?.noProxy ? { NO_PROXY: proxy.noProxy } : {}),
   };
+}
+
+/** Node's agents take http:// and https:// proxies and ignore any other; the URL is not shown: it may hold a password. */
+function checkProxyUrl(variable: string, value: string): void {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') throw new UsageError(`${variable} is not an http:// or https:// proxy URL (no other kind of proxy is supported)`);
 }
 
 /** Sends one request and resolves with the response once its head is in; the body is read by the caller. */
@@ -219,7 +233,9 @@ function classifyNetworkError(err: unknown, url: URL, caFileOption: string): Err
     case CONNECT_TIMEOUT: return new TimeoutError(`cannot connect to ${host}: timed out`, { cause: err });
     case 'ETIMEDOUT': return new TimeoutError(`${host} stopped answering`, { cause: err });
     case 'EHOSTUNREACH': case 'ENETUNREACH': return new NetworkError(`cannot reach ${host}: network unreachable`, { cause: err });
-    case 'ERR_PROXY_TUNNEL': case 'ERR_PROXY_INVALID_CONFIG': return new NetworkError(`request to ${host} through the proxy failed: ${e?.message ?? String(err)}`, { cause: err });
+    // Node's tunnel error names the proxy without its credentials; its invalid-config error quotes the whole URL, so not that.
+    case 'ERR_PROXY_TUNNEL': return new NetworkError(`request to ${host} through the proxy failed: ${e?.message ?? String(err)}`, { cause: err });
+    case 'ERR_PROXY_INVALID_CONFIG': return new UsageError('the proxy URL (HTTPS_PROXY / HTTP_PROXY) is not usable', { cause: err });
     default:
       if (err instanceof Error && 'code' in err && (err as { code: unknown }).code === 'BAD_RESPONSE') return err;
       return new NetworkError(`request to ${host} failed: ${e?.cause?.message ?? e?.message ?? String(err)}`, { cause: err });

@@ -5,7 +5,7 @@ import { createServer as createTcpServer, type AddressInfo, type Socket } from '
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createHttpTransport } from '../../../src/net/transport.js';
-import { NetworkError, TimeoutError, TlsError } from '../../../src/errors.js';
+import { NetworkError, TimeoutError, TlsError, UsageError } from '../../../src/errors.js';
 import { issueLeaf, makeTestCa, type TestCa } from '../../support/forged-certificates.js';
 import { startTinyproxy, type TinyproxyInstance } from '../../support/tinyproxy.js';
 
@@ -178,5 +178,25 @@ describe('through a proxy (a real tinyproxy asking for Basic credentials)', () =
     } finally {
       await transport.close();
     }
+  });
+
+  test('a proxy URL Node cannot use is refused (not skipped for a direct request), without showing it', async () => {
+    for (const httpsProxy of ['socks5://ops:Hidden9@127.0.0.1:1080', 'ops:Hidden9@proxy:3128', 'http//ops:Hidden9@proxy']) {
+      let failure: unknown;
+      try {
+        createHttpTransport({ userAgent: 'test', proxy: { httpsProxy } });
+      } catch (err) {
+        failure = err;
+      }
+      expect(failure, httpsProxy).toBeInstanceOf(UsageError);
+      expect((failure as Error).message).toBe('HTTPS_PROXY is not an http:// or https:// proxy URL (no other kind of proxy is supported)');
+    }
+    expect(() => createHttpTransport({ userAgent: 'test', proxy: { httpProxy: 'socks4://127.0.0.1:1' } })).toThrow(/^HTTP_PROXY is not/);
+    // A line break, which the URL parser drops but Node refuses (quoting the whole URL, password and all).
+    const broken = createHttpTransport({ userAgent: 'test', proxy: { httpsProxy: 'http://ops:Hidden9@proxy\n.example:3128' } });
+    const failure = await broken.send({ method: 'GET', url: `${origin}/` }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(UsageError);
+    expect((failure as Error).message).toBe('the proxy URL (HTTPS_PROXY / HTTP_PROXY) is not usable');
+    await broken.close();
   });
 });
