@@ -108,6 +108,7 @@ describe('cert renew against a Pebble issuing 5-year certificates', () => {
     const { work, home, run } = await setup(pebble);
     expect((await run(['cert', 'issue', '-d', 'locked.example.com', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', path.join(work, 'out'), '--agree-tos'])).code).toBe(0);
     const holder: ChildProcess = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const holderGone = new Promise((r) => holder.once('exit', r));
     try {
       writeFileSync(path.join(home, 'lineages', 'locked.example.com', 'lock'), `${holder.pid}\n`);
       const r = await run(['cert', 'renew', 'locked.example.com', '--force', '--json']);
@@ -117,8 +118,8 @@ describe('cert renew against a Pebble issuing 5-year certificates', () => {
     } finally {
       holder.kill('SIGKILL');
     }
-    // Once its holder is gone, the lock is stale and the next run goes ahead.
-    await new Promise((r) => setTimeout(r, 100));
+    // Once its holder is gone (reaped: no zombie answers kill -0 for it), the lock is stale and the next run goes ahead.
+    await holderGone;
     const after = await run(['cert', 'renew', 'locked.example.com', '--force', '--json']);
     expect(after.code, after.stderr).toBe(0);
   });
