@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 
-import { NAMES_ZONE, startDnsLab, type DnsLab } from '../support/bind.js';
+import { NAMES_ZONE, sharedDnsLab, type DnsLab } from '../support/bind.js';
 import { runCli } from '../support/cli.js';
-import { startPebble, type PebbleInstance } from '../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 
 // The single executable, as a user runs it against their own BIND: only RFC2136_NAMESERVER and a
 // key file, no --dns-resolver (the zone is private, so the primary is where it is looked up).
@@ -15,8 +15,8 @@ let pebble: PebbleInstance;
 let work: string;
 
 beforeAll(async () => {
-  lab = await startDnsLab();
-  pebble = await startPebble({ dnsServer: lab.recursive, env: { PEBBLE_AUTHZREUSE: '0' } });
+  lab = await sharedDnsLab();
+  pebble = await sharedPebble({ dnsServer: lab.recursive, env: { PEBBLE_AUTHZREUSE: '0' } });
   work = mkdtempSync(path.join(tmpdir(), 'acmecli-bin-dns-'));
 }, 90_000);
 afterAll(async () => {

@@ -260,6 +260,29 @@ ${secondary(TARGET_ZONE)}
   }
 }
 
+let sharedLab: Promise<DnsLab> | undefined;
+
+/**
+ * The DNS lab of this process (with its lagging secondary), started by the first file that asks and killed when the
+ * worker exits, as sharedPebble does for Pebble: the dns-01 files of a worker share one lab (three named processes and
+ * their start) instead of starting one each. They use names of their own in the zones and check that their records
+ * are gone, so they only rely on what they wrote; its stop() does nothing.
+ */
+export function sharedDnsLab(): Promise<DnsLab> {
+  if (sharedLab === undefined) {
+    const started = startDnsLab({ secondary: true }).then((lab) => {
+      process.once('exit', () => rmSync(lab.dir, { recursive: true, force: true }));
+      return { ...lab, stop: async () => {} };
+    });
+    // A failed start is not kept: the next file tries again.
+    started.catch(() => {
+      if (sharedLab === started) sharedLab = undefined;
+    });
+    sharedLab = started;
+  }
+  return sharedLab;
+}
+
 /** The named log of one of the lab's servers, for a failing test's message. */
 export async function namedLog(lab: DnsLab, which: 'primary' | 'recursive' | 'secondary'): Promise<string> {
   return readFile(path.join(lab.dir, `named-${which}.stderr.log`), 'utf8').catch(() => '');

@@ -379,11 +379,12 @@ export async function startPebble(options: StartPebbleOptions = {}): Promise<Peb
 }
 
 /**
- * What may vary between shared Pebbles: anything else (EAB, config, a DNS server of the test's own) needs startPebble.
- * A shared Pebble always runs with pebble-challtestsrv: the files that need no DNS take the one of those that do, since
- * each Pebble costs about 0.3 s of CPU to start (it makes its CA's RSA keys) and challtestsrv about 0.02 s.
+ * What may vary between shared Pebbles: anything else (EAB, config) needs startPebble. A shared Pebble runs with
+ * pebble-challtestsrv unless it resolves through a DNS server that is shared too (the worker's DNS lab, sharedDnsLab):
+ * the files that need no DNS take the one of those that do, since each Pebble costs about 0.3 s of CPU to start (it
+ * makes its CA's RSA keys) and challtestsrv about 0.02 s.
  */
-export type SharedPebbleOptions = Pick<StartPebbleOptions, 'env'>;
+export type SharedPebbleOptions = Pick<StartPebbleOptions, 'env' | 'dnsServer'>;
 
 const sharedPebbles = new Map<string, Promise<PebbleInstance>>();
 
@@ -394,7 +395,8 @@ const sharedPebbles = new Map<string, Promise<PebbleInstance>>();
  * with its own account key), count its log lines relative to a before, and do not stop it to play a CA that is down.
  */
 export function sharedPebble(options: SharedPebbleOptions = {}): Promise<PebbleInstance> {
-  const key = JSON.stringify(options);
+  const env = Object.entries(options.env ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const key = JSON.stringify([options.dnsServer ?? '', env]);
   let started = sharedPebbles.get(key);
   if (started === undefined) {
     started = startPebble(options).then((pebble) => ({ ...pebble, stop: async () => {} }));

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import { startAcmeDnsStandIn, type AcmeDnsStandIn } from '../../support/acme-dns-standin.js';
-import { NAMES_ZONE, TARGET_ZONE, startDnsLab, type DnsLab } from '../../support/bind.js';
+import { NAMES_ZONE, TARGET_ZONE, sharedDnsLab, type DnsLab } from '../../support/bind.js';
 import { tempDir } from '../../support/cert-fixtures.js';
 import { runMain } from '../../support/in-process.js';
-import { startPebble, type PebbleInstance } from '../../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../../support/pebble.js';
 
 // acme-dns is a stand-in (test/support/acme-dns-standin.ts, from its README's API); the records it
 // sets go into the test's BIND, and Pebble resolves them through the recursive BIND and the CNAME.
@@ -19,8 +19,8 @@ let accountKey: string;
 let storage: string;
 
 beforeAll(async () => {
-  lab = await startDnsLab();
-  pebble = await startPebble({ dnsServer: lab.recursive, env: { PEBBLE_AUTHZREUSE: '0' } }); // every run must solve its challenges
+  lab = await sharedDnsLab();
+  pebble = await sharedPebble({ dnsServer: lab.recursive, env: { PEBBLE_AUTHZREUSE: '0' } }); // every run must solve its challenges
   acmeDns = await startAcmeDnsStandIn(lab);
   work = tempDir('dns-acme-dns');
   accountKey = path.join(work, 'account.pem');

@@ -2,10 +2,10 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
-import { DELEGATED_NAME, DELEGATION_TARGET, NAMES_ZONE, startDnsLab, type DnsLab } from '../../support/bind.js';
+import { DELEGATED_NAME, DELEGATION_TARGET, NAMES_ZONE, sharedDnsLab, type DnsLab } from '../../support/bind.js';
 import { tempDir } from '../../support/cert-fixtures.js';
 import { runMain } from '../../support/in-process.js';
-import { startPebble, type PebbleInstance } from '../../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../../support/pebble.js';
 
 // lego's exec protocol, with scripts as a lego user writes them: they call nsupdate against the
 // same BIND that Pebble validates through.
@@ -18,8 +18,8 @@ let rawScript: string;
 let argLog: string;
 
 beforeAll(async () => {
-  lab = await startDnsLab();
-  pebble = await startPebble({ dnsServer: lab.recursive, env: { PEBBLE_AUTHZREUSE: '0' } }); // every run must solve its challenges
+  lab = await sharedDnsLab();
+  pebble = await sharedPebble({ dnsServer: lab.recursive, env: { PEBBLE_AUTHZREUSE: '0' } }); // every run must solve its challenges
   work = tempDir('dns-exec');
   accountKey = path.join(work, 'account.pem');
   expect((await runMain(['key', 'generate', 'ec256', '-o', accountKey])).code).toBe(0);

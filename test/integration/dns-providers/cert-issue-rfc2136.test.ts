@@ -4,12 +4,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import { describeCertificate } from '../../../src/certs/certificate.js';
-import { DELEGATED_NAME, DELEGATION_TARGET, NAMES_ZONE, startDnsLab, type DnsLab } from '../../support/bind.js';
+import { DELEGATED_NAME, DELEGATION_TARGET, NAMES_ZONE, sharedDnsLab, type DnsLab } from '../../support/bind.js';
 import { pairMatches, tempDir } from '../../support/cert-fixtures.js';
 import { runMain } from '../../support/in-process.js';
 import { virtualClock } from '../../support/virtual-clock.js';
 import type { PollClock } from '../../../src/acme/poll.js';
-import { startPebble, type PebbleInstance } from '../../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../../support/pebble.js';
 
 // Pebble validates dns-01 through a recursive BIND that forwards to the primary acmecli updates:
 // nothing here is a stand-in, and nothing but acmecli writes the challenge records.
@@ -19,8 +19,8 @@ let work: string;
 let accountKey: string;
 
 beforeAll(async () => {
-  lab = await startDnsLab({ secondary: true });
-  pebble = await startPebble({ dnsServer: lab.recursive, env: { PEBBLE_AUTHZREUSE: '0' } }); // every run must solve its challenges
+  lab = await sharedDnsLab();
+  pebble = await sharedPebble({ dnsServer: lab.recursive, env: { PEBBLE_AUTHZREUSE: '0' } }); // every run must solve its challenges
   work = tempDir('dns-rfc2136');
   accountKey = path.join(work, 'account.pem');
   expect((await runMain(['key', 'generate', 'ec256', '-o', accountKey])).code).toBe(0);

@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
-import { NAMES_ZONE, startDnsLab, type DnsLab } from '../../support/bind.js';
+import { NAMES_ZONE, sharedDnsLab, type DnsLab } from '../../support/bind.js';
 import { runMain } from '../../support/in-process.js';
 
 // `dns publish` against a real BIND primary: what it writes is read back with dig.
 let lab: DnsLab;
 
 beforeAll(async () => {
-  lab = await startDnsLab();
+  lab = await sharedDnsLab();
 }, 60_000);
 afterAll(async () => lab?.stop());
 

@@ -2,12 +2,12 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
-import { NAMES_ZONE, startDnsLab, type DnsLab } from '../../support/bind.js';
+import { NAMES_ZONE, sharedDnsLab, type DnsLab } from '../../support/bind.js';
 import { tempDir } from '../../support/cert-fixtures.js';
 import { runMain } from '../../support/in-process.js';
 import { virtualClock } from '../../support/virtual-clock.js';
 import type { PollClock } from '../../../src/acme/poll.js';
-import { startPebble, type PebbleInstance } from '../../support/pebble.js';
+import { sharedPebble, type PebbleInstance } from '../../support/pebble.js';
 
 // A uacme-style --hook that writes the TXT with nsupdate to the BIND primary. Pebble validates
 // through the lagging secondary (its -dnsserver), so a CA told to look before the secondary has
@@ -20,8 +20,8 @@ let hook: string;
 let hookLog: string;
 
 beforeAll(async () => {
-  lab = await startDnsLab({ secondary: true });
-  pebble = await startPebble({ dnsServer: lab.secondary, env: { PEBBLE_AUTHZREUSE: '0' } }); // every run must solve its challenges
+  lab = await sharedDnsLab();
+  pebble = await sharedPebble({ dnsServer: lab.secondary, env: { PEBBLE_AUTHZREUSE: '0' } }); // every run must solve its challenges
   work = tempDir('hook-propagation');
   accountKey = path.join(work, 'account.pem');
   expect((await runMain(['key', 'generate', 'ec256', '-o', accountKey])).code).toBe(0);

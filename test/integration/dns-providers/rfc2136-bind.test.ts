@@ -7,14 +7,14 @@ import { authoritativeServers, findZone, followCnames } from '../../../src/dns-p
 import type { TxtRecordTarget } from '../../../src/dns-providers/provider.js';
 import { createRfc2136Provider } from '../../../src/dns-providers/rfc2136.js';
 import { DnsError } from '../../../src/errors.js';
-import { DELEGATION_TARGET, NAMES_ZONE, TARGET_ZONE, startDnsLab, type DnsLab } from '../../support/bind.js';
+import { DELEGATION_TARGET, NAMES_ZONE, TARGET_ZONE, sharedDnsLab, type DnsLab } from '../../support/bind.js';
 
 // A real BIND 9 primary with a TSIG key; the provider writes, BIND is asked what it holds.
 let lab: DnsLab;
 const signal = new AbortController().signal;
 
 beforeAll(async () => {
-  lab = await startDnsLab();
+  lab = await sharedDnsLab();
 });
 afterAll(async () => lab?.stop());
 
