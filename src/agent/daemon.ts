@@ -122,8 +122,9 @@ export class Agent {
       const cleanup = this.#options.cleanup && Date.now() - lastCleanup >= this.#options.cleanupIntervalMs;
       const result = await this.syncNow(cleanup);
       if (cleanup && result?.reachedManager) lastCleanup = Date.now();
-      // The daemon then sleeps: a full collection now returns the cycle's garbage to the system instead of
-      // letting the heap grow to the limit V8 would allow a short-lived process.
+      // The daemon then sleeps: a memory-reducing full collection now returns the cycle's garbage, and the
+      // pages V8 would keep for later, to the system instead of letting the heap grow to the limit V8
+      // would allow a short-lived process.
       collectGarbage?.();
       if (this.#stopping.stopped) break;
       // Unreachable manager: retry sooner, backing off, but never later than the interval.
@@ -313,11 +314,16 @@ function isRefusal(err: unknown): boolean {
  * gc(), read from a fresh context, when the process entry turned on --expose-gc (src/entry/run.ts:
  * a flag is process-wide, so it is set there and not on import). Undefined otherwise, as in tests that
  * run the daemon in-process: then V8 collects on its own schedule.
+ *
+ * The `last-resort` flavour (V8's CollectAllAvailableGarbage, what it runs under memory pressure):
+ * it compacts the old generation and gives back the pages a plain full collection keeps pooled. At
+ * 5,000 certificates the daemon's VmRSS was ~143 MB with a plain gc() and ~106-114 MB with this one
+ * after ~50 cycles; the collection takes about twice as long (the cycle's own work is much longer).
  */
 function garbageCollector(): (() => void) | undefined {
   try {
     const gc = runInNewContext('gc') as unknown;
-    return typeof gc === 'function' ? () => (gc as () => void)() : undefined;
+    return typeof gc === 'function' ? () => (gc as (options: object) => void)({ type: 'major', execution: 'sync', flavor: 'last-resort' }) : undefined;
   } catch {
     return undefined;
   }
