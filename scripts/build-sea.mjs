@@ -119,6 +119,26 @@ const yamlWithoutDebugEnv = {
 };
 
 /**
+ * commander imports node:child_process at load for stand-alone executable subcommands, which acmecli
+ * has none of; loading it (with dgram and the child-process internals) was a few ms of every start.
+ * commander gets the same module, required on first use of any of its properties.
+ */
+const commanderChildProcessOnUse = {
+  name: 'commander-child-process-on-use',
+  setup(build) {
+    const commander = /[\\/]node_modules[\\/]commander[\\/]/;
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (commander.test(args.importer) ? { path: 'child-process-on-use', namespace: 'commander-child-process' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'commander-child-process' }, () => ({
+      contents: [
+        'let childProcess;',
+        "module.exports = new Proxy({}, { get: (_target, name) => (childProcess ??= require('node:child_process'))[name] });",
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * The programs the executable carries (src/entry/command-groups.ts: the whole one and one per group),
  * each with its bundle, the wrapped source the loader compiles and its code cache. The module is
  * TypeScript without imports: the pinned Node 24 loads it by stripping its types.
@@ -168,7 +188,7 @@ async function bundle(entryFile, version, provenance, { startFunction = 'run', o
       sourcemap: false,
       metafile: true,
       logLevel: 'silent',
-      plugins: [yamlWithoutDebugEnv],
+      plugins: [yamlWithoutDebugEnv, commanderChildProcessOnUse],
       define: {
         __ACMECLI_VERSION__: JSON.stringify(version),
         __ACMECLI_COMMIT__: JSON.stringify(provenance.commit),

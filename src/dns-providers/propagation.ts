@@ -13,8 +13,6 @@ import { formatServer, type DnsServer } from './client.js';
 import { authoritativeServers, findZone, followCnames, systemResolvers, txtRecordsAt } from './lookup.js';
 import { canonicalName } from './wire.js';
 
-export const DEFAULT_PROPAGATION_TIMEOUT_MS = 120_000;
-
 /**
  * A lineage's check settings (--dns-resolver, --dns-timeout, --no-dns-check), as the
  * solvers get them; `dnsCheckSettings` in src/issuance/lineage-settings.ts decides them.

@@ -9,7 +9,8 @@ import type { ChallengeSolver, ChallengeTask } from '../acme/solver.js';
 import { DnsError } from '../errors.js';
 import { formatServer, type DnsServer } from './client.js';
 import { findZone, followCnames } from './lookup.js';
-import { DEFAULT_PROPAGATION_TIMEOUT_MS, asDnsError, lookupServers, namedServer, waitForPropagation, zoneServers, type NamedServer } from './propagation.js';
+import { DEFAULT_PROPAGATION_TIMEOUT_MS } from './propagation-timeout.js';
+import { asDnsError, lookupServers, namedServer, waitForPropagation, zoneServers, type NamedServer } from './propagation.js';
 import type { DnsProvider, TxtRecordTarget } from './provider.js';
 import { canonicalName } from './wire.js';
 

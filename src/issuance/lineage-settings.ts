@@ -1,5 +1,6 @@
 import { DEFAULT_CERT_KEY_TYPE } from '../certs/cert-key-types.js';
-import { DEFAULT_PROPAGATION_TIMEOUT_MS, type DnsCheckSettings } from '../dns-providers/propagation.js';
+import type { DnsCheckSettings } from '../dns-providers/propagation.js';
+import { DEFAULT_PROPAGATION_TIMEOUT_MS } from '../dns-providers/propagation-timeout.js';
 import type { LineageConfig } from '../state/lineage-store.js';
 
 /**

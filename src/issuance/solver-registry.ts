@@ -1,7 +1,8 @@
 import type { PollClock } from '../acme/poll.js';
 import type { ChallengeSolver } from '../acme/solver.js';
 import { parseServer } from '../dns-providers/client.js';
-import { DEFAULT_PROPAGATION_TIMEOUT_MS, waitUntilServed, type DnsCheckSettings, type TxtMatcher } from '../dns-providers/propagation.js';
+import { DEFAULT_PROPAGATION_TIMEOUT_MS } from '../dns-providers/propagation-timeout.js';
+import { waitUntilServed, type DnsCheckSettings, type TxtMatcher } from '../dns-providers/propagation.js';
 import { createDnsSolver } from '../dns-providers/registry.js';
 import { createDnsPersistSolver } from '../solvers/dns-persist.js';
 import { createHookSolver } from '../solvers/hook.js';

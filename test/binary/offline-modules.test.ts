@@ -12,6 +12,10 @@ import { repoRoot } from '../support/cli.js';
 // Each command runs the program the single executable evaluates for it (its group's, dist/groups/),
 // under plain Node with a preload that records which of Node's own modules the run loaded.
 const NETWORK_MODULES = ['tls', 'http', 'https', 'http2', '_http_client', '_http_server'];
+// Nor what only other commands need: child processes (commander loads node:child_process for
+// executable subcommands; the build gives it the module on first use) and node:v8 (--expose-gc, for
+// the agent daemon alone).
+const OTHER_COMMANDS_MODULES = ['child_process', 'dgram', 'v8'];
 
 let work: string;
 let home: string;
@@ -29,14 +33,18 @@ beforeAll(async () => {
   preload = path.join(work, 'record-modules.cjs');
   writeFileSync(preload, [
     "'use strict';",
-    "process.on('exit', () => require('node:fs').writeFileSync(process.env.MODULES_OUT, JSON.stringify(process.moduleLoadList)));",
+    "process.on('exit', () => require('node:fs').writeFileSync(process.env.MODULES_OUT, JSON.stringify({",
+    '  modules: process.moduleLoadList,',
+    // What the agent daemon reads to collect after each cycle (src/agent/daemon.ts).
+    "  gc: require('node:vm').runInNewContext('typeof gc'),",
+    '})));',
   ].join('\n'));
   run(['key', 'generate', 'ec256', '-o', 'k.pem']);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Runs the program with these arguments; returns the names of Node's modules it loaded. */
-function run(args: string[]): string[] {
+/** Runs the program with these arguments; returns the names of Node's modules it loaded, and whether gc() was exposed. */
+function run(args: string[]): { loaded: string[]; gc: string } {
   const out = path.join(work, 'modules.json');
   const group = groupRunAlone(args);
   const program = group === undefined ? path.join(repoRoot, 'dist', 'acmecli.cjs') : path.join(repoRoot, 'dist', 'groups', programAsset(group).replace(/\.js$/, '.cjs'));
@@ -45,22 +53,32 @@ function run(args: string[]): string[] {
     env: { PATH: process.env.PATH, ACMECLI_HOME: home, NO_COLOR: '1', MODULES_OUT: out },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  return (JSON.parse(readFileSync(out, 'utf8')) as string[]).filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length));
+  return recorded();
+}
+
+function recorded(): { loaded: string[]; gc: string } {
+  const { modules, gc } = JSON.parse(readFileSync(path.join(work, 'modules.json'), 'utf8')) as { modules: string[]; gc: string };
+  return { loaded: modules.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length)), gc };
 }
 
 test.each([
   ['key thumbprint', ['-k', 'k.pem', 'key', 'thumbprint']],
   ['dns records --offline', ['-k', 'k.pem', 'dns', 'records', 'example.org', '--account-uri', 'https://acme.example/acct/1', '--offline']],
   ['cert list', ['cert', 'list']],
-])('%s loads no network module', (_what, args) => {
-  const loaded = run(args);
+])('%s loads no network module, nor what only other commands need', (_what, args) => {
+  const { loaded, gc } = run(args);
   expect(loaded).toContain('crypto'); // the preload saw the run
-  expect(loaded.filter((m) => NETWORK_MODULES.includes(m))).toEqual([]);
+  expect(loaded.filter((m) => NETWORK_MODULES.includes(m) || OTHER_COMMANDS_MODULES.includes(m))).toEqual([]);
+  expect(gc).toBe('undefined');
+});
+
+test('the agent, and the whole program (which may run it), expose gc() to the daemon', () => {
+  expect(run(['agent', '--help']).gc).toBe('function');
+  expect(run(['--help']).gc).toBe('function');
 });
 
 test('an online command does load them (what the preload records is real)', () => {
   // A closed loopback port: the command fails once it tries to connect, after the transport loaded.
   expect(() => run(['-a', `https://127.0.0.1:${closedPort}/dir`, '-k', 'k.pem', 'account', 'show'])).toThrow();
-  const loaded = (JSON.parse(readFileSync(path.join(work, 'modules.json'), 'utf8')) as string[]).map((m) => m.replace(/^NativeModule /, ''));
-  expect(loaded).toContain('tls');
+  expect(recorded().loaded).toContain('tls');
 });
