@@ -20,7 +20,7 @@ export interface CliIO {
   cwd: string;
   /** The clock of lineage runs (renewal decisions, issued-certificate checks); the system clock unless a test sets one. */
   now?: () => Date;
-  /** The clock of the waits in a run (polling the CA: Retry-After, the schedule; the DNS propagation check): the system's unless a test moves time instead of waiting. */
+  /** The clock of the waits in a run (polling the CA: Retry-After, the schedule; the DNS propagation check; the --serve-check after a deploy hook): the system's unless a test moves time instead of waiting. */
   pollClock?: PollClock;
 }
 

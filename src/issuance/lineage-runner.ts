@@ -407,7 +407,7 @@ async function confirmServed(deps: RunnerDeps, record: LineageRecord): Promise<v
   const notServed = await waitUntilServed(record, {
     now: deps.now,
     timeoutMs: (config.serveCheckTimeoutSeconds ?? 30) * 1000,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    pollClock: deps.pollClock ?? { now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
   });
   if (notServed.length === 0) return;
   record.deployPending = record.current;

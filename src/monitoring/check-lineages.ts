@@ -1,4 +1,5 @@
 import { X509Certificate, createHash } from 'node:crypto';
+import type { PollClock } from '../acme/poll.js';
 import { mapLimited } from '../concurrency/map-limited.js';
 import { StateError } from '../errors.js';
 
@@ -86,17 +87,19 @@ export async function checkServedCertificates(store: LineageStore, names: readon
 /**
  * After a deploy hook: waits until every endpoint serves the current version,
  * polling with a growing pause (a reload takes from milliseconds to seconds),
- * at most `timeoutMs` in all. Returns the endpoints that still do not.
+ * at most `timeoutMs` in all, timed on `pollClock` (`now` judges the certificates).
+ * Returns the endpoints that still do not.
  */
-export async function waitUntilServed(record: LineageRecord, options: CheckOptions & { sleep: (ms: number) => Promise<void> }): Promise<EndpointCheck[]> {
-  const deadline = options.now().getTime() + options.timeoutMs;
+export async function waitUntilServed(record: LineageRecord, options: CheckOptions & { pollClock: PollClock }): Promise<EndpointCheck[]> {
+  const clock = options.pollClock;
+  const deadline = clock.now() + options.timeoutMs;
   let pause = 100;
   for (;;) {
-    const remaining = deadline - options.now().getTime();
+    const remaining = deadline - clock.now();
     const checks = await checkLineageEndpoints(record, { ...options, timeoutMs: Math.max(1_000, Math.min(remaining, 10_000)) });
     const notServed = checks.filter((c) => c.version === null || c.version !== c.currentVersion);
-    if (notServed.length === 0 || options.now().getTime() + pause > deadline) return notServed;
-    await options.sleep(pause);
+    if (notServed.length === 0 || clock.now() + pause > deadline) return notServed;
+    await clock.sleep(pause);
     pause = Math.min(pause * 2, 2_000);
   }
 }

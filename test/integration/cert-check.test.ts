@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { startNginx, type NginxInstance } from '../support/nginx.js';
 import { runMain } from '../support/in-process.js';
+import { virtualClock } from '../support/virtual-clock.js';
+import type { PollClock } from '../../src/acme/poll.js';
 import { freePort } from '../support/pebble.js';
 import { tempDir } from '../support/cert-fixtures.js';
 
@@ -17,7 +19,7 @@ const PLUGIN_LINE = /^ACMECLI (OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]+(?: \| '[^'
 describe('cert check against a real nginx serving the lineage files', () => {
   let pebble: PebbleInstance;
   let nginx: NginxInstance | undefined;
-  let run: (args: string[]) => ReturnType<typeof runMain>;
+  let run: (args: string[], pollClock?: PollClock) => ReturnType<typeof runMain>;
   let out: string;
   let servePort: number;
 
@@ -28,7 +30,7 @@ describe('cert check against a real nginx serving the lineage files', () => {
     const key = path.join(work, 'account.pem');
     expect((await runMain(['key', 'generate', 'ec256', '-o', key])).code).toBe(0);
     const home = path.join(work, 'home');
-    run = (args) => runMain(['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, '-k', key, ...args], { env: { ACMECLI_HOME: home } });
+    run = (args, pollClock) => runMain(['-a', pebble.directoryUrl, '--ca-file', pebble.caFile, '-k', key, ...args], { env: { ACMECLI_HOME: home }, ...(pollClock ? { pollClock } : {}) });
     out = path.join(work, 'out');
     servePort = await freePort();
     const issued = await run(['cert', 'issue', '-d', 'served.example.com', '--http-stateless', '--out', out, '--agree-tos', '--serve-check', `127.0.0.1:${servePort}`]);
@@ -94,8 +96,11 @@ describe('cert check against a real nginx serving the lineage files', () => {
     await nginx.waitForWorkerExits(exits + 1);
     expect((await run(['cert', 'check', '--json'])).json<CheckJson>().checks[0]).toMatchObject({ state: 'ok', version: 3, currentVersion: 3 });
 
-    const silent = await run([...common, '--deploy-hook', noop, '--serve-check-timeout', '1']);
+    // 1 s of the run's clock: the pauses between checks (100, 200, 400 ms) are recorded and skipped, not spent.
+    const clock = virtualClock();
+    const silent = await run([...common, '--deploy-hook', noop, '--serve-check-timeout', '1'], clock);
     expect(silent.code).toBe(1);
+    expect(clock.waits.slice(-3)).toEqual([100, 200, 400]);
     expect(silent.stderr).toMatch(/deployed but not served: 127\.0\.0\.1:\d+ stale \(version 3 is served, the current one is 4: reload the server\)/);
     expect(silent.json<{ lineages: { status: string; error: { code: string } }[] }>().lineages[0]).toMatchObject({ status: 'failed', error: { code: 'NOT_SERVED' } });
   });
