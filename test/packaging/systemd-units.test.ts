@@ -72,6 +72,11 @@ test("the renewal's command line runs: with no lineages it prints nothing and ex
   expect(r.code).toBe(0);
 });
 
+test("the agent's unit tunes glibc's malloc for a long-lived process (docs/guides/fleets-and-agent.md)", () => {
+  const environment = setting('acmecli-agent.service', 'Environment').flatMap((line) => line!.split(' '));
+  expect(environment).toEqual(expect.arrayContaining(['MALLOC_ARENA_MAX=2', 'MALLOC_MMAP_THRESHOLD_=262144', 'MALLOC_TRIM_THRESHOLD_=1048576']));
+});
+
 test("the agent's command line is one the agent accepts", async () => {
   const args = setting('acmecli-agent.service', 'ExecStart')[0]!.split(' ');
   expect(args.slice(0, 4)).toEqual(['/usr/bin/acmecli', 'agent', '--config', '/etc/acmecli/client-config.yml']);
