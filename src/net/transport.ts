@@ -28,6 +28,8 @@ export interface TransportOptions {
   extraCaPem?: string;
   /** Per-request deadline, from connect to the last body byte. */
   timeoutMs?: number;
+  /** Longest wait for a new connection (TCP and TLS handshake), within the deadline; default 15 s. */
+  connectTimeoutMs?: number;
   /** Bodies above this are refused: an ACME answer is never this big. */
   maxBodyBytes?: number;
   /** RFC 8555 §6.1 requires https; plain http only for explicit local testing. */
@@ -46,8 +48,8 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** A kept-alive connection unused this long is closed (a daemon between cycles holds no sockets). */
 const IDLE_SOCKET_MS = 10_000;
-/** Longest wait for a connection (TCP and TLS handshake) within the request's deadline. */
-const CONNECT_TIMEOUT_MS = 15_000;
+/** Longest wait for a connection (TCP and TLS handshake) within the request's deadline, unless told otherwise. */
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 /** The code of our own connect timeout, classified like the others. */
 const CONNECT_TIMEOUT = 'ACMECLI_CONNECT_TIMEOUT';
 
@@ -83,7 +85,7 @@ export function createHttpTransport(options: TransportOptions): { send: HttpSend
         method: req.method,
         headers: { 'user-agent': options.userAgent, 'accept-language': 'en', ...req.headers },
         signal: deadline.signal,
-      }, req.body, Math.min(timeoutMs, CONNECT_TIMEOUT_MS));
+      }, req.body, Math.min(timeoutMs, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS));
       const body = await readCapped(res, maxBodyBytes, () => new BadResponseError(`the answer from ${req.url} is larger than ${Math.round(maxBodyBytes / 1024)} KiB; refusing it`));
       return { status: res.statusCode ?? 0, headers: headersOf(res), body };
     } catch (err) {
