@@ -139,6 +139,21 @@ const commanderChildProcessOnUse = {
 };
 
 /**
+ * chalk detects the terminal's colours when it is imported (supports-color: node:tty, node:os, the
+ * environment) for its default instances, which acmecli never uses: src/cli/output.ts makes its own
+ * `new Chalk({ level })` from its rule (a terminal, NO_COLOR, TERM=dumb). chalk gets the answer
+ * "no colour" for those defaults instead, so an offline start does not load tty for nothing.
+ */
+const chalkWithoutDetection = {
+  name: 'chalk-without-detection',
+  setup(build) {
+    const chalk = /[\\/]node_modules[\\/]chalk[\\/]/;
+    build.onResolve({ filter: /^#supports-color$/ }, (args) => (chalk.test(args.importer) ? { path: 'no-detection', namespace: 'chalk-supports-color' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'chalk-supports-color' }, () => ({ contents: 'export default { stdout: false, stderr: false };', loader: 'js' }));
+  },
+};
+
+/**
  * The programs the executable carries (src/entry/command-groups.ts: the whole one and one per group),
  * each with its bundle, the wrapped source the loader compiles and its code cache. The module is
  * TypeScript without imports: the pinned Node 24 loads it by stripping its types.
@@ -188,7 +203,7 @@ async function bundle(entryFile, version, provenance, { startFunction = 'run', o
       sourcemap: false,
       metafile: true,
       logLevel: 'silent',
-      plugins: [yamlWithoutDebugEnv, commanderChildProcessOnUse],
+      plugins: [yamlWithoutDebugEnv, commanderChildProcessOnUse, chalkWithoutDetection],
       define: {
         __ACMECLI_VERSION__: JSON.stringify(version),
         __ACMECLI_COMMIT__: JSON.stringify(provenance.commit),

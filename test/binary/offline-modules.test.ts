@@ -14,8 +14,9 @@ import { repoRoot } from '../support/cli.js';
 const NETWORK_MODULES = ['tls', 'http', 'https', 'http2', '_http_client', '_http_server'];
 // Nor what only other commands need: child processes (commander loads node:child_process for
 // executable subcommands; the build gives it the module on first use) and node:v8 (--expose-gc, for
-// the agent daemon alone).
-const OTHER_COMMANDS_MODULES = ['child_process', 'dgram', 'v8'];
+// the agent daemon alone); nor node:tty for chalk's own colour detection, which acmecli never uses
+// (src/cli/output.ts decides; stdout and stderr here are not terminals, so nothing else needs tty).
+const OTHER_COMMANDS_MODULES = ['child_process', 'dgram', 'v8', 'tty'];
 
 let work: string;
 let home: string;

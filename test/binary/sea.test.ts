@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -117,4 +117,18 @@ test('acmecli version (and --version --verbose) says what was built and what run
   const verbose = await run(['--version', '--verbose']);
   expect(verbose.code).toBe(0);
   expect(verbose.stdout).toBe([`acmecli ${version}`, `commit:     ${info.commit}`, `built:      ${info.buildDate}`, `node:       ${info.node}`, `platform:   ${info.platform}`, `openssl:    ${info.openssl}`, ''].join('\n'));
+});
+
+test('on a terminal, warnings are coloured (acmecli decides colour itself; the build removed only the colour detection inside chalk)', () => {
+  const key = path.join(work, 'colour.pem');
+  expect((spawnSync(binary, ['key', 'generate', 'ec256', '-o', key], { env: { PATH: '/usr/bin:/bin' } })).status).toBe(0);
+  const line = [binary, '-k', key, 'dns', 'records', 'example.org', '--account-uri', 'https://acme.example/acct/1', '--offline'].map((a) => `'${a}'`).join(' ');
+  // util-linux `script` gives the command a pseudo-terminal; stdout goes to /dev/null, stderr to the terminal.
+  const onTerminal = (env: Record<string, string>) => spawnSync('script', ['-q', '-e', '-c', `${line} >/dev/null`, '/dev/null'], { encoding: 'latin1', env: { PATH: '/usr/bin:/bin', HOME: work, TERM: 'xterm', ...env } });
+  const coloured = onTerminal({});
+  expect(coloured.status, coloured.stderr).toBe(0);
+  expect(coloured.stdout).toContain('\u001b[33mwarning:\u001b[39m the CA\'s directory lists no caaIdentities');
+  const plain = onTerminal({ NO_COLOR: '1' });
+  expect(plain.stdout).toContain('warning: the CA\'s directory lists no caaIdentities');
+  expect(plain.stdout).not.toContain('\u001b[');
 });
