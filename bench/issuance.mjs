@@ -68,7 +68,7 @@ const TARGET_REQUESTS = 9;
  */
 const EXPECTED_REQUESTS = [
   ['GET /dir', 1, 'directory (not cached between runs)'],
-  ['HEAD /nonce-plz', 1, 'first nonce'],
+  ['GET /nonce-plz', 1, 'first nonce (GET, not HEAD: the connection stays open)'],
   ['POST /order-plz', 1, 'newOrder'],
   ['POST /authZ/', 2, 'authorization, then one poll after the challenge'],
   ['POST /chalZ/', 1, 'respond to the challenge'],

@@ -116,7 +116,9 @@ export class AcmeClient {
   async #fetchNonce(): Promise<string> {
     const { newNonce } = await this.directory();
     // This nonce goes straight to its user, never into the pool: pooling it too would spend it twice.
-    const res = await this.#withRetries(newNonce, () => this.#exchange({ method: 'HEAD', url: newNonce }), { poolNonce: false });
+    // GET (RFC 8555 §7.2: 204 No Content), not HEAD: Pebble answers HEAD with neither Content-Length nor chunking,
+    // and Node's client then closes the kept-alive connection, so the next request paid a second TLS handshake.
+    const res = await this.#withRetries(newNonce, () => this.#exchange({ method: 'GET', url: newNonce }), { poolNonce: false });
     const nonce = headerValue(res, 'replay-nonce');
     if (!nonce) throw new BadResponseError(`${newNonce} gave no Replay-Nonce header`);
     return nonce;

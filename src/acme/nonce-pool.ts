@@ -1,6 +1,6 @@
 /**
  * Replay-Nonce values collected from every response. RFC 8555 §7.2: the client
- * may use any nonce the server gave it, so HEAD newNonce is needed only when
+ * may use any nonce the server gave it, so a newNonce request is needed only when
  * the pool is empty. Nonces are single-use: take() removes one.
  */
 export class NoncePool {

@@ -81,12 +81,15 @@ export function createHttpTransport(options: TransportOptions): { send: HttpSend
     }
     const deadline = startDeadline(timeoutMs, signal);
     try {
-      const res = await exchange(connections, url, {
+      const { res, closed } = await exchange(connections, url, {
         method: req.method,
         headers: { 'user-agent': options.userAgent, 'accept-language': 'en', ...req.headers },
         signal: deadline.signal,
       }, req.body, Math.min(timeoutMs, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS));
       const body = await readCapped(res, maxBodyBytes, () => new BadResponseError(`the answer from ${req.url} is larger than ${Math.round(maxBodyBytes / 1024)} KiB; refusing it`));
+      // The body can be read whole a tick before Node hands the kept-alive socket back to the pool ('close', then
+      // 'free'): a request sent at once from that continuation found no free socket and paid a new TLS handshake.
+      await closed;
       return { status: res.statusCode ?? 0, headers: headersOf(res), body };
     } catch (err) {
       if (deadline.timedOut && !signal?.aborted) throw new TimeoutError(`no answer from ${url.host} within ${Math.round(timeoutMs / 1000)} s (${req.method} ${req.url})`, { cause: err });
@@ -165,12 +168,14 @@ function checkProxyUrl(variable: string, value: string): void {
 }
 
 /** Sends one request and resolves with the response once its head is in; the body is read by the caller. */
-function exchange(connections: Connections, url: URL, init: RequestOptions, body: string | undefined, connectTimeoutMs: number): Promise<IncomingMessage> {
+/** The answer, and `closed`: settled once the request is done with its socket (a kept-alive one is back in the pool). */
+function exchange(connections: Connections, url: URL, init: RequestOptions, body: string | undefined, connectTimeoutMs: number): Promise<{ res: IncomingMessage; closed: Promise<void> }> {
   const scheme = url.protocol === 'https:' ? 'https:' : 'http:';
   const client = scheme === 'https:' ? connections.https : connections.http;
   return new Promise((resolve, reject) => {
     // Node follows no redirect: a 3xx comes back to the caller like any answer.
-    const request = client.request(url, { ...init, agent: connections.agents[scheme] }, resolve);
+    const request = client.request(url, { ...init, agent: connections.agents[scheme] }, (res) => resolve({ res, closed }));
+    const closed = new Promise<void>((settle) => request.once('close', () => settle()));
     request.on('error', reject);
     request.once('socket', (socket) => limitConnect(request, socket, scheme, connectTimeoutMs));
     request.end(body);
