@@ -98,6 +98,8 @@ async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: n
 
   let csrDer: Promise<Uint8Array>;
   let keyPem: string | undefined;
+  /** The key's file, written while the order runs: settled before this version fails (its folder is then removed). */
+  let keyWritten: Promise<void> = Promise.resolve();
   /** The key the certificate is ordered for: what the CA's certificate must certify. */
   let orderedKey: KeyObject;
   if (config.csrFile) {
@@ -108,11 +110,12 @@ async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: n
   } else {
     const key = await certificateKey(ctx, record);
     keyPem = key.pem;
-    // The key is on disk before the order exists: a crash after issuance must not lose it.
-    await writeFileAtomic(files.key!, keyPem, { mode: 0o600, forceMode: true, dirMode: 0o700 });
+    // A crash after issuance must not lose the key, so it is on disk before the CA can issue for it: before finalize,
+    // whose CSR waits for the write. It no longer has to be before the order: its fsync overlaps the first requests.
+    keyWritten = writeFileAtomic(files.key!, keyPem, { mode: 0o600, forceMode: true, dirMode: 0o700 });
     orderedKey = key.object;
     // Signed while the order and challenges run (loading X.509 code takes a moment); awaited at finalize.
-    csrDer = createCsr(key.object, config.identifiers).then((csr) => csr.der);
+    csrDer = Promise.all([createCsr(key.object, config.identifiers), keyWritten]).then(([csr]) => csr.der);
     csrDer.catch(() => undefined); // a failure surfaces at finalize, not as an unhandled rejection
   }
 
@@ -171,7 +174,11 @@ async function obtainVersion(ctx: IssueContext, record: LineageRecord, number: n
       break;
     } catch (err) {
       const next = ctx.cas[index + 1];
-      if (!next || !isCaSideFailure(err)) throw err;
+      if (!next || !isCaSideFailure(err)) {
+        // The caller removes this version's folder: not while the key's write could still put a file back in it.
+        await keyWritten.catch(() => undefined);
+        throw err;
+      }
       primaryFailure ??= { directoryUrl: ca.directoryUrl, error: err };
       ctx.events?.onFallback?.(ca.directoryUrl, next.directoryUrl, err);
     }
