@@ -149,16 +149,20 @@ async function authorize(req: ObtainRequest, url: string, step: (i: string, s: I
   const ready = () => (arrived ??= sameName.ready(identifier.value, () => {
     step(wildcard ? `*.${identifier.value}` : identifier.value, 'waiting', `for the other record at _acme-challenge.${identifier.value}`);
   }));
+  let finished: Promise<void> | undefined;
+  const settle = () => (finished ??= sameName.settled(identifier.value));
   try {
-    return await answer(req, url, step, fetched, identifier, wildcard, ready);
+    return await answer(req, url, step, fetched, identifier, wildcard, ready, settle);
   } finally {
     if (!arrived) void ready();
+    if (!finished) void settle();
   }
 }
 
 async function answer(
   req: ObtainRequest, url: string, step: (i: string, s: IssuanceStep, d?: string) => void,
   fetched: AuthorizationRef, identifier: Identifier, wildcard: boolean, readyToAnswer: () => Promise<void>,
+  othersSettled: () => Promise<void>,
 ): Promise<SolvedChallenge> {
   const a = { ...fetched.authorization, identifier, wildcard };
   const authz: AuthorizationRef = { ...fetched, authorization: a };
@@ -199,6 +203,9 @@ async function answer(
       step(name, 'valid', challenge.type);
       return { identifier: name, type: challenge.type, solver: solver.name };
     } finally {
+      // The record may share its name with the twin's, which the CA may still be checking: a hook that clears
+      // every TXT at the name on `done` (as most do) must not be called before the twin is settled too.
+      await othersSettled();
       await endQuietly(solver, task, result);
     }
   }
@@ -213,6 +220,11 @@ interface AnsweringBarrier {
    * `onHeld` is called at once when another one still does, so the wait is shown (its hook may be slow).
    */
   ready(name: string, onHeld?: () => void): Promise<void>;
+  /**
+   * This authorization is finished with the record at `name`: resolves once every authorization of the order
+   * for `name` is (so the shared record is cleaned up only once no validation can still read it).
+   */
+  settled(name: string): Promise<void>;
   /** An authorization failed before its name was known: nobody waits any more. */
   releaseAll(): void;
 }
@@ -223,44 +235,62 @@ interface AnsweringBarrier {
  * told at once, the CA's resolver could answer the second validation with what it fetched for the first
  * (an answer still in flight, or cached), without the second value, and that validation fails. Keyed by
  * the name without `*.`; a name requested once waits for nothing, and once every authorization is
- * ready (or failed) nobody waits.
+ * ready (or failed) nobody waits. Likewise neither record is cleaned up (the solver's `done`/`failed`) until
+ * both validations are over: most DNS hooks and APIs remove every TXT at the name.
  */
 function answeringBarrier(identifiers: readonly Identifier[], authorizations: number): AnsweringBarrier {
-  const groups = new Map<string, { left: number; isReleased: boolean; released: Promise<void>; release: () => void }>();
   const key = (value: string) => value.replace(/^\*\./, '').toLowerCase();
-  for (const { value } of identifiers) {
-    const name = key(value);
-    const group = groups.get(name);
-    if (group) group.left++;
-    else {
-      let resolve = () => {};
-      const released = new Promise<void>((r) => (resolve = r));
-      const group = {
-        left: 1, isReleased: false, released,
-        release: () => {
-          group.isReleased = true;
-          resolve();
-        },
-      };
-      groups.set(name, group);
-    }
+  const sizes = new Map<string, number>();
+  for (const { value } of identifiers) sizes.set(key(value), (sizes.get(key(value)) ?? 0) + 1);
+  // Two gates per name: every record published (ready), then every validation over (settled).
+  const gates = { ready: new Map<string, Gate>(), settled: new Map<string, Gate>() };
+  for (const [name, size] of sizes) {
+    gates.ready.set(name, new Gate(size));
+    gates.settled.set(name, new Gate(size));
   }
-  const releaseAll = () => {
-    for (const group of groups.values()) group.release();
+  const openAll = (which: Map<string, Gate>) => {
+    for (const gate of which.values()) gate.open();
   };
   // A CA whose authorizations do not pair up as the names do must not leave one waiting for ever.
-  let arrived = 0;
-  return {
-    ready(name, onHeld) {
-      const group = groups.get(key(name));
-      if (group && --group.left <= 0) group.release();
-      if (++arrived >= authorizations) releaseAll();
-      if (!group) return Promise.resolve();
-      if (!group.isReleased) onHeld?.();
-      return group.released;
-    },
-    releaseAll,
+  const counts = { ready: 0, settled: 0 };
+  const pass = (which: 'ready' | 'settled', name: string, onHeld?: () => void): Promise<void> => {
+    const gate = gates[which].get(key(name));
+    gate?.arrive();
+    if (++counts[which] >= authorizations) openAll(gates[which]);
+    if (!gate) return Promise.resolve();
+    if (!gate.isOpen) onHeld?.();
+    return gate.opened;
   };
+  return {
+    ready: (name, onHeld) => pass('ready', name, onHeld),
+    settled: (name) => pass('settled', name),
+    releaseAll: () => {
+      openAll(gates.ready);
+      openAll(gates.settled);
+    },
+  };
+}
+
+/** Opens once `size` parties have arrived (or when opened early); stays open. */
+class Gate {
+  isOpen = false;
+  readonly opened: Promise<void>;
+  #left: number;
+  #resolve = () => {};
+
+  constructor(size: number) {
+    this.#left = size;
+    this.opened = new Promise<void>((resolve) => (this.#resolve = resolve));
+  }
+
+  arrive(): void {
+    if (--this.#left <= 0) this.open();
+  }
+
+  open(): void {
+    this.isOpen = true;
+    this.#resolve();
+  }
 }
 
 /** Solvers in the user's order; with --challenge, types in that order first. An already-failed type is never retried. */

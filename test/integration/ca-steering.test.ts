@@ -6,7 +6,7 @@ import { startHostileAcmeProxy, type HostileAcmeProxy } from '../support/hostile
 import { runMain } from '../support/in-process.js';
 import { virtualClock } from '../support/virtual-clock.js';
 import type { PollClock } from '../../src/acme/poll.js';
-import { tempDir } from '../support/cert-fixtures.js';
+import { tempDir, writeDnsHook } from '../support/cert-fixtures.js';
 import { issueLeaf, makeTestCa } from '../support/forged-certificates.js';
 import { generateKeyPairSync } from 'node:crypto';
 
@@ -313,5 +313,36 @@ describe('signed requests stay with the CA', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(other.requests.map((q) => q.kind)).toEqual(['directory']);
     expect(proxy.requests.filter((q) => q.signed).map((q) => q.kind)).toContain('finalize');
+  });
+});
+
+describe('a name and its wildcard share one TXT name', () => {
+  test("neither record is cleaned up while the CA still reports the other's validation pending", async () => {
+    // The hook clears every TXT at the name on done/failed, as most DNS hooks do (and as docs/guides/hooks.md's example).
+    // Pebble validates both at once; the proxy then reports the wildcard's authorization pending for three more
+    // polls, as a CA validating from several places may. Cleaning up the base name's record as soon as it is valid
+    // would take the wildcard's record away from under its validation.
+    const hook = writeDnsHook(tempDir('pair-cleanup'), pebble.challTestSrvUrl);
+    proxy.rewrite((ex) => ex.kind === 'authorization' && ex.json?.wildcard === true && ex.json?.status === 'valid', (ex) => { ex.json.status = 'pending'; }, { times: 3 });
+    let progress = '';
+    let cleanedBeforeWildcardValid: boolean | undefined;
+    const r = await runMain(
+      ['-a', proxy.directoryUrl, '--ca-file', proxy.caFile, '-k', accountKey, 'cert', 'issue', '--agree-tos',
+        '-d', 'twins.example.com', '-d', '*.twins.example.com', '--hook', hook.path, '--challenge', 'dns-01',
+        '--dns-resolver', pebble.dnsServer, '--out', path.join(work, 'twins')],
+      {
+        env: { ACMECLI_HOME: home },
+        onStderr: (text) => {
+          progress += text;
+          if (cleanedBeforeWildcardValid === undefined && /\*\.twins\.example\.com: valid \(dns-01\)$/m.test(progress)) {
+            cleanedBeforeWildcardValid = /^done /m.test(readFileSync(hook.log, 'utf8'));
+          }
+        },
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(cleanedBeforeWildcardValid, readFileSync(hook.log, 'utf8')).toBe(false);
+    // Both records are still cleaned up, once both validations are over.
+    expect(readFileSync(hook.log, 'utf8').match(/^done dns-01 twins\.example\.com /gm)).toHaveLength(2);
   });
 });
