@@ -253,7 +253,7 @@ export class CliContext {
 function parseTimeoutSeconds(value: string | undefined): number {
   if (value === undefined) return 30;
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`--timeout must be a number of seconds between 1 and 3600, not ${JSON.stringify(value)}`);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`--timeout must be a number of seconds more than 0 and at most 3600, not ${JSON.stringify(value)}`);
   return seconds;
 }
 
