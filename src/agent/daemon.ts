@@ -210,7 +210,7 @@ export class Agent {
     }
     let pendingKeyDir: string;
     try {
-      pendingKeyDir = await pendingKeyFolder(this.#options.stateHome);
+      pendingKeyDir = await pendingKeyFolder(this.#options.stateHome, manager.baseUrl);
     } catch (err) {
       log.error(`${(err as Error).message}; nothing done this cycle`);
       return { reachedManager: true, errors: [(err as Error).message], changedFiles: [], created: 0, updated: 0, deleted: 0 };

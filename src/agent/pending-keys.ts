@@ -4,7 +4,7 @@
 // failing manager does not leave one more key behind at each attempt (the key here is asked with again).
 import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { certKeyTypeOf } from '../certs/cert-key-types.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { certificateId, type CertificateIdentity } from './config/paths.js';
@@ -28,10 +28,20 @@ export async function savePendingKey(dir: string, identity: CertificateIdentity,
   await writeFileAtomic(join(dir, name), keyPem, { mode: 0o600, forceMode: true, dirMode: 0o700 });
 }
 
-async function pendingKeyFiles(dir: string, identity: CertificateIdentity): Promise<string[]> {
+/**
+ * The certificate's pending keys in `dir` (the manager's folder, pendingKeyFolder) and, with `earlier`, those an
+ * earlier acmecli left in the shared folder above it, before keys were kept per manager. Those are still
+ * deployed with a certificate they pair with, and cleaned up, but never sent to a manager again: they may
+ * have been made for another manager's certificate of the same name.
+ */
+async function pendingKeyFiles(dir: string, identity: CertificateIdentity, earlier = true): Promise<string[]> {
   const prefix = pendingKeyPrefix(identity);
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return names.filter((n) => n.startsWith(prefix)).map((n) => join(dir, n));
+  const files: string[] = [];
+  for (const folder of earlier ? [dir, dirname(dir)] : [dir]) {
+    const names = await readdir(folder).catch(() => [] as string[]);
+    files.push(...names.filter((n) => n.startsWith(prefix) && n.endsWith('.pem')).map((n) => join(folder, n)));
+  }
+  return files;
 }
 
 /** Whether an earlier attempt for this certificate left a key waiting. */
@@ -47,7 +57,7 @@ export async function hasPendingKeys(dir: string, identity: CertificateIdentity)
  * manager did issue for is found by pendingKeyPairingWith before any new request.)
  */
 export async function pendingKeyToReuse(dir: string, identity: CertificateIdentity, keyType: string): Promise<KeyMaterial | undefined> {
-  for (const path of await pendingKeyFiles(dir, identity)) {
+  for (const path of await pendingKeyFiles(dir, identity, false)) {
     const pem = await readFile(path, 'utf8').catch(() => undefined);
     if (pem === undefined) continue;
     try {

@@ -42,15 +42,17 @@ export interface AgentState {
 }
 
 /**
- * Where a new certificate key waits while the manager issues for it (pending-keys.ts): one folder
- * per state home, for every agent configuration and `manager request`, so whichever of them asks
- * again for a certificate finds the key an interrupted attempt left. Throws STATE when a folder on
- * the way is not ours alone.
+ * Where a new certificate key waits while the manager at `managerUrl` issues for it (pending-keys.ts): one
+ * folder per manager, shared by every agent configuration and `manager request` that talk to it, so whichever
+ * of them asks again for a certificate finds the key an interrupted attempt left, while a certificate of the
+ * same name at another manager never gets (nor deletes) that key. Throws STATE when a folder on the way is
+ * not ours alone.
  */
-export async function pendingKeyFolder(stateHome: string): Promise<string> {
+export async function pendingKeyFolder(stateHome: string, managerUrl: string): Promise<string> {
+  const perManager = createHash('sha256').update(managerUrl).digest('hex').slice(0, 16);
   // Each folder on the way is one only we control: keys are written there.
-  await assertStateFolders(stateHome, 'agent/pending-keys');
-  return join(stateHome, 'agent', 'pending-keys');
+  await assertStateFolders(stateHome, `agent/pending-keys/${perManager}`);
+  return join(stateHome, 'agent', 'pending-keys', perManager);
 }
 
 /** Where the agent state for a config file lives: one JSON file per config, under the state directory. */

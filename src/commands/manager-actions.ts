@@ -56,8 +56,7 @@ export async function requestAction(ctx: CliContext, options: ManagerConnectionO
   const paths = { cert: `${out}/${fileName}.crt`, key: `${out}/${fileName}.key`, ca: `${out}/${fileName}.ca.crt` };
   // The key waits in the state folder while the manager issues: a lost answer loses no key (agent/pending-keys.ts).
   await ctx.checkStateHomeWritable();
-  const pendingKeyDir = await pendingKeyFolder(ctx.stateHome);
-  const { response: cert } = await withClient(ctx, options, (manager) => requestAndDeploy({ manager, pendingKeyDir, now: () => new Date() }, {
+  const { response: cert } = await withClient(ctx, options, async (manager) => requestAndDeploy({ manager, pendingKeyDir: await pendingKeyFolder(ctx.stateHome, manager.baseUrl), now: () => new Date() }, {
     identity: identityOf({ name: options.name, issuer: options.issuer, domain: domain! }),
     request: {
       domain: domain!, issuer: options.issuer, name: options.name ?? '', san: san.join(','), sanNames: san, keyType, days: days ?? 0,

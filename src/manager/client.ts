@@ -96,6 +96,11 @@ export class ManagerClient {
   readonly #now: () => number;
   readonly #onRetry: ((event: ManagerRetryEvent) => void) | undefined;
 
+  /** The API's URL, as checked (`https://manager.example:8989/api/v1`). */
+  get baseUrl(): string {
+    return this.#baseUrl;
+  }
+
   constructor(options: ManagerClientOptions) {
     this.#baseUrl = checkBaseUrl(options.baseUrl);
     this.#token = parseBearerToken(options.token).token;

@@ -1,6 +1,6 @@
 // Stand-in: no ACME Manager binary runs here. test/support/hostile-manager.ts is a proxy in front of
 // test/support/manager-standin.ts (which follows docs/manager-contract.md and issues through the real Pebble), told to misbehave.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startHostileManager, type HostileManager } from '../support/hostile-manager.js';
@@ -43,6 +43,20 @@ function host(username: string, options: { pullOnly?: boolean; scope?: Scope[]; 
   const once = (extra: string[] = []) => runMain(['agent', '--config', config, '--manager-url', hostile.url, '--once', ...(options.pullOnly ? ['--pull-only'] : []), ...extra], { env });
   const status = () => runMain(['agent', 'status', '--config', config, '--json'], { env });
   return { dir, certDir, config, home, token, env, write, once, status };
+}
+
+/** The certificate keys waiting in a state home's agent/pending-keys/, whichever manager's folder holds them. */
+function pendingKeys(home: string): string[] {
+  const root = path.join(home, 'agent', 'pending-keys');
+  const found: string[] = [];
+  const walk = (folder: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(path.join(folder, entry.name));
+      else found.push(path.join(folder, entry.name));
+    }
+  };
+  if (existsSync(root)) walk(root);
+  return found.sort();
 }
 
 /** Files outside certificate_dir that a hostile name points at, with content to check afterwards. */
@@ -347,15 +361,49 @@ describe('a manager that fails or pushes back', () => {
     h.write(`  - domain: a.ivy.example\n    issuer: pebble\n`);
     hostile.intercept((req) => (req.method === 'POST' ? { status: 500, headers: { 'content-type': 'text/plain' }, body: '{"err":"acme: order failed"}\n' } : undefined));
     for (let i = 0; i < 3; i++) expect((await h.once()).code).toBe(1);
-    const pendingDir = path.join(h.home, 'agent', 'pending-keys');
-    const pending = readdirSync(pendingDir);
+    const pending = pendingKeys(h.home);
     expect(pending).toHaveLength(1);
-    const pendingKey = readFileSync(path.join(pendingDir, pending[0]!), 'utf8');
+    const pendingKey = readFileSync(pending[0]!, 'utf8');
     hostile.intercept(undefined);
     const r = await h.once();
     expect(r.code, r.stdout).toBe(0);
     expect(readFileSync(path.join(h.certDir, 'pebble', 'a.ivy.example.key'), 'utf8')).toBe(pendingKey);
-    expect(readdirSync(pendingDir)).toEqual([]);
+    expect(pendingKeys(h.home)).toEqual([]);
+  });
+
+  test('pending keys are kept per manager: a key waiting for one is neither sent to another nor removed by it', async () => {
+    hostile.reset();
+    const h = host('kai');
+    h.write(`  - domain: a.kai.example\n    issuer: pebble\n`);
+    hostile.intercept((req) => (req.method === 'POST' ? { status: 500, headers: { 'content-type': 'text/plain' }, body: '{"err":"acme: order failed"}\n' } : undefined));
+    expect((await h.once()).code).toBe(1);
+    const waiting = pendingKeys(h.home);
+    expect(waiting).toHaveLength(1);
+    const waitingKey = readFileSync(waiting[0]!, 'utf8');
+    // The same host and certificate name, at another manager URL (the upstream, without the proxy in front).
+    const out = path.join(h.dir, 'elsewhere');
+    const other = await runMain(['manager', 'request', '--manager-url', upstream.url, '-d', 'a.kai.example', '--issuer', 'pebble', '--out', out], { env: h.env });
+    expect(other.code, other.stderr).toBe(0);
+    expect(readFileSync(path.join(out, 'a.kai.example.key'), 'utf8')).not.toBe(waitingKey);
+    expect(pendingKeys(h.home)).toEqual(waiting);
+    expect(readFileSync(waiting[0]!, 'utf8')).toBe(waitingKey);
+  });
+
+  test('a key an earlier acmecli left in the shared pending-keys folder is still deployed with the certificate it pairs with', async () => {
+    hostile.reset();
+    const h = host('lia');
+    h.write(`  - domain: a.lia.example\n    issuer: pebble\n`);
+    // The manager issues, but its answer is lost; the key is then put where acmecli kept every manager's keys before.
+    upstream.loseNextCreateAnswer();
+    expect((await h.once()).code).not.toBe(0);
+    const [saved] = pendingKeys(h.home);
+    expect(saved).toBeDefined();
+    const key = readFileSync(saved!, 'utf8');
+    renameSync(saved!, path.join(h.home, 'agent', 'pending-keys', path.basename(saved!)));
+    const r = await h.once();
+    expect(r.code, r.stdout).toBe(0);
+    expect(readFileSync(path.join(h.certDir, 'pebble', 'a.lia.example.key'), 'utf8')).toBe(key);
+    expect(pendingKeys(h.home)).toEqual([]);
   });
 
   test('a ten-year Retry-After waits at most a day, and is an error in the log, the exit status and agent status', async () => {

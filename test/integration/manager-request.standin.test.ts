@@ -15,12 +15,13 @@ function host(owner: string) {
   const home = path.join(work, 'home');
   const out = path.join(work, 'out');
   const token = standin.manager.createToken({ username: owner, scope: ['create', 'read'] });
-  const pendingDir = path.join(home, 'agent', 'pending-keys');
+  // One folder per manager under agent/pending-keys/ (this host talks to one).
+  const pendingRoot = path.join(home, 'agent', 'pending-keys');
   return {
     out,
     pendingKeys: () => {
       try {
-        return readdirSync(pendingDir).map((name) => path.join(pendingDir, name));
+        return readdirSync(pendingRoot, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
       } catch {
         return [];
       }
