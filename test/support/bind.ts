@@ -23,7 +23,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { userInfo, tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { PortClash, freePorts, startProcess, stopProcess, waitUntil, type Proc } from './pebble.js';
+import { PortClash, freePorts, removeAtExit, startProcess, stopProcess, waitUntil, type Proc } from './pebble.js';
 
 export const NAMES_ZONE = 'example.test';
 export const TARGET_ZONE = 'auth.test';
@@ -271,7 +271,7 @@ let sharedLab: Promise<DnsLab> | undefined;
 export function sharedDnsLab(): Promise<DnsLab> {
   if (sharedLab === undefined) {
     const started = startDnsLab({ secondary: true }).then((lab) => {
-      process.once('exit', () => rmSync(lab.dir, { recursive: true, force: true }));
+      removeAtExit(lab.dir);
       return { ...lab, stop: async () => {} };
     });
     // A failed start is not kept: the next file tries again.

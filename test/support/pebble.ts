@@ -105,6 +105,15 @@ function installExitHook(): void {
   }
 }
 
+/**
+ * Removes `dir` when this process ends: on exit, and on SIGINT, SIGTERM or SIGHUP (vitest stops a worker with SIGTERM,
+ * which runs no 'exit' listener), with the processes started here. For what a shared server leaves until then.
+ */
+export function removeAtExit(dir: string): void {
+  installExitHook();
+  liveDirs.add(dir);
+}
+
 // ---------------------------------------------------------------------------
 // Free ports.
 
