@@ -16,6 +16,7 @@
 // a cache made by another version or with other flags.
 // Any failure prints one line and exits 1.
 'use strict';
+const { generateKeyPairSync } = require('node:crypto');
 const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
@@ -24,29 +25,88 @@ const { setFlagsFromString } = require('node:v8');
 const { Script } = require('node:vm');
 
 /**
- * Command lines that load and run what most runs need: commander and --help, keys, dns, the state, and
- * an issue up to its first request; each with the group whose program runs it (null: the whole program
- * only). `key generate` comes first in every program that uses k.pem.
+ * Command lines that load and run what most runs need: commander and --help, keys, dns, the state, an
+ * issue up to its first request, and a whole issue against the scripted CA; each with the group whose program runs it (null: the whole program
+ * only). k.pem is made beforehand; `key generate -o k.pem` is the key group's (it replaces it).
  */
-function trainingCommands(closedPort) {
-  const keygen = ['key', 'generate', 'ec256', '-o', 'k.pem'];
+function trainingCommands(closedPort, scriptedCaUrl) {
+  const issue = ['-a', scriptedCaUrl, '--allow-http', '-k', 'k.pem', 'cert', 'issue', '--agree-tos', '-d', 'example.org', '--http-standalone', '127.0.0.1:0', '--out', 'out'];
+  const keygen = ['key', 'generate', 'ec256', '-o', 'k.pem', '--force'];
   return [
     [null, ['--help']],
     ['key', keygen],
     ['key', ['-k', 'k.pem', 'key', 'thumbprint']],
-    ['dns', keygen],
     ['dns', ['-k', 'k.pem', 'dns', 'records', 'example.org', '--account-uri', 'https://acme.example/acct/1', '--caa-identity', 'letsencrypt.org', '--offline']],
     ['cert', ['cert', 'issue', '--help']],
     ['cert', ['cert', 'list']],
     ['cert', ['--json', 'cert', 'list']],
-    ['cert', keygen],
     ['cert', ['-a', `https://127.0.0.1:${closedPort}/dir`, '-k', 'k.pem', 'cert', 'issue', '-d', 'example.org', '--http-standalone', '127.0.0.1:0', '--out', 'out']],
-    ['account', keygen],
+    // The whole flow, twice: the account is made by the first and found by the second, as in a cron run.
+    ['cert', issue],
+    ['cert', issue],
     ['account', ['-a', `https://127.0.0.1:${closedPort}/dir`, '-k', 'k.pem', 'account', 'create', '--agree-tos']],
     ['manager', ['manager', '--help']],
     ['agent', ['agent', '--help']],
     ['version', ['version']],
   ];
+}
+
+/**
+ * A scripted CA on a loopback port (plain http: the training runs use --allow-http), so that `cert issue`
+ * runs its whole flow while the cache is trained: account, order, authorization, challenge, polls,
+ * finalize, download. It answers what the protocol asks in the shape RFC 8555 gives and checks nothing
+ * (no signature, no validation: every challenge is valid once answered); the certificate it returns is
+ * not one, so each run ends in the issued-certificate check's refusal, which is trained too.
+ * Training only: nothing of it is in the executable.
+ */
+async function startScriptedCa() {
+  const { createServer: createHttpServer } = require('node:http');
+  let nonce = 0;
+  let answered = false;
+  const server = createHttpServer((req, res) => {
+    const base = `http://127.0.0.1:${server.address().port}`;
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      let payload = {};
+      try {
+        const jws = JSON.parse(body || '{}');
+        payload = jws.payload ? JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8')) : {};
+      } catch {
+        payload = {};
+      }
+      const identifiers = () => (scripted.identifiers ??= payload.identifiers ?? [{ type: 'dns', value: 'example.org' }]);
+      const order = (status) => ({
+        status, expires: new Date(Date.now() + 86_400_000).toISOString(), identifiers: identifiers(),
+        authorizations: identifiers().map((_, i) => `${base}/authz/${i}`), finalize: `${base}/finalize/1`,
+        ...(status === 'valid' ? { certificate: `${base}/cert/1` } : {}),
+      });
+      const send = (status, json, headers = {}) => {
+        res.writeHead(status, { 'replay-nonce': `nonce-${++nonce}`, 'content-type': typeof json === 'string' ? 'application/pem-certificate-chain' : 'application/json', ...headers });
+        res.end(typeof json === 'string' ? json : JSON.stringify(json));
+      };
+      const [, kind, id] = req.url.split('/');
+      switch (kind) {
+        case 'dir': return send(200, { newNonce: `${base}/nonce`, newAccount: `${base}/new-acct`, newOrder: `${base}/new-order`, revokeCert: `${base}/revoke`, keyChange: `${base}/key-change`, meta: { termsOfService: `${base}/terms` } });
+        case 'nonce': return send(req.method === 'HEAD' ? 200 : 204, '');
+        case 'new-acct': return send(payload.onlyReturnExisting ? 200 : 201, { status: 'valid', contact: payload.contact ?? [], orders: `${base}/orders` }, { location: `${base}/acct/1` });
+        case 'new-order': scripted.identifiers = undefined; answered = false; return send(201, order('pending'), { location: `${base}/order/1` });
+        case 'authz': {
+          const identifier = identifiers()[Number(id)] ?? identifiers()[0];
+          const challenge = { type: 'http-01', url: `${base}/chall/${id}`, token: 'tRaInInGtOkEn0123456789-_abcdefghijklmnopq', status: answered ? 'valid' : 'pending' };
+          return send(200, { status: answered ? 'valid' : 'pending', expires: new Date(Date.now() + 86_400_000).toISOString(), identifier, challenges: [challenge] });
+        }
+        case 'chall': answered = true; return send(200, { type: 'http-01', url: `${base}/chall/${id}`, token: 'tRaInInGtOkEn0123456789-_abcdefghijklmnopq', status: 'processing' });
+        case 'finalize': return send(200, order('processing'), { location: `${base}/order/1`, 'retry-after': '0' });
+        case 'order': return send(200, order('valid'));
+        case 'cert': return send(200, '-----BEGIN CERTIFICATE-----\nTUlJ\n-----END CERTIFICATE-----\n');
+        default: return send(404, { type: 'urn:ietf:params:acme:error:malformed', detail: 'not scripted' });
+      }
+    });
+  });
+  const scripted = { identifiers: undefined };
+  await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/dir`, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 async function closedLoopbackPort() {
@@ -66,6 +126,7 @@ async function main() {
   const bundleFunction = script.runInThisContext();
 
   const dir = mkdtempSync(path.join(tmpdir(), 'acmecli-code-cache-'));
+  let scriptedCa;
   const cwd = process.cwd();
   const argv = process.argv;
   const { write: stdoutWrite } = process.stdout;
@@ -75,8 +136,11 @@ async function main() {
   process.env.NO_COLOR = '1';
   try {
     process.chdir(dir);
+    // The account key the command lines use: made here, since `key generate` belongs to the key group's program only.
+    writeFileSync(path.join(dir, 'k.pem'), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     // The whole program runs every command line once (key generate once, though listed per group).
-    const all = trainingCommands(await closedLoopbackPort());
+    scriptedCa = await startScriptedCa();
+    const all = trainingCommands(await closedLoopbackPort(), scriptedCa.url);
     const lines = group ? all.filter(([g]) => g === group).map(([, args]) => args) : [...new Map(all.map(([, args]) => [args.join(' '), args])).values()];
     if (lines.length === 0) throw new Error(`no training command line for the group ${group}`);
     for (const args of lines) {
@@ -95,6 +159,7 @@ async function main() {
       }
     }
   } finally {
+    await scriptedCa?.close();
     process.argv = argv;
     process.exitCode = 0;
     process.chdir(cwd);
