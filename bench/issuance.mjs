@@ -281,7 +281,7 @@ export async function benchIssuance(ctx) {
 
   // RESULTS.md section.
   const m = ctx.machine;
-  const versions = clients.map((c) => c.version).filter(Boolean);
+  const versions = [...new Set(clients.map((c) => c.version).filter(Boolean))];
   const md = [
     `## Issuance — ${ctx.date}`,
     '',
