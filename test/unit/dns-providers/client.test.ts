@@ -1,5 +1,5 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 
 import { exchange, parseServer } from '../../../src/dns-providers/client.js';
@@ -18,6 +18,29 @@ async function udpServer(onQuery: (query: ReturnType<typeof decodeMessage>, repl
   socket.on('message', (data, from) => onQuery(decodeMessage(new Uint8Array(data)), (m) => socket.send(encodeMessage(m), from.port, from.address)));
   closers.push(() => socket.close());
   return { socket, port: socket.address().port };
+}
+
+/**
+ * A UDP and a TCP server on one port number, as a DNS server has. The UDP port is free, but on this shared machine
+ * another program may hold the same number for TCP: listen() then fails with EADDRINUSE (and, unheard, left the test
+ * waiting until its timeout), so another pair is tried.
+ */
+async function udpAndTcpServer(onQuery: Parameters<typeof udpServer>[0], onConnection: (socket: Socket) => void): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const { port } = await udpServer(onQuery);
+    const tcp: Server = createServer(onConnection);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(port, '127.0.0.1', resolve);
+      });
+      closers.push(() => tcp.close());
+      return port;
+    } catch (err) {
+      closers.pop()!(); // this attempt's UDP socket
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 10) throw err;
+    }
+  }
 }
 
 const answer = (q: ReturnType<typeof decodeMessage>, value: string, overrides: Partial<DnsMessage> = {}): DnsMessage => ({
@@ -43,8 +66,7 @@ test('only spoofed replies: a timeout, not a wrong answer', async () => {
 });
 
 test('a truncated UDP answer is asked again over TCP', async () => {
-  const { port } = await udpServer((q, reply) => reply(answer(q, 'partial', { flags: FLAG.QR | FLAG.TC, answers: [] })));
-  const tcp: Server = createServer((socket) => {
+  const port = await udpAndTcpServer((q, reply) => reply(answer(q, 'partial', { flags: FLAG.QR | FLAG.TC, answers: [] })), (socket) => {
     socket.on('data', (chunk) => {
       const q = decodeMessage(new Uint8Array(chunk.subarray(2)));
       const body = encodeMessage(answer(q, 'x'.repeat(1000)));
@@ -54,8 +76,6 @@ test('a truncated UDP answer is asked again over TCP', async () => {
       socket.end(frame);
     });
   });
-  await new Promise<void>((resolve) => tcp.listen(port, '127.0.0.1', resolve));
-  closers.push(() => tcp.close());
   const reply = await exchange({ host: '127.0.0.1', port }, { id: 9, flags: FLAG.RD, questions: [{ name: 'big.test', type: RR_TYPE.TXT, class: RR_CLASS.IN }], answers: [], authorities: [], additionals: [] });
   expect(reply.answers.map(readTxt)).toEqual(['x'.repeat(1000)]);
 });
