@@ -26,8 +26,8 @@ export function headlineFrom(results) {
   const times = (cells) => cells[3].replace(/×$/, '');
   return [
     `One certificate from a local Pebble in **${acme.cells[1]} s** from start to files on disk:`,
-    `uacme takes ${times(uacme)}× as long, certbot ${times(certbot)}×, lego ${times(lego)}×;`,
-    `50 certificates in ${acme.cells[4]} s (uacme ${uacme[4]} s).`,
+    `${uacme[0]} takes ${times(uacme)}× as long, certbot ${times(certbot)}×, lego ${times(lego)}×;`,
+    `50 certificates in ${acme.cells[4]} s (uacme: ${uacme[4]} s).`,
     `Measured side by side on one machine (${acme.recorded}); method, memory and the other figures: [bench/RESULTS.md](bench/RESULTS.md).`,
   ].join('\n');
 }
