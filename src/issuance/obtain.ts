@@ -150,7 +150,13 @@ async function authorize(req: ObtainRequest, url: string, step: (i: string, s: I
     step(wildcard ? `*.${identifier.value}` : identifier.value, 'waiting', `for the other record at _acme-challenge.${identifier.value}`);
   }));
   let finished: Promise<void> | undefined;
-  const settle = () => (finished ??= sameName.settled(identifier.value));
+  const settle = () => {
+    // Finished with the record means publishing nothing more for the name either: an authorization that failed
+    // before it was ready (its record never showed up) must not keep the twin waiting to answer while it waits
+    // for that twin to settle, or each waits for the other for ever.
+    arrived ??= sameName.ready(identifier.value);
+    return (finished ??= sameName.settled(identifier.value));
+  };
   try {
     return await answer(req, url, step, fetched, identifier, wildcard, ready, settle);
   } finally {

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { describeCertificate, splitPemChain } from '../../src/certs/certificate.js';
 import { getCertStatusBySerial, sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { runMain } from '../support/in-process.js';
+import { virtualClock } from '../support/virtual-clock.js';
 import { closeServer, pairMatches, serveOn, tempDir, writeDnsHook } from '../support/cert-fixtures.js';
 
 let pebble: PebbleInstance;
@@ -159,6 +160,29 @@ echo "published $ACMECLI_WILDCARD" >> '${log}'
     expect(lines.indexOf('published 1'), lines.join('\n')).toBeLessThan(lines.indexOf('done 0'));
     expect(baseAskedBeforeWildcardPublished, r.stderr).toBe(false);
   });
+
+  test("a name and its wildcard: one record that never shows up ends the run (exit 1), the twin's wait does not hang it", async () => {
+    // The base name's record is never published (a hook that failed to, or one that replaced the TXT at the name):
+    // its DNS check fails after --dns-timeout. The wildcard's record is there, so its check passes and it waits for
+    // the base name to publish its own; the failed base name, for its part, waited for the wildcard to be finished
+    // with the shared record before cleaning up: each waited for the other, for ever.
+    const dir = tempDir('hookhalf');
+    const log = path.join(dir, 'hook.log');
+    const hook = path.join(dir, 'half-hook.sh');
+    writeFileSync(hook, `#!/bin/sh
+[ "$2" = dns-01 ] || exit 1
+echo "$1 $ACMECLI_WILDCARD" >> '${log}'
+[ "$1" = begin ] && [ "$ACMECLI_WILDCARD" = 1 ] || exit 0
+curl -sf -X POST -d "{\\"host\\":\\"$ACMECLI_TXT_NAME.\\",\\"value\\":\\"$ACMECLI_TXT_VALUE\\"}" '${pebble.challTestSrvUrl}/set-txt'
+`);
+    chmodSync(hook, 0o755);
+    const clock = virtualClock();
+    const r = await runMain([...ca(), 'cert', 'issue', '--agree-tos', '--email', 'ops@example.com', '-d', 'half.example.com', '-d', '*.half.example.com', '--hook', hook, '--challenge', 'dns-01', '--dns-resolver', pebble.dnsServer, '--dns-timeout', '2', '--out', path.join(work, 'half')], { env: env(), pollClock: clock });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/TXT _acme-challenge\.half\.example\.com is not on every authoritative server after 2 s \(--dns-timeout\)/);
+    // Both records are still cleaned up.
+    expect(readFileSync(log, 'utf8').split('\n').filter((line) => /^(done|failed) /.test(line))).toHaveLength(2);
+  }, 60_000);
 
   test('an IP address identifier (RFC 8738) over http-01', async () => {
     const outcome = expectIssued(await issue(['-d', '127.0.0.1', '--http-standalone', `127.0.0.1:${pebble.httpPort}`, '--out', path.join(work, 'ip'), '--name', 'loopback']));
