@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import { isJournalStream, journalLineWriter, type JournalLevel } from '../process/journal.js';
 import type { PollClock } from '../acme/poll.js';
 
@@ -31,18 +30,14 @@ export function processIO(): CliIO {
     writeStderr: (text, level = 'info') => (toJournal ? toJournal(text, level) : void process.stderr.write(text)),
     stdoutIsJournal: isJournalStream(1, process.env.JOURNAL_STREAM),
     env: process.env,
-    isStdinTty: Boolean(process.stdin.isTTY),
+    // Read only by a prompt: process.stdin is a stream Node builds on first touch, work an offline run skips.
+    get isStdinTty() {
+      return Boolean(process.stdin.isTTY);
+    },
     isStdoutTty: Boolean(process.stdout.isTTY),
     isStderrTty: Boolean(process.stderr.isTTY),
     stderrColumns: () => process.stderr.columns ?? 0,
-    ask: async (question) => {
-      const rl = createInterface({ input: process.stdin, output: process.stderr });
-      try {
-        return await rl.question(question);
-      } finally {
-        rl.close();
-      }
-    },
+    ask: async (question) => (await import('./terminal-question.js')).askOnTerminal(question),
     cwd: process.cwd(),
   };
 }

@@ -1,7 +1,7 @@
-import { isIP } from 'node:net';
 import { Argument, Option, type Command } from 'commander';
 import type { Directory } from '../acme/types.js';
 import { UsageError } from '../errors.js';
+import { ipAddressVersion } from '../net/ip-address.js';
 import { CAA_VALIDATION_METHODS, caaRecords } from '../dns/caa.js';
 import { dnsAccountRecordName, dnsAccountRecords } from '../dns/dns-account.js';
 import { PERSIST_DRAFTS, dnsPersistRecords } from '../dns/dns-persist.js';
@@ -192,6 +192,6 @@ function isComment(line: string): boolean {
 
 /** CAA covers DNS names only (RFC 8659 §4), and so do the TXT records here: an IP address gets one line, not records. */
 function refuseIpAddresses(zones: readonly string[]): void {
-  const ip = zones.find((zone) => isIP(zone.replace(/^\[|\]$/g, '')) !== 0);
+  const ip = zones.find((zone) => ipAddressVersion(zone.replace(/^\[|\]$/g, '')) !== 0);
   if (ip) throw new UsageError(`${ip} is an IP address: CAA and these TXT records exist for DNS names only (RFC 8659); a certificate for an IP address needs none`);
 }

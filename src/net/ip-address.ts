@@ -1,0 +1,26 @@
+// Whether a text is an IP address, by the grammar of Node's net.isIP (lib/internal/net.js, copied as it
+// is), without loading node:net: that module and the socket bindings it pulls in were about 4.6 ms of
+// CPU of every `dns records --offline`, which opens no socket (issue 14). test/unit/net/ip-address.test.ts
+// holds it to net.isIP's answers.
+
+const V4_SEGMENT = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
+const V4_ADDRESS = `(?:${V4_SEGMENT}\\.){3}${V4_SEGMENT}`;
+const V6_SEGMENT = '(?:[0-9a-fA-F]{1,4})';
+const IPV4 = new RegExp(`^${V4_ADDRESS}$`);
+const IPV6 = new RegExp('^(?:' +
+  `(?:${V6_SEGMENT}:){7}(?:${V6_SEGMENT}|:)|` +
+  `(?:${V6_SEGMENT}:){6}(?:${V4_ADDRESS}|:${V6_SEGMENT}|:)|` +
+  `(?:${V6_SEGMENT}:){5}(?::${V4_ADDRESS}|(?::${V6_SEGMENT}){1,2}|:)|` +
+  `(?:${V6_SEGMENT}:){4}(?:(?::${V6_SEGMENT}){0,1}:${V4_ADDRESS}|(?::${V6_SEGMENT}){1,3}|:)|` +
+  `(?:${V6_SEGMENT}:){3}(?:(?::${V6_SEGMENT}){0,2}:${V4_ADDRESS}|(?::${V6_SEGMENT}){1,4}|:)|` +
+  `(?:${V6_SEGMENT}:){2}(?:(?::${V6_SEGMENT}){0,3}:${V4_ADDRESS}|(?::${V6_SEGMENT}){1,5}|:)|` +
+  `(?:${V6_SEGMENT}:){1}(?:(?::${V6_SEGMENT}){0,4}:${V4_ADDRESS}|(?::${V6_SEGMENT}){1,6}|:)|` +
+  `(?::(?:(?::${V6_SEGMENT}){0,5}:${V4_ADDRESS}|(?::${V6_SEGMENT}){1,7}|:))` +
+')(?:%[0-9a-zA-Z-.:]{1,})?$');
+
+/** 4 or 6 when `text` is an IP address of that version (an IPv6 one may carry a %zone), else 0: net.isIP's answer. */
+export function ipAddressVersion(text: string): 0 | 4 | 6 {
+  if (IPV4.test(text)) return 4;
+  if (IPV6.test(text)) return 6;
+  return 0;
+}
