@@ -139,6 +139,40 @@ const commanderChildProcessOnUse = {
 };
 
 /**
+ * node:crypto, loaded, was about 7 ms of CPU of every start (OpenSSL's set-up and some twenty modules),
+ * yet `cert list` and most --help runs never hash or sign anything (issue 14). Our own modules (src/)
+ * get a stand-in for it that requires the real module on the first call: each function or class it
+ * exports is a proxy that calls, constructs (`new X509Certificate(pem)`) and reads properties of
+ * (`instanceof` reads `prototype`) the real one. Only functions and classes are offered: a value
+ * export such as `constants` would have to be read at import, and esbuild refuses an import of a
+ * name the stand-in lacks, so such an import fails the build instead of loading crypto early.
+ */
+const cryptoOnFirstCall = {
+  name: 'crypto-on-first-call',
+  setup(build) {
+    const ours = new RegExp(`^${path.join(root, 'src').replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}[\\\\/]`);
+    build.onResolve({ filter: /^(node:)?crypto$/ }, (args) => (ours.test(args.importer) ? { path: 'crypto-on-first-call', namespace: 'crypto-on-first-call' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'crypto-on-first-call' }, async () => {
+      const crypto = await import('node:crypto');
+      const callables = Object.keys(crypto).filter((name) => name !== 'default' && typeof crypto[name] === 'function');
+      return {
+        contents: [
+          'let crypto;',
+          "const real = (name) => (crypto ??= require('node:crypto'))[name];",
+          'const onFirstCall = (name) => new Proxy(function () {}, {',
+          '  apply: (_target, self, args) => Reflect.apply(real(name), self, args),',
+          '  construct: (_target, args) => Reflect.construct(real(name), args),',
+          '  get: (_target, key) => real(name)[key],',
+          '});',
+          ...callables.map((name) => `export const ${name} = onFirstCall(${JSON.stringify(name)});`),
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/**
  * chalk detects the terminal's colours when it is imported (supports-color: node:tty, node:os, the
  * environment) for its default instances, which acmecli never uses: src/cli/output.ts makes its own
  * `new Chalk({ level })` from its rule (a terminal, NO_COLOR, TERM=dumb). chalk gets the answer
@@ -203,7 +237,7 @@ async function bundle(entryFile, version, provenance, { startFunction = 'run', o
       sourcemap: false,
       metafile: true,
       logLevel: 'silent',
-      plugins: [yamlWithoutDebugEnv, commanderChildProcessOnUse, chalkWithoutDetection],
+      plugins: [yamlWithoutDebugEnv, commanderChildProcessOnUse, chalkWithoutDetection, cryptoOnFirstCall],
       define: {
         __ACMECLI_VERSION__: JSON.stringify(version),
         __ACMECLI_COMMIT__: JSON.stringify(provenance.commit),

@@ -85,6 +85,11 @@ test.each([
   expect(gc).toBe('undefined');
 });
 
+test('cert list loads no node:crypto: it neither hashes nor signs (the build requires crypto on first call)', () => {
+  expect(run(['cert', 'list']).loaded.filter((m) => m === 'crypto' || m.startsWith('internal/crypto/'))).toEqual([]);
+  expect(run(['-k', 'k.pem', 'key', 'thumbprint']).loaded).toContain('crypto'); // what the filter looks for is real
+});
+
 test('the agent, and the whole program (which may run it), expose gc() to the daemon', () => {
   expect(run(['agent', '--help']).gc).toBe('function');
   expect(run(['--help']).gc).toBe('function');
