@@ -77,7 +77,7 @@ export function createHttpTransport(options: TransportOptions): { send: HttpSend
     try {
       connections ??= makeConnections(options, proxyEnv);
     } catch (err) {
-      throw classifyNetworkError(err, url, caFileOption);
+      throw err instanceof UsageError ? err : classifyNetworkError(err, url, caFileOption);
     }
     const deadline = startDeadline(timeoutMs, signal);
     try {
@@ -118,7 +118,7 @@ function makeConnections(options: TransportOptions, proxyEnv: Record<string, str
   if (options.extraCaPem || options.clientCertificate) {
     secureContext = tls.createSecureContext(options.clientCertificate ? { cert: options.clientCertificate.certPem, key: options.clientCertificate.keyPem } : {});
     // Added to the context's copy of Node's own root store: passing `ca` instead would parse the ~150 roots again.
-    if (options.extraCaPem) addCaCertificates(secureContext, options.extraCaPem);
+    if (options.extraCaPem) addCaCertificates(secureContext, options.extraCaPem, options.caFileOption ?? '--ca-file');
   }
   const pool = { keepAlive: true, timeout: IDLE_SOCKET_MS, ...(proxyEnv ? { proxyEnv } : {}) };
   return {
@@ -135,7 +135,19 @@ function makeConnections(options: TransportOptions, proxyEnv: Record<string, str
   };
 }
 /** A PEM bundle's certificates added to the context's trust store, beside the roots it already has. */
-function addCaCertificates(secureContext: SecureContext, pem: string): void {
+function addCaCertificates(secureContext: SecureContext, pem: string, caFileOption: string): void {
+  // OpenSSL skips what it cannot read without a word: a damaged bundle would trust nothing more, and the TLS failure
+  // that follows would tell the user to pass the very option they passed. Each certificate is read here first.
+  const { X509Certificate } = process.getBuiltinModule('node:crypto');
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[^]*?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new UsageError(`${caFileOption} holds no PEM certificate`);
+  blocks.forEach((block, index) => {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw new UsageError(`${caFileOption}: certificate ${index + 1} of ${blocks.length} is not a readable X.509 certificate`);
+    }
+  });
   // The native context copies Node's shared root store on the first addition, then adds each certificate of the bundle.
   (secureContext.context as { addCACert(pem: string): void }).addCACert(pem);
 }

@@ -64,6 +64,25 @@ test('without the extra CA the server is not trusted: a TlsError naming the opti
   }
 });
 
+test('an extra CA bundle with a damaged certificate fails the first request as a UsageError naming the option, not as a TLS failure', async () => {
+  // OpenSSL would skip the damaged block silently; the server (signed by the bundle's good CA) is never reached.
+  const damaged = `${serverCa.certPem}\n-----BEGIN CERTIFICATE-----\nMIIBnotbase64!!\n-----END CERTIFICATE-----\n`;
+  for (const [extraCaPem, message] of [
+    [damaged, '--manager-ca-file: certificate 2 of 2 is not a readable X.509 certificate'],
+    ['-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', '--manager-ca-file: certificate 1 of 1 is not a readable X.509 certificate'],
+    ['garbage -----BEGIN CERTIFICATE-----', '--manager-ca-file holds no PEM certificate'],
+  ] as const) {
+    const transport = createHttpTransport({ userAgent: 'test', extraCaPem, caFileOption: '--manager-ca-file' });
+    try {
+      const failure = await transport.send({ method: 'GET', url: `${origin}/` }).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(UsageError);
+      expect((failure as Error).message).toBe(message);
+    } finally {
+      await transport.close();
+    }
+  }
+});
+
 test('a client key that is not a key fails the request, not the making of the transport, and close still works', async () => {
   const transport = createHttpTransport({ userAgent: 'test', extraCaPem: serverCa.certPem, clientCertificate: { certPem: clientCertPem, keyPem: 'not a key' } });
   await expect(transport.send({ method: 'GET', url: `${origin}/` })).rejects.toThrow();
