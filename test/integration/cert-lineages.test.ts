@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { getCertStatusBySerial, startPebble, type PebbleInstance } from '../support/pebble.js';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { getCertStatusBySerial, sharedPebble, type PebbleInstance } from '../support/pebble.js';
 import { runMain } from '../support/in-process.js';
 import { closeServer, serveOn, tempDir } from '../support/cert-fixtures.js';
 
@@ -11,10 +11,10 @@ let pebble: PebbleInstance;
 let server: Server | undefined;
 
 beforeAll(async () => {
-  // No authorization reuse: every renewal must answer its challenge again.
-  pebble = await startPebble({ env: { PEBBLE_AUTHZREUSE: '0' } });
+  // The worker's Pebble: it reuses almost no authorization, so a renewal must answer its challenge again. Each test has
+  // its own account key and names; this file's web servers take Pebble's validation port only while a test runs.
+  pebble = await sharedPebble();
 });
-afterAll(async () => pebble?.stop());
 afterEach(async () => {
   await closeServer(server);
   server = undefined;

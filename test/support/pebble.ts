@@ -404,11 +404,14 @@ const sharedPebbles = new Map<string, Promise<PebbleInstance>>();
  * with its own account key), count its log lines relative to a before, and do not stop it to play a CA that is down.
  */
 export function sharedPebble(options: SharedPebbleOptions = {}): Promise<PebbleInstance> {
-  const env = Object.entries(options.env ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  // Shared Pebbles reuse almost no authorization (PEBBLE_AUTHZREUSE=0: about 1 in 100, where Pebble's default reuses
+  // half of them): nearly every order answers its challenges, and a file that needs that (cert-lineages) shares the
+  // worker's Pebble instead of starting one of its own.
+  const env = Object.entries({ PEBBLE_AUTHZREUSE: '0', ...options.env }).sort(([a], [b]) => a.localeCompare(b));
   const key = JSON.stringify([options.dnsServer ?? '', env]);
   let started = sharedPebbles.get(key);
   if (started === undefined) {
-    started = startPebble(options).then((pebble) => ({ ...pebble, stop: async () => {} }));
+    started = startPebble({ ...options, env: Object.fromEntries(env) }).then((pebble) => ({ ...pebble, stop: async () => {} }));
     // A failed start is not kept: the next file tries again.
     started.catch(() => sharedPebbles.delete(key));
     sharedPebbles.set(key, started);
