@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, test } from 'vitest';
 import {
@@ -9,7 +9,8 @@ import {
   splitPemChain,
 } from '../../../src/certs/certificate.js';
 import { BadResponseError } from '../../../src/errors.js';
-import { ecKey, makeCertificate, makeTempDir, openssl } from './support.js';
+import { ecKey, makeCertificate, makeTempDir, openssl, rsa2048KeyArgs } from './support.js';
+import { cachedRsaKey } from '../../support/key-fixtures.js';
 
 const temp = makeTempDir();
 afterAll(() => temp.cleanup());
@@ -60,7 +61,7 @@ function derIntegerContent(serial: string): string {
 describe('describeCertificate against openssl x509', () => {
   const cases = [
     { name: 'EC P-256, serial with top bit set', keyArgs: ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], serial: '0x87654321' },
-    { name: 'RSA 2048, long random-looking serial', keyArgs: ['-newkey', 'rsa:2048'], serial: '0x03a1f2c4d5e6f708192a3b4c5d6e7f8091a2b3c4' },
+    { name: 'RSA 2048, long random-looking serial', keyArgs: rsa2048KeyArgs(temp.dir), serial: '0x03a1f2c4d5e6f708192a3b4c5d6e7f8091a2b3c4' },
     { name: 'EC P-384, small serial', keyArgs: ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384'], serial: '0x0b' },
   ];
   for (const { name, keyArgs, serial } of cases) {
@@ -153,7 +154,7 @@ describe('certificateMatchesKey', () => {
     openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-subj', '/CN=a.example', '-days', '1']);
     const pem = openssl(['x509', '-in', certFile]);
     expect(certificateMatchesKey(pem, createPrivateKey(openssl(['pkey', '-in', keyFile])))).toBe(true);
-    expect(certificateMatchesKey(pem, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey)).toBe(false);
+    expect(certificateMatchesKey(pem, cachedRsaKey(2048))).toBe(false); // another RSA 2048 key
   });
 });
 

@@ -6,7 +6,8 @@ import { concatBytes, encodeConstructed, encodeOid, encodeTlv, TAG } from '../..
 import { readCsrFields } from '../../../src/certs/x509-der.js';
 import { parseIdentifiers } from '../../../src/certs/identifiers.js';
 import { KeyError, UsageError } from '../../../src/errors.js';
-import { ecKey, makeCertificate, makeTempDir, openssl, opensslAll } from './support.js';
+import { ecKey, makeCertificate, makeTempDir, openssl, opensslAll, rsa2048KeyArgs } from './support.js';
+import { cachedRsaKey } from '../../support/key-fixtures.js';
 
 const temp = makeTempDir();
 afterAll(() => temp.cleanup());
@@ -24,7 +25,7 @@ function opensslReadsCsr(pem: string): { isVerified: boolean; text: string } {
   return { isVerified: status === 0 && /verify OK/i.test(output), text: output };
 }
 
-const rsa2048 = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+const rsa2048 = cachedRsaKey(2048);
 
 describe('createCsr, read back by openssl req -verify', () => {
   const cases: Array<{ name: string; key: KeyObject; signature: RegExp; publicKey: RegExp }> = [
@@ -95,7 +96,7 @@ describe('createCsr, read back by openssl req -verify', () => {
 describe('parseCsr reads requests made by openssl', () => {
   function opensslCsr(args: string[], keyType = 'ec:P-256'): { pem: string; keyFile: string } {
     const keyFile = temp.path(`k${++fileCount}.pem`);
-    const keyArgs = keyType.startsWith('ec:') ? ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${keyType.slice(3)}`] : ['-newkey', keyType];
+    const keyArgs = keyType.startsWith('ec:') ? ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${keyType.slice(3)}`] : keyType === 'rsa:2048' ? rsa2048KeyArgs(temp.dir) : ['-newkey', keyType];
     return { pem: openssl(['req', '-new', ...keyArgs, '-nodes', '-keyout', keyFile, ...args]), keyFile };
   }
 
@@ -171,7 +172,7 @@ describe('parseCsr refuses, naming the source', () => {
   });
 
   test('a request signed with SHA-1, which CAs refuse, gets the way out', async () => {
-    for (const newkey of [['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], ['-newkey', 'rsa:2048']]) {
+    for (const newkey of [['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], rsa2048KeyArgs(temp.dir)]) {
       const pem = openssl(['req', '-new', ...newkey, '-nodes', '-keyout', temp.path('sha1.key'), '-sha1', '-subj', '/CN=a.example.com']);
       expect(opensslReadsCsr(pem).text).toMatch(/Signature Algorithm: (ecdsa-with-SHA1|sha1WithRSAEncryption)/);
       expect(await refusal(pem)).toMatch(/signed with SHA-1, which CAs refuse; make it again with SHA-256/);

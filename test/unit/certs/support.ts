@@ -1,10 +1,11 @@
 // Shared by the certs tests: the openssl binary, temporary folders, and certificates made with @peculiar/x509.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, webcrypto, type KeyObject } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeCrypto, x509 } from '../../support/x509.js';
+import { cachedRsaKey } from '../../support/key-fixtures.js';
 
 /** Runs openssl and returns stdout; throws with stderr when it fails. */
 export function openssl(args: string[], input?: Buffer | string): string {
@@ -20,6 +21,17 @@ export function opensslAll(args: string[]): { output: string; status: number } {
 export function makeTempDir(): { dir: string; path: (name: string) => string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'acmecli-certs-'));
   return { dir, path: (name) => join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * openssl arguments for a request or certificate with the fixtures' RSA 2048 key (`-key FILE`, written into `dir`)
+ * instead of `-newkey rsa:2048`, which makes a key in each openssl process (~0.1 s of CPU): for tests about what openssl
+ * writes around the key, not about making it. openssl's -keyout still writes the key.
+ */
+export function rsa2048KeyArgs(dir: string): string[] {
+  const file = join(dir, 'fixture-rsa-2048.pem');
+  writeFileSync(file, cachedRsaKey(2048).export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  return ['-key', file];
 }
 
 export function ecKey(curve: 'P-256' | 'P-384' = 'P-256'): KeyObject {

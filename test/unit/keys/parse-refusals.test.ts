@@ -36,7 +36,8 @@ test('PKCS#8 encrypted key is refused with the openssl command to decrypt it', (
 
 test('traditional encrypted key (Proc-Type: 4,ENCRYPTED) is refused as encrypted', () => {
   const plain = temp.path('plain-rsa.pem');
-  writeFileSync(plain, openssl(['genrsa', '2048']));
+  // Any RSA key will do: the subject is openssl's traditional encryption of it.
+  writeFileSync(plain, cachedRsaKey(2048).export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   const pem = openssl(['rsa', '-in', plain, '-traditional', '-aes256', '-passout', 'pass:secret']);
   expect(pem.toString()).toContain('Proc-Type: 4,ENCRYPTED');
   expect(refusal(pem).message).toMatch(/is encrypted; decrypt it first/);
