@@ -12,6 +12,7 @@ import { startHostileManager, type HostileManager } from '../support/hostile-man
 import { managerOnSharedPebble } from '../support/manager-on-shared-pebble.js';
 import { distBinary } from '../support/cli.js';
 import { tempDir } from '../support/cert-fixtures.js';
+import { runMain } from '../support/in-process.js';
 
 /** Far longer than the bound the tests wait for an exit: a daemon that waits it out fails the test. */
 const RETRY_WAIT_S = 120;
@@ -122,14 +123,11 @@ describe('SIGTERM while an order is in flight', () => {
     // A 1 s retry wait, so the failed list is quick; a deployed certificate is then replaced by one that ends in 3 days.
     const { config, certDir, home } = agentDir('agent-stop-expiry', '  - domain: d.stop.example\n    issuer: pebble\n', 1);
     const owned = standin.manager.createToken({ username: 'expirer', scope: ['create', 'read', 'update', 'delete'] });
-    const env = { ...process.env, ACME_MANAGER_TOKEN: owned, ACMECLI_HOME: home };
-    const once = () => new Promise<{ code: number | null; log: string }>((resolve) => {
-      const child = spawn(distBinary, ['agent', '--config', config, '--manager-url', hostile.url, '--once'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let log = '';
-      child.stdout!.on('data', (c: Buffer) => (log += c.toString()));
-      child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
-      child.once('close', (code) => resolve({ code, log }));
-    });
+    // The --once runs are in-process (their subject is the cycle, not the process); the stop below needs the daemon.
+    const once = async () => {
+      const r = await runMain(['agent', '--config', config, '--manager-url', hostile.url, '--once'], { env: { ACME_MANAGER_TOKEN: owned, ACMECLI_HOME: home } });
+      return { code: r.code, log: r.stdout + r.stderr };
+    };
     expect((await once()).code).toBe(0);
     const crt = path.join(certDir, 'pebble', 'd.stop.example.crt');
     const scratch = tempDir('agent-stop-short');
