@@ -139,26 +139,32 @@ const commanderChildProcessOnUse = {
 };
 
 /**
- * node:crypto, loaded, was about 7 ms of CPU of every start (OpenSSL's set-up and some twenty modules),
- * yet `cert list` and most --help runs never hash or sign anything (issue 14). Our own modules (src/)
- * get a stand-in for it that requires the real module on the first call: each function or class it
- * exports is a proxy that calls, constructs (`new X509Certificate(pem)`) and reads properties of
- * (`instanceof` reads `prototype`) the real one. Only functions and classes are offered: a value
- * export such as `constants` would have to be read at import, and esbuild refuses an import of a
- * name the stand-in lacks, so such an import fails the build instead of loading crypto early.
+ * Node's modules that our modules (src/) import at the top but most starts never call: node:crypto,
+ * loaded, was about 7 ms of CPU of every start (OpenSSL's set-up and some twenty modules), yet
+ * `cert list` and most --help runs never hash, sign or read a key; node:fs/promises about 2 ms (it
+ * loads readline's interface, os and the REPL's history), yet reading a named file uses node:fs, which
+ * Node has loaded anyway (src/state/read-file.ts), and `--help` reads nothing (issue 14). Our modules get
+ * a stand-in whose exported functions and classes are proxies requiring the real module on the first
+ * call, construction (`new X509Certificate(pem)`) or property read (`instanceof` reads `prototype`).
+ * Only functions and classes are offered: a value export such as `constants` would have to be read at
+ * import, and esbuild refuses an import of a name the stand-in lacks, so such an import fails the build
+ * instead of loading the module early.
  */
-const cryptoOnFirstCall = {
-  name: 'crypto-on-first-call',
+const BUILTINS_ON_FIRST_CALL = ['crypto', 'fs/promises'];
+const builtinsOnFirstCall = {
+  name: 'builtins-on-first-call',
   setup(build) {
     const ours = new RegExp(`^${path.join(root, 'src').replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}[\\\\/]`);
-    build.onResolve({ filter: /^(node:)?crypto$/ }, (args) => (ours.test(args.importer) ? { path: 'crypto-on-first-call', namespace: 'crypto-on-first-call' } : undefined));
-    build.onLoad({ filter: /.*/, namespace: 'crypto-on-first-call' }, async () => {
-      const crypto = await import('node:crypto');
-      const callables = Object.keys(crypto).filter((name) => name !== 'default' && typeof crypto[name] === 'function');
+    const names = BUILTINS_ON_FIRST_CALL.map((name) => name.replace(/[/]/g, '\\/')).join('|');
+    build.onResolve({ filter: new RegExp(`^(node:)?(${names})$`) }, (args) => (ours.test(args.importer) ? { path: args.path.replace(/^node:/, ''), namespace: 'builtin-on-first-call' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'builtin-on-first-call' }, async (args) => {
+      const specifier = `node:${args.path}`;
+      const builtin = await import(specifier);
+      const callables = Object.keys(builtin).filter((name) => name !== 'default' && typeof builtin[name] === 'function');
       return {
         contents: [
-          'let crypto;',
-          "const real = (name) => (crypto ??= require('node:crypto'))[name];",
+          'let builtin;',
+          `const real = (name) => (builtin ??= require(${JSON.stringify(specifier)}))[name];`,
           'const onFirstCall = (name) => new Proxy(function () {}, {',
           '  apply: (_target, self, args) => Reflect.apply(real(name), self, args),',
           '  construct: (_target, args) => Reflect.construct(real(name), args),',
@@ -237,7 +243,7 @@ async function bundle(entryFile, version, provenance, { startFunction = 'run', o
       sourcemap: false,
       metafile: true,
       logLevel: 'silent',
-      plugins: [yamlWithoutDebugEnv, commanderChildProcessOnUse, chalkWithoutDetection, cryptoOnFirstCall],
+      plugins: [yamlWithoutDebugEnv, commanderChildProcessOnUse, chalkWithoutDetection, builtinsOnFirstCall],
       define: {
         __ACMECLI_VERSION__: JSON.stringify(version),
         __ACMECLI_COMMIT__: JSON.stringify(provenance.commit),

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -178,7 +178,9 @@ export class LineageStore {
   async list(): Promise<string[]> {
     await this.#checkFolders();
     try {
-      const entries = await readdir(this.root, { withFileTypes: true });
+      // Synchronous, as #readRecord: one listing, and node:fs/promises left unloaded for `cert list`
+      // (about 2 ms of its start: scripts/build-sea.mjs).
+      const entries = readdirSync(this.root, { withFileTypes: true });
       return entries.filter((e) => e.isDirectory() && isLineageName(e.name)).map((e) => e.name).sort();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];

@@ -1,8 +1,13 @@
-import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { existsSync, readFile as readFileCallback, stat as statCallback } from 'node:fs';
+import { promisify } from 'node:util';
 import { IoError } from '../errors.js';
 import { describeFsError } from './atomic-write.js';
 import { readableByOthersWarning } from './readable-by-others.js';
+
+// node:fs, which Node has loaded before any of our code runs: node:fs/promises would be about 2 ms of
+// CPU of an offline start such as `key thumbprint`, whose one read is this (scripts/build-sea.mjs).
+const stat = promisify(statCallback);
+const readFile = promisify(readFileCallback);
 
 export interface ReadNamedFileOptions {
   /** What names the file in the message, before its path: `--ca-file`, `key`, `the client configuration`. */
