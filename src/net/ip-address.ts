@@ -20,7 +20,8 @@ const IPV6 = new RegExp('^(?:' +
 
 /** 4 or 6 when `text` is an IP address of that version (an IPv6 one may carry a %zone), else 0: net.isIP's answer. */
 export function ipAddressVersion(text: string): 0 | 4 | 6 {
-  if (IPV4.test(text)) return 4;
-  if (IPV6.test(text)) return 6;
-  return 0;
+  // Every form of IPV6 holds a colon and IPV4 none. V8 compiles a regular expression on its first use,
+  // and IPV6's took about 8 ms (plain node, profiled): a name, which has no colon, never needs it.
+  if (!text.includes(':')) return IPV4.test(text) ? 4 : 0;
+  return IPV6.test(text) ? 6 : 0;
 }
