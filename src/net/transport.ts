@@ -58,6 +58,8 @@ interface Connections {
   https: typeof import('node:https');
   /** One pool per scheme; both hold the proxy settings, the https one also the TLS context. */
   agents: { 'http:': HttpAgent; 'https:': HttpAgent };
+  /** The socket the scheme's agent last began to make (taken once): see exchange. */
+  takeOpening: (scheme: 'http:' | 'https:') => Socket | undefined;
 }
 
 /** An HttpSend on Node's own http/https: keep-alive pools with timeouts, custom trust and proxy support. */
@@ -92,7 +94,7 @@ export function createHttpTransport(options: TransportOptions): { send: HttpSend
       await closed;
       return { status: res.statusCode ?? 0, headers: headersOf(res), body };
     } catch (err) {
-      if (deadline.timedOut && !signal?.aborted) throw new TimeoutError(`no answer from ${url.host} within ${Math.round(timeoutMs / 1000)} s (${req.method} ${req.url})`, { cause: err });
+      if (deadline.timedOut && !signal?.aborted) throw new TimeoutError(`no answer from ${url.host} within ${timeoutMs / 1000} s (${req.method} ${req.url})`, { cause: err });
       if (signal?.aborted) throw new AbortedError('interrupted', { cause: err });
       throw classifyNetworkError(err, url, caFileOption);
     } finally {
@@ -121,18 +123,33 @@ function makeConnections(options: TransportOptions, proxyEnv: Record<string, str
     if (options.extraCaPem) addCaCertificates(secureContext, options.extraCaPem, options.caFileOption ?? '--ca-file');
   }
   const pool = { keepAlive: true, timeout: IDLE_SOCKET_MS, ...(proxyEnv ? { proxyEnv } : {}) };
-  return {
-    http,
-    https,
-    agents: {
-      'http:': new http.Agent(pool),
-      'https:': new https.Agent({
-        ...pool,
-        ...(secureContext ? { secureContext } : {}),
-        ...(options.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
-      }),
-    },
+  const agents = {
+    'http:': new http.Agent(pool),
+    'https:': new https.Agent({
+      ...pool,
+      ...(secureContext ? { secureContext } : {}),
+      ...(options.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
+    }),
   };
+  // An agent makes a new socket synchronously inside http.request(). Through a proxy, https's socket (to the proxy)
+  // is handed to the request only once the CONNECT tunnel and the TLS inside it are up: until then nothing of the
+  // request's own can end it, so exchange takes it from here to close it at the deadline.
+  const opening: { 'http:'?: Socket; 'https:'?: Socket } = {};
+  for (const scheme of ['http:', 'https:'] as const) {
+    const agent = agents[scheme] as HttpAgent & { createConnection(...args: unknown[]): Socket | undefined };
+    const create = agent.createConnection;
+    agent.createConnection = function (this: unknown, ...args: unknown[]) {
+      const socket = create.apply(this, args);
+      opening[scheme] = socket;
+      return socket;
+    };
+  }
+  const takeOpening = (scheme: 'http:' | 'https:') => {
+    const socket = opening[scheme];
+    opening[scheme] = undefined;
+    return socket;
+  };
+  return { http, https, agents, takeOpening };
 }
 /** A PEM bundle's certificates added to the context's trust store, beside the roots it already has. */
 function addCaCertificates(secureContext: SecureContext, pem: string, caFileOption: string): void {
@@ -179,27 +196,46 @@ function checkProxyUrl(variable: string, value: string): void {
   if (protocol !== 'http:' && protocol !== 'https:') throw new UsageError(`${variable} is not an http:// or https:// proxy URL (no other kind of proxy is supported)`);
 }
 
-/** Sends one request and resolves with the response once its head is in; the body is read by the caller. */
-/** The answer, and `closed`: settled once the request is done with its socket (a kept-alive one is back in the pool). */
-function exchange(connections: Connections, url: URL, init: RequestOptions, body: string | undefined, connectTimeoutMs: number): Promise<{ res: IncomingMessage; closed: Promise<void> }> {
+/**
+ * Sends one request and resolves with the response once its head is in (the body is read by the caller), and
+ * `closed`: settled once the request is done with its socket (a kept-alive one is back in the pool).
+ */
+function exchange(connections: Connections, url: URL, init: RequestOptions & { signal: AbortSignal }, body: string | undefined, connectTimeoutMs: number): Promise<{ res: IncomingMessage; closed: Promise<void> }> {
   const scheme = url.protocol === 'https:' ? 'https:' : 'http:';
   const client = scheme === 'https:' ? connections.https : connections.http;
   return new Promise((resolve, reject) => {
+    connections.takeOpening(scheme); // one left by a request that failed before its agent made a socket
     // Node follows no redirect: a 3xx comes back to the caller like any answer.
     const request = client.request(url, { ...init, agent: connections.agents[scheme] }, (res) => resolve({ res, closed }));
+    const opening = connections.takeOpening(scheme);
     const closed = new Promise<void>((settle) => request.once('close', () => settle()));
+    // Ending the request is not enough before it has a socket (a proxy tunnel or its TLS still being made): Node
+    // tells it nothing until the socket comes, which may be never. The socket being made is closed, the promise ended.
+    const fail = (err: unknown) => {
+      opening?.destroy();
+      request.destroy(err instanceof Error ? err : undefined);
+      reject(err);
+    };
     request.on('error', reject);
-    request.once('socket', (socket) => limitConnect(request, socket, scheme, connectTimeoutMs));
+    const onAbort = () => {
+      if (!request.socket) fail(init.signal.reason);
+    };
+    init.signal.addEventListener('abort', onAbort, { once: true });
+    request.once('close', () => init.signal.removeEventListener('abort', onAbort));
+    limitConnect(request, scheme, connectTimeoutMs, fail);
     request.end(body);
   });
 }
 
-/** A new connection that is not up (TCP and, for https, TLS) within the limit fails as a connect timeout. */
-function limitConnect(request: ClientRequest, socket: Socket, scheme: 'http:' | 'https:', limitMs: number): void {
-  if (!socket.connecting) return; // a kept-alive socket, or a proxy tunnel already made
-  const timer = setTimeout(() => request.destroy(Object.assign(new Error(`no connection within ${limitMs} ms`), { code: CONNECT_TIMEOUT })), limitMs);
+/** A new connection (TCP, a proxy's tunnel, TLS) that is not up within the limit fails as a connect timeout. */
+function limitConnect(request: ClientRequest, scheme: 'http:' | 'https:', limitMs: number, fail: (err: Error) => void): void {
+  const timer = setTimeout(() => fail(Object.assign(new Error(`no connection within ${limitMs} ms`), { code: CONNECT_TIMEOUT })), limitMs);
   const done = () => clearTimeout(timer);
-  socket.once(scheme === 'https:' ? 'secureConnect' : 'connect', done);
+  request.once('socket', (socket: Socket) => {
+    // A kept-alive socket, or one through a proxy tunnel (handed over once its TLS is up), is connected already.
+    if (!socket.connecting) done();
+    else socket.once(scheme === 'https:' ? 'secureConnect' : 'connect', done);
+  });
   request.once('close', done);
 }
 
@@ -232,7 +268,7 @@ const TLS_ERROR_CODES = new Set([
 ]);
 
 function classifyNetworkError(err: unknown, url: URL, caFileOption: string): Error {
-  const e = err as { code?: string; message?: string; address?: string; port?: number; cause?: { code?: string; message?: string } };
+  const e = err as { code?: string; message?: string; address?: string; port?: number; hostname?: string; cause?: { code?: string; message?: string } };
   const code = e?.cause?.code ?? e?.code ?? '';
   const host = url.host;
   if (TLS_ERROR_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS')) {
@@ -246,7 +282,11 @@ function classifyNetworkError(err: unknown, url: URL, caFileOption: string): Err
       const refused = e.port !== undefined && e.port !== targetPort ? `the proxy ${e.address ?? ''}:${e.port} (for ${host})` : host;
       return new NetworkError(`cannot connect to ${refused}: connection refused`, { cause: err });
     }
-    case 'ENOTFOUND': case 'EAI_AGAIN': return new NetworkError(`cannot resolve ${url.hostname}`, { cause: err });
+    case 'ENOTFOUND': case 'EAI_AGAIN': {
+      // Through a proxy, the name that did not resolve is the proxy's (the target is the proxy's to resolve).
+      const proxyHost = e.hostname !== undefined && e.hostname !== url.hostname ? e.hostname : undefined;
+      return new NetworkError(proxyHost ? `cannot resolve the proxy ${proxyHost} (for ${host})` : `cannot resolve ${url.hostname}`, { cause: err });
+    }
     // Node says "socket hang up" (ECONNRESET) when the peer closes before answering, EPIPE when it closes while we send.
     case 'ECONNRESET': case 'EPIPE': return new NetworkError(`${host} closed the connection`, { cause: err });
     case CONNECT_TIMEOUT: return new TimeoutError(`cannot connect to ${host}: timed out`, { cause: err });

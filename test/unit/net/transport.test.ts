@@ -220,3 +220,52 @@ describe('through a proxy (a real tinyproxy asking for Basic credentials)', () =
     await broken.close();
   });
 });
+
+describe('a proxy that stalls the tunnel: the request still ends at its deadline, and the socket to the proxy is closed', () => {
+  // Through a proxy, Node hands the request its socket only once the CONNECT tunnel and the TLS inside it are up;
+  // until then neither the deadline's abort nor the connect limit reached it (Node's own tunnel timeout is the
+  // agent's idle timeout, 10 s, and it is cleared once the proxy says 200: a TLS handshake that never comes hung
+  // the request for ever).
+  for (const [what, onConnect] of [
+    ['CONNECT never answered', () => {}],
+    ['200 to CONNECT, then no TLS handshake', (socket: Socket) => socket.write('HTTP/1.1 200 Connection established\r\n\r\n')],
+  ] as const) {
+    test(what, async () => {
+      const closedByClient: Promise<void>[] = [];
+      const stalling = createTcpServer((socket) => {
+        closedByClient.push(new Promise<void>((resolve) => socket.once('close', () => resolve())));
+        socket.on('error', () => {});
+        socket.once('data', () => onConnect(socket));
+      });
+      await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+      const transport = createHttpTransport({
+        userAgent: 'test', timeoutMs: 300, connectTimeoutMs: 60_000,
+        proxy: { httpsProxy: `http://ops:Hidden9@127.0.0.1:${(stalling.address() as AddressInfo).port}` },
+      });
+      try {
+        const failure = await transport.send({ method: 'GET', url: 'https://127.0.0.1:9/' }).catch((e: unknown) => e);
+        expect(failure).toBeInstanceOf(TimeoutError);
+        expect((failure as Error).message).toBe('no answer from 127.0.0.1:9 within 0.3 s (GET https://127.0.0.1:9/)');
+        expect(closedByClient).toHaveLength(1);
+        await closedByClient[0];
+      } finally {
+        await transport.close();
+        stalling.close();
+      }
+    }, 60_000);
+  }
+});
+
+test('a proxy whose name does not resolve is named as the one that did not resolve, not the CA, and without its credentials', async () => {
+  for (const proxy of [{ httpsProxy: 'http://ops:Hidden9@proxy.invalid:3128' }, { httpProxy: 'http://ops:Hidden9@proxy.invalid:3128' }]) {
+    const transport = createHttpTransport({ userAgent: 'test', allowHttp: true, proxy });
+    try {
+      const target = proxy.httpsProxy ? 'https://127.0.0.1:9/' : 'http://127.0.0.1:9/';
+      const failure = await transport.send({ method: 'GET', url: target }).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(NetworkError);
+      expect((failure as Error).message).toBe('cannot resolve the proxy proxy.invalid (for 127.0.0.1:9)');
+    } finally {
+      await transport.close();
+    }
+  }
+});
