@@ -12,7 +12,7 @@
 // ran on the script's shared function infos, so the cache made afterwards (CACHE_OUT) holds those
 // functions as well as the top-level code; Node's own SEA code cache (useCodeCache) holds the top-level
 // code only. The commands run in a temporary folder, with ACMECLI_HOME there and every other ACMECLI_*
-// variable removed; their output is dropped. Must run under the Node the executable embeds: V8 refuses
+// variable (and the proxy variables) removed; their output is dropped. Must run under the Node the executable embeds: V8 refuses
 // a cache made by another version or with other flags.
 // Any failure prints one line and exits 1.
 'use strict';
@@ -131,7 +131,9 @@ async function main() {
   const argv = process.argv;
   const { write: stdoutWrite } = process.stdout;
   const { write: stderrWrite } = process.stderr;
-  for (const name of Object.keys(process.env)) if (name.startsWith('ACMECLI_') || name.startsWith('NODE_')) delete process.env[name];
+  // Nor a proxy of the builder's (HTTPS_PROXY, HTTP_PROXY, either case): it would take the scripted CA's loopback
+  // requests off the machine, and the cache would depend on whether they got there.
+  for (const name of Object.keys(process.env)) if (name.startsWith('ACMECLI_') || name.startsWith('NODE_') || /^(?:https?|no|all)_proxy$/i.test(name)) delete process.env[name];
   process.env.ACMECLI_HOME = path.join(dir, 'home');
   process.env.NO_COLOR = '1';
   try {
