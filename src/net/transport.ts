@@ -118,7 +118,14 @@ function makeConnections(options: TransportOptions, proxyEnv: Record<string, str
   // failure). Without an extra CA or a client certificate none is made: Node's default context already holds the roots.
   let secureContext: SecureContext | undefined;
   if (options.extraCaPem || options.clientCertificate) {
-    secureContext = tls.createSecureContext(options.clientCertificate ? { cert: options.clientCertificate.certPem, key: options.clientCertificate.keyPem } : {});
+    try {
+      secureContext = tls.createSecureContext(options.clientCertificate ? { cert: options.clientCertificate.certPem, key: options.clientCertificate.keyPem } : {});
+    } catch (err) {
+      // Only the client certificate and key are read here: what is wrong is ours to fix, not the network's (exit 2,
+      // not 3, and the agent does not take it for an unreachable manager to be retried).
+      const reason = (err as { reason?: unknown }).reason;
+      throw new UsageError(`the client certificate (--client-cert) and its key (--client-key) cannot be used: ${typeof reason === 'string' ? reason : 'not a PEM certificate and its private key'}`, { cause: err });
+    }
     // Added to the context's copy of Node's own root store: passing `ca` instead would parse the ~150 roots again.
     if (options.extraCaPem) addCaCertificates(secureContext, options.extraCaPem, options.caFileOption ?? '--ca-file');
   }

@@ -83,10 +83,15 @@ test('an extra CA bundle with a damaged certificate fails the first request as a
   }
 });
 
-test('a client key that is not a key fails the request, not the making of the transport, and close still works', async () => {
-  const transport = createHttpTransport({ userAgent: 'test', extraCaPem: serverCa.certPem, clientCertificate: { certPem: clientCertPem, keyPem: 'not a key' } });
-  await expect(transport.send({ method: 'GET', url: `${origin}/` })).rejects.toThrow();
-  await expect(transport.close()).resolves.toBeUndefined();
+test('a client key that is not a key, or not the certificate\'s, fails the request as a UsageError (ours to fix, not the network\'s), not the making of the transport, and close still works', async () => {
+  const otherKeyPem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  for (const [keyPem, reason] of [['not a key', 'unsupported'], [otherKeyPem, 'key values mismatch']] as const) {
+    const transport = createHttpTransport({ userAgent: 'test', extraCaPem: serverCa.certPem, clientCertificate: { certPem: clientCertPem, keyPem } });
+    const failure = await transport.send({ method: 'GET', url: `${origin}/` }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(UsageError);
+    expect((failure as Error).message).toBe(`the client certificate (--client-cert) and its key (--client-key) cannot be used: ${reason}`);
+    await expect(transport.close()).resolves.toBeUndefined();
+  }
 });
 
 test('a server that takes the connection but never does the TLS handshake: the connect timeout, not the whole deadline', async () => {
