@@ -1,5 +1,5 @@
 import { BadResponseError, HttpError, type AcmecliError } from '../errors.js';
-import { NoncePool } from './nonce-pool.js';
+import { isWellFormedNonce, NoncePool } from './nonce-pool.js';
 import { AcmeProblemError, parseProblem } from './problem.js';
 import { parseRetryAfter, sleep } from '../net/retry.js';
 import { DEFAULT_RETRY_LIMITS, decideRetry, type RetryLimits } from './retry.js';
@@ -119,8 +119,11 @@ export class AcmeClient {
     // GET (RFC 8555 §7.2: 204 No Content), not HEAD: Pebble answers HEAD with neither Content-Length nor chunking,
     // and Node's client then closes the kept-alive connection, so the next request paid a second TLS handshake.
     const res = await this.#withRetries(newNonce, () => this.#exchange({ method: 'GET', url: newNonce }), { poolNonce: false });
+    // RFC 8555 §7.2: 204 to a GET (200 to a HEAD); a redirect or another success is not a new nonce.
+    if (res.status !== 204 && res.status !== 200) throw new BadResponseError(`${newNonce} answered HTTP ${res.status}, not a new nonce (RFC 8555 §7.2)`);
     const nonce = headerValue(res, 'replay-nonce');
     if (!nonce) throw new BadResponseError(`${newNonce} gave no Replay-Nonce header`);
+    if (!isWellFormedNonce(nonce)) throw new BadResponseError(`${newNonce} gave a Replay-Nonce that is not base64url (RFC 8555 §6.5.1)`);
     return nonce;
   }
 

@@ -19,8 +19,7 @@ export class NoncePool {
   }
 
   put(nonce: string | undefined): void {
-    // RFC 8555 §6.5.1: a nonce is base64url; anything else is not worth keeping.
-    if (!nonce || !/^[A-Za-z0-9_-]+$/.test(nonce)) return;
+    if (!isWellFormedNonce(nonce)) return;
     this.#nonces.push(nonce);
     if (this.#nonces.length > this.#maxSize) this.#nonces.shift();
   }
@@ -28,4 +27,9 @@ export class NoncePool {
   get size(): number {
     return this.#nonces.length;
   }
+}
+
+/** RFC 8555 §6.5.1: a nonce is base64url; anything else is not worth keeping, nor sending back. */
+export function isWellFormedNonce(nonce: string | undefined): nonce is string {
+  return nonce !== undefined && /^[A-Za-z0-9_-]+$/.test(nonce);
 }

@@ -346,3 +346,17 @@ describe('a name and its wildcard share one TXT name', () => {
     expect(readFileSync(hook.log, 'utf8').match(/^done dns-01 twins\.example\.com /gm)).toHaveLength(2);
   });
 });
+
+describe('the first nonce of a run (RFC 8555 §7.2)', () => {
+  test('a redirect or a nonce that is not base64url is not taken as a new nonce', async () => {
+    proxy.rewrite('newNonce', (ex) => { ex.status = 302; ex.headers.location = 'https://elsewhere.example/'; }, { times: 1 });
+    const redirected = await issue();
+    expect(redirected.code).not.toBe(0);
+    expect(redirected.stderr).toMatch(/nonce-plz answered HTTP 302, not a new nonce \(RFC 8555 §7\.2\)/);
+    expect(redirected.stderr.trim().split('\n')).toHaveLength(1);
+    proxy.rewrite('newNonce', (ex) => { ex.headers['replay-nonce'] = 'not "a" nonce'; }, { times: 1 });
+    const odd = await issue();
+    expect(odd.code).not.toBe(0);
+    expect(odd.stderr).toMatch(/gave a Replay-Nonce that is not base64url/);
+  });
+});
