@@ -2,7 +2,7 @@
 // (src/certs/issued-certificate-check.ts) with the names this host asked for, and whether a key pairs
 // with a certificate. Used when the agent downloads a certificate and when a certificate was just issued.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { isIP } from 'node:net';
+import { ipAddressVersion } from '../net/ip-address.js';
 import type { Identifier } from '../certs/identifiers.js';
 import { BadResponseError } from '../errors.js';
 import type { ManagerCertificate } from '../manager/types.js';
@@ -46,5 +46,5 @@ export function listedIdentifiers(server: ManagerCertificate): Identifier[] {
 
 function nameAsIdentifier(name: string): Identifier {
   const trimmed = name.trim();
-  return isIP(trimmed) ? { type: 'ip', value: trimmed } : { type: 'dns', value: trimmed };
+  return ipAddressVersion(trimmed) ? { type: 'ip', value: trimmed } : { type: 'dns', value: trimmed };
 }

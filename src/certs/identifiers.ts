@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { ipAddressVersion } from '../net/ip-address.js';
 import { domainToASCII, domainToUnicode } from 'node:url';
 import type { Identifier } from '../acme/types.js';
 import { UsageError } from '../errors.js';
@@ -58,7 +58,7 @@ export function parseIdentifier(name: string): Identifier {
     if (canonical === undefined) throw invalid('it is not a valid IPv6 address');
     return { type: 'ip', value: canonical };
   }
-  if (isIP(lower) === 4) return { type: 'ip', value: lower };
+  if (ipAddressVersion(lower) === 4) return { type: 'ip', value: lower };
 
   if (lower.endsWith('.')) throw invalid('drop the trailing dot');
   if (lower.includes('_')) throw invalid('underscores are not allowed in DNS names');
@@ -140,7 +140,7 @@ export function normaliseIpAddress(text: string): string | undefined {
 
 /** The 4 or 16 bytes of an IP address, or undefined when the text is not one (zone indexes included). */
 export function ipAddressBytes(text: string): Uint8Array | undefined {
-  const version = text.includes('%') ? 0 : isIP(text);
+  const version = text.includes('%') ? 0 : ipAddressVersion(text);
   if (version === 4) return Uint8Array.from(text.split('.').map(Number));
   if (version !== 6) return undefined;
   const toGroups = (part: string): number[] => {

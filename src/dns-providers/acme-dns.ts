@@ -10,7 +10,7 @@
  * message.
  */
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
+import { ipAddressVersion } from '../net/ip-address.js';
 
 import { DnsError, UsageError } from '../errors.js';
 import { readCapped } from '../net/read-capped.js';
@@ -75,7 +75,7 @@ function apiBase(text: string | undefined): URL {
 
 function isLoopback(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '');
-  return bare === 'localhost' || (isIP(bare) === 4 && bare.startsWith('127.')) || bare === '::1';
+  return bare === 'localhost' || (ipAddressVersion(bare) === 4 && bare.startsWith('127.')) || bare === '::1';
 }
 
 export function createAcmeDnsProvider(options: AcmeDnsOptions): DnsProvider {

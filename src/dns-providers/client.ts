@@ -6,7 +6,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { isIP, Socket } from 'node:net';
+import { Socket } from 'node:net';
+import { ipAddressVersion } from '../net/ip-address.js';
 
 import { AbortedError, NetworkError, TimeoutError, UsageError } from '../errors.js';
 import { FLAG, decodeMessage, encodeMessage, opcodeOf, sameName, type DecodedMessage, type DnsMessage, type Question } from './wire.js';
@@ -29,7 +30,7 @@ export interface ExchangeOptions {
 const MAX_TCP_MESSAGE = 65_535;
 
 export function formatServer(server: DnsServer): string {
-  return isIP(server.host) === 6 ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
+  return ipAddressVersion(server.host) === 6 ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
 }
 
 /**
@@ -47,13 +48,13 @@ export function parseServer(text: string, what: string): DnsServer {
   if (bracketed) {
     host = bracketed[1] ?? '';
     port = bracketed[2] ?? '53';
-    if (isIP(host) !== 6) fail(`'${host}' is not an IPv6 address`);
-  } else if (isIP(input) === 0) {
+    if (ipAddressVersion(host) !== 6) fail(`'${host}' is not an IPv6 address`);
+  } else if (ipAddressVersion(input) === 0) {
     const colon = input.lastIndexOf(':');
     if (colon < 0) fail(`'${input}' is not an IP address`);
     host = input.slice(0, colon);
     port = input.slice(colon + 1);
-    if (isIP(host) !== 4) fail(host.includes(':') ? 'put an IPv6 address with a port in brackets' : `'${host}' is not an IP address`);
+    if (ipAddressVersion(host) !== 4) fail(host.includes(':') ? 'put an IPv6 address with a port in brackets' : `'${host}' is not an IP address`);
   }
   if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) fail(`'${port}' is not a port number`);
   return { host, port: Number(port) };
@@ -123,7 +124,7 @@ function settleOnce<S>(server: DnsServer, timeoutMs: number, signal: AbortSignal
 }
 
 function udpExchange(server: DnsServer, request: Request, timeoutMs: number, signal: AbortSignal | undefined): Promise<DecodedMessage> {
-  const open = () => createSocket(isIP(server.host) === 6 ? 'udp6' : 'udp4');
+  const open = () => createSocket(ipAddressVersion(server.host) === 6 ? 'udp6' : 'udp4');
   return settleOnce(server, timeoutMs, signal, `DNS server ${formatServer(server)} did not answer within ${timeoutMs / 1000} s`, open, (socket) => socket.close(), (socket, finish) => {
     socket.on('error', (err: NodeJS.ErrnoException) => finish(new NetworkError(`DNS server ${formatServer(server)}: ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.message}`, { cause: err })));
     socket.on('message', (data) => {

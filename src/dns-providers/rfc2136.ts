@@ -6,7 +6,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
+import { ipAddressVersion } from '../net/ip-address.js';
 
 import { DnsError, NetworkError, TimeoutError, UsageError } from '../errors.js';
 import { exchange, formatServer, newMessageId, parseServer, type DnsServer } from './client.js';
@@ -69,7 +69,7 @@ async function resolveServer(text: string): Promise<DnsServer> {
   const trimmed = text.trim();
   // lego takes "host" or "host:port", where host may be a name.
   const named = /^([A-Za-z0-9.-]*[A-Za-z][A-Za-z0-9.-]*)(?::(\d+))?$/.exec(trimmed);
-  if (named && isIP(named[1]!) === 0) {
+  if (named && ipAddressVersion(named[1]!) === 0) {
     const address = await lookup(named[1]!).catch(() => undefined);
     if (!address) throw new UsageError(`RFC2136_NAMESERVER ${JSON.stringify(text)}: cannot resolve ${named[1]}`);
     return parseServer(address.family === 6 ? `[${address.address}]:${named[2] ?? 53}` : `${address.address}:${named[2] ?? 53}`, 'RFC2136_NAMESERVER');

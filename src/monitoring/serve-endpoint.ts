@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { ipAddressVersion } from '../net/ip-address.js';
 import { UsageError } from '../errors.js';
 
 /** Where a lineage's certificate is served: `--serve-check HOST:PORT[/SNI]`. */
@@ -30,28 +30,28 @@ export function parseServeEndpoint(text: string): ServeEndpoint {
     if (close === -1 || address[close + 1] !== ':') throw bad('an IPv6 address is written [ADDRESS]:PORT');
     host = address.slice(1, close);
     portText = address.slice(close + 2);
-    if (isIP(host) !== 6) throw bad(`${host} is not an IPv6 address`);
+    if (ipAddressVersion(host) !== 6) throw bad(`${host} is not an IPv6 address`);
   } else {
     const colon = address.lastIndexOf(':');
     if (colon <= 0) throw bad('the port is missing');
     host = address.slice(0, colon);
     portText = address.slice(colon + 1);
-    if (isIP(host) !== 4 && !HOSTNAME.test(host)) throw bad(`${host} is not a host name or IP address`);
+    if (ipAddressVersion(host) !== 4 && !HOSTNAME.test(host)) throw bad(`${host} is not a host name or IP address`);
   }
   if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) throw bad('the port must be 1 to 65535');
-  if (sni !== undefined && (!SNI_NAME.test(sni) || isIP(sni) !== 0)) throw bad('the SNI name must be a DNS name (RFC 6066 §3: no IP address, no wildcard)');
+  if (sni !== undefined && (!SNI_NAME.test(sni) || ipAddressVersion(sni) !== 0)) throw bad('the SNI name must be a DNS name (RFC 6066 §3: no IP address, no wildcard)');
   return { host, port: Number(portText), ...(sni ? { servername: sni } : {}) };
 }
 
 /** The canonical text of an endpoint, as stored and shown. */
 export function formatServeEndpoint(endpoint: ServeEndpoint): string {
-  const host = isIP(endpoint.host) === 6 ? `[${endpoint.host}]` : endpoint.host;
+  const host = ipAddressVersion(endpoint.host) === 6 ? `[${endpoint.host}]` : endpoint.host;
   return `${host}:${endpoint.port}${endpoint.servername ? `/${endpoint.servername}` : ''}`;
 }
 
 /** SNI for an endpoint: its own, else the lineage's first DNS name (never an IP address, RFC 6066 §3). */
 export function serverNameFor(endpoint: ServeEndpoint, lineageNames: readonly string[]): string | undefined {
   if (endpoint.servername) return endpoint.servername;
-  const first = lineageNames.find((n) => isIP(n) === 0);
+  const first = lineageNames.find((n) => ipAddressVersion(n) === 0);
   return first?.replace(/^\*\./, '');
 }

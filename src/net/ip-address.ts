@@ -1,7 +1,7 @@
 // Whether a text is an IP address, by the grammar of Node's net.isIP (lib/internal/net.js, copied as it
 // is), without loading node:net: that module and the socket bindings it pulls in were about 4.6 ms of
-// CPU of every `dns records --offline`, which opens no socket (issue 14). test/unit/net/ip-address.test.ts
-// holds it to net.isIP's answers.
+// CPU of every `dns records --offline`, which opens no socket (issue 14). The one IP test of src/, so
+// that every caller answers alike; test/unit/net/ip-address.test.ts holds it to net.isIP's answers.
 
 const V4_SEGMENT = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
 const V4_ADDRESS = `(?:${V4_SEGMENT}\\.){3}${V4_SEGMENT}`;

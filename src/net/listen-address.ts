@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { ipAddressVersion } from './ip-address.js';
 import type { Server } from 'node:net';
 
 import { UsageError } from '../errors.js';
@@ -31,7 +31,7 @@ export function parseListenAddress(text: string): ListenAddress {
     const close = input.indexOf(']');
     if (close < 0) fail('missing ]');
     host = input.slice(1, close);
-    if (isIP(host) !== 6) fail(`'${host}' is not an IPv6 address`);
+    if (ipAddressVersion(host) !== 6) fail(`'${host}' is not an IPv6 address`);
     if (input[close + 1] !== ':') fail('a port must follow the ]');
     portText = input.slice(close + 2);
   } else if (/^\d+$/.test(input)) {
@@ -42,7 +42,7 @@ export function parseListenAddress(text: string): ListenAddress {
     if (input.indexOf(':') !== colon) fail('put an IPv6 address in brackets, as in [::1]:80');
     host = input.slice(0, colon) || undefined;
     portText = input.slice(colon + 1);
-    if (host !== undefined && isIP(host) === 0 && !HOSTNAME.test(host)) fail(`'${host}' is neither an IP address nor a host name`);
+    if (host !== undefined && ipAddressVersion(host) === 0 && !HOSTNAME.test(host)) fail(`'${host}' is neither an IP address nor a host name`);
   }
   if (!/^\d{1,5}$/.test(portText)) fail(portText === '' ? 'no port' : `'${portText}' is not a port number`);
   const port = Number(portText);

@@ -1,6 +1,6 @@
 // Checks of single values in client-config.yml. Each returns the reason a value
 // is refused, or undefined; parse.ts adds the file, line and key.
-import { isIP } from 'node:net';
+import { ipAddressVersion } from '../../net/ip-address.js';
 
 /**
  * The manager's domain check (manager-contract.md §3.2, `utils.SanitizedDomain`), so a
@@ -35,7 +35,7 @@ export function sanProblem(san: string): string | undefined {
   for (const item of san.split(',')) {
     if (item === '') return `"${san}" has an empty name (a comma too many)`;
     if (item.trim() !== item) return `"${item}" has spaces: write the names separated by commas only ("a.example,b.example"), since the manager does not trim them`;
-    if (isIP(item) !== 0) continue;
+    if (ipAddressVersion(item) !== 0) continue;
     const problem = domainProblem(item);
     if (problem !== undefined) return problem;
   }
