@@ -82,6 +82,9 @@ export interface PollClock {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
+/** The system's clock: what every waiting loop runs on unless it is handed another. */
+export const SYSTEM_CLOCK: PollClock = { now: Date.now, sleep };
+
 export interface PollRuntime extends PollClock {
   random: () => number;
   signal?: AbortSignal;
@@ -150,8 +153,8 @@ export interface PollOptions {
 export function pollRuntime(options: PollOptions): PollRuntime & { policy: PollPolicy } {
   const base = options.policy ?? DEFAULT_POLL_POLICY;
   return {
-    now: options.now ?? Date.now,
-    sleep: options.sleep ?? sleep,
+    now: options.now ?? SYSTEM_CLOCK.now,
+    sleep: options.sleep ?? SYSTEM_CLOCK.sleep,
     random: options.random ?? Math.random,
     policy: options.deadlineMs !== undefined ? { ...base, budgetMs: options.deadlineMs } : base,
     ...(options.signal ? { signal: options.signal } : {}),

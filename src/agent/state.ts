@@ -49,7 +49,7 @@ export interface AgentState {
  * not ours alone.
  */
 export async function pendingKeyFolder(stateHome: string, managerUrl: string): Promise<string> {
-  const perManager = createHash('sha256').update(managerUrl).digest('hex').slice(0, 16);
+  const perManager = shortDigest(managerUrl);
   // Each folder on the way is one only we control: keys are written there.
   await assertStateFolders(stateHome, `agent/pending-keys/${perManager}`);
   return join(stateHome, 'agent', 'pending-keys', perManager);
@@ -58,7 +58,12 @@ export async function pendingKeyFolder(stateHome: string, managerUrl: string): P
 /** Where the agent state for a config file lives: one JSON file per config, under the state directory. */
 export function agentStatePath(stateHome: string, configPath: string): string {
   const absolute = resolve(configPath);
-  return join(stateHome, 'agent', `${createHash('sha256').update(absolute).digest('hex').slice(0, 16)}.json`);
+  return join(stateHome, 'agent', `${shortDigest(absolute)}.json`);
+}
+
+/** A file or folder name standing for `text` (a manager URL, a config path): 16 hex digits of its SHA-256. */
+function shortDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
 export async function readAgentState(path: string, configPath: string): Promise<AgentState> {

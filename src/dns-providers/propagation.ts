@@ -5,8 +5,7 @@
  * The one check for every way a record is written: the DNS providers (--dns), the
  * uacme-style hook (--hook) and dns-persist-01's pre-check (--dns-persist).
  */
-import type { PollClock } from '../acme/poll.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { SYSTEM_CLOCK, type PollClock } from '../acme/poll.js';
 
 import { AbortedError, AcmecliError, DnsError } from '../errors.js';
 import { formatServer, type DnsServer } from './client.js';
@@ -63,8 +62,7 @@ export function namedServer(server: DnsServer, name?: string): NamedServer {
  * the deadline naming each server that still lacks it and what it answered.
  */
 export async function waitForPropagation(o: PropagationOptions): Promise<void> {
-  const now = o.pollClock?.now ?? Date.now;
-  const pause = o.pollClock?.sleep ?? ((ms: number, signal?: AbortSignal) => sleep(ms, undefined, signal ? { signal } : {}));
+  const { now, sleep: pause } = o.pollClock ?? SYSTEM_CLOCK;
   const deadline = now() + o.timeoutMs;
   const lacking = new Map<string, { server: NamedServer; seen: string }>(o.servers.map((s) => [s.label, { server: s, seen: 'not asked yet' }]));
   let delayMs = o.intervalMs ?? 250;

@@ -1,5 +1,5 @@
 import type { AccountRef } from '../acme/account.js';
-import type { PollClock } from '../acme/poll.js';
+import { SYSTEM_CLOCK, type PollClock } from '../acme/poll.js';
 import { fetchRenewalInfo } from '../acme/ari.js';
 import type { AcmeClient } from '../acme/client.js';
 import { ariWindowProblem, parseRenewalInfo } from '../certs/renewal-time.js';
@@ -407,7 +407,7 @@ async function confirmServed(deps: RunnerDeps, record: LineageRecord): Promise<v
   const notServed = await waitUntilServed(record, {
     now: deps.now,
     timeoutMs: (config.serveCheckTimeoutSeconds ?? 30) * 1000,
-    pollClock: deps.pollClock ?? { now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+    pollClock: deps.pollClock ?? SYSTEM_CLOCK,
   });
   if (notServed.length === 0) return;
   record.deployPending = record.current;

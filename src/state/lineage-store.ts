@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { StateError, UsageError } from '../errors.js';
 import type { Identifier } from '../acme/types.js';
 import { describeFsError, writeFileAtomic } from './atomic-write.js';
-import { assertStateFolders } from './safe-folder.js';
+import { assertStateFolder, assertStateFolders } from './safe-folder.js';
 import { currentLockHolder, formatLockHolder, lockHolderIsLive, parseLockHolder, procProbe, type ProcessProbe } from './lock-holder.js';
 
 /** How a lineage's challenges are answered: the `cert issue` solver options, in the order given. */
@@ -135,17 +135,17 @@ export function checkLineageName(name: string): string {
   return name;
 }
 
+/** A lineage exists once its record names itself and its current version is recorded (a first issuance that failed leaves neither). */
+function isIssuedRecord(record: LineageRecord, name: string): boolean {
+  return record.config.name === name && record.versions.some((v) => v.number === record.current);
+}
+
 /**
  * Lineages under `<state>/lineages/<name>/`: `lineage.json`, and one folder per
  * issued version holding cert, chain and key (0700 folders, 0600 key). A version
  * is written whole before `current` points at it, so a crash at any moment
  * leaves either the old version current or the new one complete.
  */
-/** A lineage exists once its record names itself and its current version is recorded (a first issuance that failed leaves neither). */
-function isIssuedRecord(record: LineageRecord, name: string): boolean {
-  return record.config.name === name && record.versions.some((v) => v.number === record.current);
-}
-
 export class LineageStore {
   readonly root: string;
   readonly #home: string;
@@ -161,11 +161,22 @@ export class LineageStore {
   }
 
   /**
-   * Refuses the folder of one lineage (not its versions) when another user controls it: enough to read its
-   * lineage.json. Recorded like every other check, so a later read(name) of the same lineage checks only `versions/`.
+   * The issued record in `lineages/NAME`, a well-formed name below folders already checked (list(), or
+   * readIssuedOne): only the lineage's own folder is checked (one lstat), and recorded like every other
+   * check, so a later read(name) checks only `versions/`. Undefined for anything else, damaged included.
    */
-  async #checkLineageFolder(name: string): Promise<void> {
-    await assertStateFolders(this.#home, `lineages/${checkLineageName(name)}`, this.#verifiedFolders);
+  async #issuedRecordAt(name: string): Promise<LineageRecord | undefined> {
+    const folder = join(this.root, name);
+    try {
+      if (!this.#verifiedFolders.has(folder)) {
+        await assertStateFolder(folder);
+        this.#verifiedFolders.add(folder);
+      }
+      const record = this.#readRecord(folder);
+      return record && isIssuedRecord(record, name) ? record : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Folders this store has checked already (a store lives for one command). */
@@ -279,14 +290,13 @@ export class LineageStore {
 
   /** The lineage `name` when it exists in the sense of listIssued (a record whose current version is recorded), read alone. */
   async readIssuedOne(name: string): Promise<LineageRecord | undefined> {
-    let record: LineageRecord | undefined;
     try {
-      await this.#checkLineageFolder(name);
-      record = this.#readRecord(this.folder(name));
+      checkLineageName(name);
+      await this.#checkFolders();
     } catch {
       return undefined;
     }
-    return record && isIssuedRecord(record, name) ? record : undefined;
+    return this.#issuedRecordAt(name);
   }
 
   /**
@@ -297,10 +307,9 @@ export class LineageStore {
   async readIssued(): Promise<LineageRecord[]> {
     const records: LineageRecord[] = [];
     for (const name of await this.list()) {
-      // Only lineage.json is read here, so only the lineage's own folder is checked (one lstat; list()
-      // checked the home and lineages/ and gave well-formed names): whatever goes on to read or
-      // write its versions calls read(name), which checks the versions folder too.
-      const record = await this.readIssuedOne(name);
+      // list() checked the home and lineages/ and gave well-formed names; whatever goes on to read or
+      // write a lineage's versions calls read(name), which checks the versions folder too.
+      const record = await this.#issuedRecordAt(name);
       if (record) records.push(record);
     }
     return records;
