@@ -103,7 +103,7 @@ export async function deployServerCertificate(deps: SyncDeps, result: CycleResul
     delete update.ca;
   }
   const written = await deployFiles(folder, paths, update, deployModes(common));
-  if (keyFromPending) await forgetPendingKeys(deps.pendingKeyDir, identity);
+  if (keyFromPending && update.key !== undefined) await forgetPendingKeys(deps.pendingKeyDir, identity, update.key);
   if (keyState === 'ok') deps.metrics.certificateRefused.set(labels, 0);
   if (written.length) {
     result.changedFiles.push(...written);

@@ -82,7 +82,7 @@ export async function deployIssued(deps: IssueDeps, target: CertificateToIssue, 
   if (refused) throw new CertificateRefused(refused);
   await target.backup?.({ cert: response.cert, key: keyPem, ...(response.ca_issuer ? { ca_issuer: response.ca_issuer } : {}) });
   const written = target.deploy ? await deployFiles(files.folder, files.paths, { key: keyPem, cert: response.cert, ...(ca !== undefined ? { ca } : {}) }, files.modes) : [];
-  await forgetPendingKeys(deps.pendingKeyDir, target.identity);
+  await forgetPendingKeys(deps.pendingKeyDir, target.identity, keyPem);
   return written;
 }
 

@@ -79,7 +79,15 @@ export async function pendingKeyPairingWith(dir: string, identity: CertificateId
   return undefined;
 }
 
-/** Once the certificate is deployed with its key, no key waits any more. */
-export async function forgetPendingKeys(dir: string, identity: CertificateIdentity): Promise<void> {
-  for (const path of await pendingKeyFiles(dir, identity)) await rm(path, { force: true });
+/**
+ * Once the certificate is deployed with `deployedKeyPem`, no key waits any more at this manager. Of the keys an
+ * earlier acmecli left in the shared folder, only the one deployed goes: the others may be waiting for another
+ * manager's certificate of the same name (removing them lost that key).
+ */
+export async function forgetPendingKeys(dir: string, identity: CertificateIdentity, deployedKeyPem: string): Promise<void> {
+  for (const path of await pendingKeyFiles(dir, identity, false)) await rm(path, { force: true });
+  for (const path of await pendingKeyFiles(dirname(dir), identity, false)) {
+    const pem = await readFile(path, 'utf8').catch(() => undefined);
+    if (pem !== undefined && pem.trim() === deployedKeyPem.trim()) await rm(path, { force: true });
+  }
 }
