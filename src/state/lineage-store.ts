@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -293,6 +293,9 @@ export class LineageStore {
     try {
       checkLineageName(name);
       await this.#checkFolders();
+      // A lineage is a folder of lineages/, as list() counts them: a symbolic link there is none (cert list and
+      // cert renew --all never see it, so cert delete must not act on the record it leads to either).
+      if (!lstatSync(join(this.root, name), { throwIfNoEntry: false })?.isDirectory()) return undefined;
     } catch {
       return undefined;
     }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, vi } from 'vitest';
@@ -44,4 +44,15 @@ test('cert delete of one lineage reads that lineage only; a miss names the ones 
   expect(listing).not.toHaveBeenCalled();
   await expect(deleteLineage(store, 'a', { removeFiles: false })).rejects.toMatchObject({ code: 'USAGE', message: 'no lineage named a (lineages: b)' });
   expect(await store.listIssued()).toEqual(['b']);
+});
+
+test('a symbolic link in lineages/ is no lineage: cert list does not show it, and cert delete does not act on it', async () => {
+  const store = storeWith({ real: issued('real') });
+  const elsewhere = path.join(mkdtempSync(path.join(tmpdir(), 'acmecli-store-elsewhere-')), 'linked');
+  cpSync(store.folder('real'), elsewhere, { recursive: true });
+  writeFileSync(path.join(elsewhere, 'lineage.json'), JSON.stringify(issued('linked')));
+  symlinkSync(elsewhere, store.folder('linked'));
+  expect(await store.listIssued()).toEqual(['real']);
+  expect(await store.readIssuedOne('linked')).toBeUndefined();
+  await expect(deleteLineage(store, 'linked', { removeFiles: true })).rejects.toMatchObject({ code: 'USAGE', message: 'no lineage named linked (lineages: real)' });
 });
