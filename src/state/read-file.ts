@@ -1,4 +1,4 @@
-import { existsSync, readFile as readFileCallback, stat as statCallback } from 'node:fs';
+import { createReadStream, existsSync, readFile as readFileCallback, stat as statCallback } from 'node:fs';
 import { promisify } from 'node:util';
 import { IoError } from '../errors.js';
 import { describeFsError } from './atomic-write.js';
@@ -31,12 +31,40 @@ export async function readNamedFile(path: string, options: ReadNamedFileOptions 
   });
   if (st.isDirectory()) throw new IoError(`cannot read ${name}: it is a folder`);
   if (options.tooLarge && st.size > options.tooLarge.maxBytes) throw options.tooLarge.error(st.size);
-  const data = await readFile(path).catch((err: unknown) => {
+  // A device or a pipe (/dev/zero, <(…)) has no size to check: its read is capped instead, or /dev/zero filled memory for ever.
+  const cap = options.tooLarge?.maxBytes ?? NAMED_FILE_MAX_BYTES;
+  const data = st.isFile() ? await readFile(path).catch((err: unknown) => {
+    throw cannotRead(err);
+  }) : await readAtMost(path, cap).catch((err: unknown) => {
     throw cannotRead(err);
   });
+  if (data === undefined) throw options.tooLarge ? options.tooLarge.error(cap + 1) : new IoError(`cannot read ${name}: more than ${cap} bytes and not a regular file`);
   const warning = options.onReadableByOthers ? readableByOthersWarning(path, st.mode) : undefined;
   if (warning !== undefined) options.onReadableByOthers?.(warning);
   return data;
+}
+
+/** What a named file that is not a regular file may hold at most, when the caller sets no limit. */
+const NAMED_FILE_MAX_BYTES = 16 * 1024 * 1024;
+
+/** The bytes of a stream-like file, or undefined once it holds more than `maxBytes`. */
+function readAtMost(path: string, maxBytes: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const stream = createReadStream(path);
+    stream.on('data', (chunk) => {
+      total += chunk.length;
+      if (total > maxBytes) {
+        stream.destroy();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk as Buffer);
+    });
+    stream.on('error', reject);
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+  });
 }
 
 /** Whether a command-line argument names an existing file: `cert show` and `cert revoke` take a file, else a lineage name. */

@@ -37,3 +37,8 @@ test('missing, a folder, or too large: one error naming what and where', async (
   await writeFile(join(dir, 'big'), 'x'.repeat(100));
   await expect(readNamedFile(join(dir, 'big'), { tooLarge: { maxBytes: 10, error: (size) => new KeyError(`${size} bytes`) } })).rejects.toThrow(new KeyError('100 bytes'));
 });
+
+test('a device or a pipe has no size to check: its read stops at the cap with one line, instead of filling memory', async () => {
+  await expect(readNamedFile('/dev/zero', { what: '--ca-file' })).rejects.toMatchObject({ code: 'IO', message: expect.stringMatching(/^cannot read --ca-file \/dev\/zero: more than 16777216 bytes and not a regular file$/) });
+  await expect(readNamedFile('/dev/zero', { what: 'the key', tooLarge: { maxBytes: 1024, error: (size) => new IoError(`too large (${size} bytes)`) } })).rejects.toThrow('too large (1025 bytes)');
+});
