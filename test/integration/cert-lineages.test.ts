@@ -325,7 +325,14 @@ describe('-q, --quiet: cron mails only failures', () => {
 
     await closeServer(server);
     server = undefined;
-    const failed = await run(['-q', 'cert', 'renew', 'quiet.example.com', '--force']);
+    // Pebble reuses the valid authorization about 1% of the time even with PEBBLE_AUTHZREUSE=0 (see the
+    // renewfail test, which holds that a reuse says so): then no challenge is needed and the quiet run rightly
+    // succeeds, in silence. The subject here is what a failing quiet run prints: one must fail within 4.
+    let failed = await run(['-q', 'cert', 'renew', 'quiet.example.com', '--force']);
+    for (let attempt = 1; failed.code === 0 && attempt < 4; attempt++) {
+      expect(failed.stdout + failed.stderr).toBe('');
+      failed = await run(['-q', 'cert', 'renew', 'quiet.example.com', '--force']);
+    }
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/quiet\.example\.com: .*order/);
     expect(failed.stderr).toMatch(/^acmecli: .*quiet\.example\.com/m);
